@@ -1,0 +1,26 @@
+#pragma once
+// How the huawu command shows events, outcomes and money to people and scripts.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "events/event.h"
+#include "projections/balances.h"
+
+namespace huawu::cli {
+
+// "2026-11-24T08:45:29.123456Z"
+std::string format_time_utc(std::int64_t us);
+
+// The event's payload and postings as JSON; money as *_units integers plus a
+// yuan text field beside each.
+nlohmann::json event_json(std::uint64_t sequence, const Event& event);
+nlohmann::json stored_event_json(const StoredEvent& stored);
+
+// One line for people: "WalletRecharged account=A1 amount=50.0000 …".
+std::string event_summary(const Event& event);
+
+const char* status_name(AccountStatus status);
+
+}  // namespace huawu::cli

@@ -1,0 +1,251 @@
+#include "events/codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstring>
+#include <vector>
+
+#include "events/events.capnp.h"
+#include "events/limits.h"
+#include "events/invariant.h"
+
+namespace huawu {
+
+namespace s = huawu::schema;
+
+namespace {
+
+capnp::ReaderOptions event_reader_options() {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = limits::event_reader_words_max;
+  options.nestingLimit = limits::event_reader_nesting_max;
+  return options;
+}
+
+// Cap'n Proto reads words in place; bytes from RocksDB or a socket carry no
+// alignment promise, so unaligned input is copied into an aligned buffer.
+kj::ArrayPtr<const capnp::word> as_words(std::string_view bytes, std::vector<capnp::word>& scratch) {
+  const std::size_t words = bytes.size() / sizeof(capnp::word);
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0)
+    return {reinterpret_cast<const capnp::word*>(bytes.data()), words};
+  scratch.resize(words);
+  std::memcpy(scratch.data(), bytes.data(), words * sizeof(capnp::word));
+  return {scratch.data(), words};
+}
+
+std::string to_string(kj::ArrayPtr<const capnp::word> words) {
+  const auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+std::string text(capnp::Text::Reader reader) { return std::string(reader.cStr(), reader.size()); }
+
+// ---- encode ---------------------------------------------------------------
+
+struct PayloadWriter {
+  s::Event::Payload::Builder payload;
+  void operator()(const LedgerCreated& e) {
+    auto b = payload.initLedgerCreated();
+    b.setProviderId(e.provider_id);
+    b.setProviderName(e.provider_name);
+    b.setCurrency(e.currency);
+    b.setUtcOffsetMinutes(e.utc_offset_minutes);
+  }
+  void operator()(const AccountOpened& e) {
+    auto b = payload.initAccountOpened();
+    b.setAccount(e.account);
+    b.setRatePlan(e.rate_plan);
+    b.setInitialBalanceUnits(e.initial_balance_units);
+  }
+  void operator()(const WalletRecharged& e) {
+    auto b = payload.initWalletRecharged();
+    b.setAccount(e.account);
+    b.setAmountUnits(e.amount_units);
+    b.setSourceReference(e.source_reference);
+    b.setBalanceAfterUnits(e.balance_after_units);
+  }
+  void operator()(const AccountClosed& e) {
+    auto b = payload.initAccountClosed();
+    b.setAccount(e.account);
+    b.setRemainingBalanceUnits(e.remaining_balance_units);
+    b.setDisposition(static_cast<s::BalanceDisposition>(e.disposition));
+  }
+};
+
+// ---- decode ---------------------------------------------------------------
+
+std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::string* why) {
+  switch (payload.which()) {
+    case s::Event::Payload::LEDGER_CREATED: {
+      auto r = payload.getLedgerCreated();
+      return LedgerCreated{text(r.getProviderId()), text(r.getProviderName()), text(r.getCurrency()),
+                           r.getUtcOffsetMinutes()};
+    }
+    case s::Event::Payload::ACCOUNT_OPENED: {
+      auto r = payload.getAccountOpened();
+      return AccountOpened{text(r.getAccount()), text(r.getRatePlan()), r.getInitialBalanceUnits()};
+    }
+    case s::Event::Payload::WALLET_RECHARGED: {
+      auto r = payload.getWalletRecharged();
+      return WalletRecharged{text(r.getAccount()), r.getAmountUnits(), text(r.getSourceReference()),
+                             r.getBalanceAfterUnits()};
+    }
+    case s::Event::Payload::ACCOUNT_CLOSED: {
+      auto r = payload.getAccountClosed();
+      const auto disposition = static_cast<std::uint16_t>(r.getDisposition());
+      if (disposition > static_cast<std::uint16_t>(BalanceDisposition::refunded)) {
+        *why = "unknown balance disposition " + std::to_string(disposition);
+        return std::nullopt;
+      }
+      return AccountClosed{text(r.getAccount()), r.getRemainingBalanceUnits(),
+                           static_cast<BalanceDisposition>(disposition)};
+    }
+  }
+  *why = "unknown event type " + std::to_string(static_cast<unsigned>(payload.which()));
+  return std::nullopt;
+}
+
+std::optional<Event> read_event(s::Event::Reader reader, std::string* why) {
+  Event event;
+  event.ledger_time_us = reader.getLedgerTimeUs();
+  event.business_time_us = reader.getBusinessTimeUs();
+  event.actor = text(reader.getActor());
+  event.idempotency_key = text(reader.getIdempotencyKey());
+  auto postings = reader.getPostings();
+  if (postings.size() > limits::postings_per_event_max) {
+    *why = "too many postings";
+    return std::nullopt;
+  }
+  event.postings.reserve(postings.size());
+  for (auto p : postings) {
+    const auto kind = static_cast<std::uint16_t>(p.getKind());
+    const auto unit = static_cast<std::uint16_t>(p.getUnit());
+    if (kind > static_cast<std::uint16_t>(LedgerAccountKind::user_wallet) || unit >= unit_count) {
+      *why = "posting with unknown ledger account kind or unit";
+      return std::nullopt;
+    }
+    event.postings.push_back(Posting{static_cast<LedgerAccountKind>(kind), text(p.getOwner()),
+                                     static_cast<Unit>(unit), p.getAmount()});
+  }
+  if (!postings_balance(event.postings)) {
+    *why = "postings do not sum to zero per unit";
+    return std::nullopt;
+  }
+  auto payload = read_payload(reader.getPayload(), why);
+  if (!payload) return std::nullopt;
+  event.payload = std::move(*payload);
+  return event;
+}
+
+}  // namespace
+
+std::string encode_event(const Event& event) {
+  HUAWU_ASSERT(postings_balance(event.postings), "postings must sum to zero per unit");
+  capnp::MallocMessageBuilder message(128);
+  auto root = message.initRoot<s::Event>();
+  root.setLedgerTimeUs(event.ledger_time_us);
+  root.setBusinessTimeUs(event.business_time_us);
+  root.setActor(event.actor);
+  root.setIdempotencyKey(event.idempotency_key);
+  auto postings = root.initPostings(static_cast<unsigned>(event.postings.size()));
+  for (unsigned i = 0; i < event.postings.size(); ++i) {
+    const Posting& p = event.postings[i];
+    postings[i].setKind(static_cast<s::LedgerAccountKind>(p.kind));
+    postings[i].setOwner(p.owner);
+    postings[i].setUnit(static_cast<s::Unit>(p.unit));
+    postings[i].setAmount(p.amount);
+  }
+  std::visit(PayloadWriter{root.initPayload()}, event.payload);
+  std::string bytes = to_string(capnp::messageToFlatArray(message));
+  HUAWU_ASSERT(bytes.size() <= limits::event_bytes_max, "event larger than limits::event_bytes_max");
+  return bytes;
+}
+
+std::optional<Event> decode_event(std::string_view bytes, std::string* why) {
+  std::string ignored;
+  if (!why) why = &ignored;
+  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.size() > limits::event_bytes_max) {
+    *why = "event bytes have an invalid length " + std::to_string(bytes.size());
+    return std::nullopt;
+  }
+  std::vector<capnp::word> scratch;
+  std::optional<Event> event;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
+    capnp::FlatArrayMessageReader reader(as_words(bytes, scratch), event_reader_options());
+    event = read_event(reader.getRoot<s::Event>(), why);
+  });
+  KJ_IF_MAYBE(e, failure) {
+    *why = std::string("malformed event: ") + e->getDescription().cStr();
+    return std::nullopt;
+  }
+  return event;
+}
+
+std::string encode_stored(const StoredRecord& record) {
+  capnp::MallocMessageBuilder message(static_cast<capnp::uint>(16 + record.event_bytes.size() / 8));
+  auto root = message.initRoot<s::StoredEvent>();
+  // Field order here is allocation order, which makes the message canonical
+  // (pre-order layout, single segment); asserted below.
+  root.setSequence(record.sequence);
+  root.setPrevHash(kj::arrayPtr(record.prev_hash.data(), record.prev_hash.size()));
+  root.setHash(kj::arrayPtr(record.hash.data(), record.hash.size()));
+  root.setEvent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(record.event_bytes.data()),
+                             record.event_bytes.size()));
+  HUAWU_ASSERT(message.getSegmentsForOutput().size() == 1, "stored event must be one segment");
+  std::string bytes = to_string(capnp::messageToFlatArray(message));
+  return bytes;
+}
+
+std::optional<StoredRecord> decode_stored(std::string_view bytes, std::string* why) {
+  std::string ignored;
+  if (!why) why = &ignored;
+  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.size() > 2 * limits::event_bytes_max) {
+    *why = "stored record has an invalid length " + std::to_string(bytes.size());
+    return std::nullopt;
+  }
+  std::vector<capnp::word> scratch;
+  std::optional<StoredRecord> record;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
+    const auto words = as_words(bytes, scratch);
+    capnp::FlatArrayMessageReader reader(words, event_reader_options());
+    if (reader.getEnd() != words.end()) {
+      *why = "stored record has bytes after its message";
+      return;
+    }
+    if (!reader.isCanonical()) {
+      *why = "stored record is not in canonical form";
+      return;
+    }
+    auto root = reader.getRoot<s::StoredEvent>();
+    auto prev = root.getPrevHash();
+    auto hash = root.getHash();
+    if (prev.size() != sizeof(Hash) || hash.size() != sizeof(Hash)) {
+      *why = "stored record hash fields are not 32 bytes";
+      return;
+    }
+    StoredRecord out;
+    out.sequence = root.getSequence();
+    std::memcpy(out.prev_hash.data(), prev.begin(), sizeof(Hash));
+    std::memcpy(out.hash.data(), hash.begin(), sizeof(Hash));
+    auto event = root.getEvent();
+    out.event_bytes.assign(reinterpret_cast<const char*>(event.begin()), event.size());
+    record = std::move(out);
+  });
+  KJ_IF_MAYBE(e, failure) {
+    *why = std::string("malformed stored record: ") + e->getDescription().cStr();
+    return std::nullopt;
+  }
+  return record;
+}
+
+std::optional<StoredEvent> decode_stored_event(std::string_view bytes, std::string* why) {
+  auto record = decode_stored(bytes, why);
+  if (!record) return std::nullopt;
+  auto event = decode_event(record->event_bytes, why);
+  if (!event) return std::nullopt;
+  return StoredEvent{record->sequence, record->prev_hash, record->hash, std::move(*event)};
+}
+
+}  // namespace huawu

@@ -1,0 +1,33 @@
+#include "events/event.h"
+
+#include "events/limits.h"
+
+namespace huawu {
+
+const char* payload_name(const Payload& payload) {
+  struct Name {
+    const char* operator()(const LedgerCreated&) const { return "LedgerCreated"; }
+    const char* operator()(const AccountOpened&) const { return "AccountOpened"; }
+    const char* operator()(const WalletRecharged&) const { return "WalletRecharged"; }
+    const char* operator()(const AccountClosed&) const { return "AccountClosed"; }
+  };
+  return std::visit(Name{}, payload);
+}
+
+bool postings_balance(const std::vector<Posting>& postings) {
+  if (postings.size() > limits::postings_per_event_max) return false;
+  std::array<std::int64_t, unit_count> sum{};
+  for (const Posting& posting : postings) {
+    const auto unit = static_cast<std::size_t>(posting.unit);
+    if (unit >= unit_count) return false;
+    // Each amount is bounded by balance_units_max, so 64 of them cannot overflow.
+    if (posting.amount > limits::balance_units_max || posting.amount < -limits::balance_units_max)
+      return false;
+    sum[unit] += posting.amount;
+  }
+  for (std::int64_t s : sum)
+    if (s != 0) return false;
+  return true;
+}
+
+}  // namespace huawu

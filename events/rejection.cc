@@ -1,0 +1,27 @@
+#include "events/rejection.h"
+
+namespace huawu {
+
+std::string_view rejection_name(Rejection rejection) {
+  switch (rejection) {
+    case Rejection::none: return "none";
+    case Rejection::ledger_already_created: return "ledger_already_created";
+    case Rejection::ledger_not_created: return "ledger_not_created";
+    case Rejection::account_id_invalid: return "account_id_invalid";
+    case Rejection::account_exists: return "account_exists";
+    case Rejection::account_not_found: return "account_not_found";
+    case Rejection::account_closed: return "account_closed";
+    case Rejection::account_has_balance: return "account_has_balance";
+    case Rejection::amount_must_be_positive: return "amount_must_be_positive";
+    case Rejection::amount_too_large: return "amount_too_large";
+    case Rejection::balance_limit_exceeded: return "balance_limit_exceeded";
+    case Rejection::text_invalid: return "text_invalid";
+    case Rejection::idempotency_key_invalid: return "idempotency_key_invalid";
+    case Rejection::idempotency_key_reused: return "idempotency_key_reused";
+    case Rejection::storage_failed: return "storage_failed";
+    case Rejection::writer_stopped: return "writer_stopped";
+  }
+  return "unknown";
+}
+
+}  // namespace huawu

@@ -1,0 +1,23 @@
+#include "ledger/batch_view.h"
+
+namespace huawu {
+
+const AccountState* BatchView::find_account(std::string_view account) const {
+  auto it = accounts_.find(std::string(account));
+  if (it != accounts_.end()) return &it->second;
+  return committed_.balances().find(account);
+}
+
+void BatchView::apply(std::uint64_t sequence, const Event& event) {
+  if (std::holds_alternative<LedgerCreated>(event.payload)) ledger_created_ = true;
+  const std::string_view id = account_of(event.payload);
+  if (id.empty()) return;
+  auto it = accounts_.find(std::string(id));
+  if (it == accounts_.end()) {
+    const AccountState* committed = committed_.balances().find(id);
+    it = accounts_.emplace(std::string(id), committed ? *committed : AccountState{}).first;
+  }
+  apply_to_account(it->second, sequence, event);
+}
+
+}  // namespace huawu

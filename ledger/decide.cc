@@ -1,0 +1,114 @@
+#include "ledger/decide.h"
+
+#include "events/ids.h"
+#include "events/limits.h"
+
+namespace huawu {
+
+namespace {
+
+Decision reject(Rejection rejection) { return Decision{rejection, {}}; }
+
+Event envelope(const Request& request, std::int64_t ledger_time_us) {
+  Event event;
+  event.ledger_time_us = ledger_time_us;
+  event.business_time_us = request.business_time_us != 0 ? request.business_time_us : ledger_time_us;
+  event.actor = request.actor;
+  event.idempotency_key = request.idempotency_key;
+  return event;
+}
+
+std::vector<Posting> cash_to_wallet(const std::string& account, std::int64_t amount_units) {
+  return {Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, -amount_units},
+          Posting{LedgerAccountKind::user_wallet, account, Unit::cny_units, amount_units}};
+}
+
+Rejection check_amount(std::int64_t amount_units) {
+  if (amount_units <= 0) return Rejection::amount_must_be_positive;
+  if (amount_units > limits::amount_units_max) return Rejection::amount_too_large;
+  return Rejection::none;
+}
+
+// The account must exist and be open.
+Rejection check_open_account(const DecideView& view, const std::string& account,
+                             const AccountState** out) {
+  if (!is_valid_account_id(account)) return Rejection::account_id_invalid;
+  const AccountState* state = view.find_account(account);
+  if (!state) return Rejection::account_not_found;
+  if (state->status == AccountStatus::closed) return Rejection::account_closed;
+  *out = state;
+  return Rejection::none;
+}
+
+struct Decider {
+  const DecideView& view;
+  const Request& request;
+  std::int64_t ledger_time_us;
+
+  Decision operator()(const CreateLedger& c) const {
+    if (view.ledger_created()) return reject(Rejection::ledger_already_created);
+    if (!is_valid_account_id(c.provider_id)) return reject(Rejection::account_id_invalid);
+    if (!is_valid_text(c.provider_name, limits::name_length_max)) return reject(Rejection::text_invalid);
+    Event event = envelope(request, ledger_time_us);
+    event.payload = LedgerCreated{c.provider_id, c.provider_name, "CNY", 8 * 60};
+    return Decision{Rejection::none, {std::move(event)}};
+  }
+
+  Decision operator()(const OpenAccount& c) const {
+    if (!is_valid_account_id(c.account)) return reject(Rejection::account_id_invalid);
+    if (!c.rate_plan.empty() && !is_valid_account_id(c.rate_plan))
+      return reject(Rejection::text_invalid);
+    if (c.initial_units < 0) return reject(Rejection::amount_must_be_positive);
+    if (c.initial_units > limits::amount_units_max) return reject(Rejection::amount_too_large);
+    if (view.find_account(c.account)) return reject(Rejection::account_exists);
+    Event event = envelope(request, ledger_time_us);
+    if (c.initial_units > 0) event.postings = cash_to_wallet(c.account, c.initial_units);
+    event.payload = AccountOpened{c.account, c.rate_plan, c.initial_units};
+    return Decision{Rejection::none, {std::move(event)}};
+  }
+
+  Decision operator()(const RechargeWallet& c) const {
+    const AccountState* account = nullptr;
+    if (Rejection r = check_open_account(view, c.account, &account); r != Rejection::none)
+      return reject(r);
+    if (Rejection r = check_amount(c.amount_units); r != Rejection::none) return reject(r);
+    if (!is_valid_text(c.source_reference, limits::reference_length_max))
+      return reject(Rejection::text_invalid);
+    // Both operands are bounded far below INT64_MAX (limits.h), so the sum is exact.
+    const std::int64_t after_units = account->balance_units + c.amount_units;
+    if (after_units > limits::balance_units_max) return reject(Rejection::balance_limit_exceeded);
+    Event event = envelope(request, ledger_time_us);
+    event.postings = cash_to_wallet(c.account, c.amount_units);
+    event.payload = WalletRecharged{c.account, c.amount_units, c.source_reference, after_units};
+    return Decision{Rejection::none, {std::move(event)}};
+  }
+
+  Decision operator()(const CloseAccount& c) const {
+    const AccountState* account = nullptr;
+    if (Rejection r = check_open_account(view, c.account, &account); r != Rejection::none)
+      return reject(r);
+    const std::int64_t remaining_units = account->balance_units;
+    if (remaining_units > 0 && !c.refund) return reject(Rejection::account_has_balance);
+    Event event = envelope(request, ledger_time_us);
+    BalanceDisposition disposition = BalanceDisposition::none;
+    if (remaining_units > 0) {
+      // The refund leaves the system: wallet -> external cash.
+      event.postings = cash_to_wallet(c.account, -remaining_units);
+      disposition = BalanceDisposition::refunded;
+    }
+    event.payload = AccountClosed{c.account, remaining_units, disposition};
+    return Decision{Rejection::none, {std::move(event)}};
+  }
+};
+
+}  // namespace
+
+Decision decide(const DecideView& view, const Request& request, std::int64_t ledger_time_us) {
+  if (!is_valid_idempotency_key(request.idempotency_key))
+    return reject(Rejection::idempotency_key_invalid);
+  const bool creating = std::holds_alternative<CreateLedger>(request.command);
+  if (!creating && !view.ledger_created()) return reject(Rejection::ledger_not_created);
+  return std::visit(Decider{view, request, ledger_time_us}, request.command);
+}
+
+}  // namespace huawu

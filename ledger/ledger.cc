@@ -1,0 +1,102 @@
+#include "ledger/ledger.h"
+
+#include <spdlog/spdlog.h>
+
+#include "events/codec.h"
+#include "events/hash.h"
+#include "events/invariant.h"
+
+namespace huawu {
+
+bool replay_into(const Store& store, LedgerState& state, std::string* why) {
+  std::uint64_t expected = state.applied_through() + 1;
+  Hash prev_hash{};
+  if (state.applied_through() > 0) {
+    auto bytes = store.get_event(state.applied_through());
+    auto record = bytes ? decode_stored(*bytes, why) : std::nullopt;
+    if (!record) {
+      *why = "checkpoint names event " + std::to_string(state.applied_through()) +
+             " which is missing or unreadable";
+      return false;
+    }
+    prev_hash = record->hash;
+  }
+  bool ok = true;
+  store.scan_events(expected, [&](std::uint64_t sequence, std::string_view bytes) {
+    std::string reason;
+    auto record = decode_stored(bytes, &reason);
+    if (record && (record->sequence != sequence || sequence != expected)) reason = "out of sequence";
+    else if (record && record->prev_hash != prev_hash) reason = "does not link to the event before";
+    else if (record && chain_hash(prev_hash, sequence, record->event_bytes) != record->hash)
+      reason = "hash mismatch";
+    std::optional<Event> event;
+    if (reason.empty()) event = decode_event(record->event_bytes, &reason);
+    if (!event) {
+      *why = "event " + std::to_string(expected) + ": " + reason;
+      ok = false;
+      return false;
+    }
+    state.apply(sequence, *event);
+    prev_hash = record->hash;
+    ++expected;
+    return true;
+  });
+  if (ok && state.applied_through() != store.head_sequence()) {
+    *why = "log ends at " + std::to_string(state.applied_through()) + " but head says " +
+           std::to_string(store.head_sequence());
+    ok = false;
+  }
+  return ok;
+}
+
+std::unique_ptr<Ledger> Ledger::create(const std::string& path, const CreateLedger& identity,
+                                       const std::string& actor, Clock& clock, std::string* why,
+                                       WriterOptions options) {
+  auto ledger = std::unique_ptr<Ledger>(new Ledger());
+  ledger->store_ = Store::create(path, why);
+  if (!ledger->store_) return nullptr;
+  ledger->writer_ = std::make_unique<Writer>(*ledger->store_, ledger->state_, clock, options);
+  Request request{identity, "ledger-created", actor, 0};
+  Outcome outcome = ledger->writer_->submit_and_wait(std::move(request));
+  if (outcome.rejection != Rejection::none) {
+    *why = "cannot create ledger: " + std::string(rejection_name(outcome.rejection));
+    return nullptr;
+  }
+  return ledger;
+}
+
+std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, std::string* why,
+                                     WriterOptions options) {
+  auto ledger = std::unique_ptr<Ledger>(new Ledger());
+  ledger->store_ = Store::open(path, why);
+  if (!ledger->store_ || !recover_state(*ledger->store_, ledger->state_, why)) return nullptr;
+  ledger->writer_ = std::make_unique<Writer>(*ledger->store_, ledger->state_, clock, options);
+  return ledger;
+}
+
+bool recover_state(const Store& store, LedgerState& state, std::string* why) {
+  state = LedgerState{};
+  if (auto snapshot = store.get_snapshot("state")) {
+    LedgerState loaded;
+    std::string reason;
+    if (loaded.deserialize(*snapshot, &reason) && loaded.applied_through() <= store.head_sequence()) {
+      state = std::move(loaded);
+    } else {
+      // A checkpoint is only a shortcut: when it is unusable, rebuild from 1.
+      spdlog::warn("huawu: ignoring checkpoint ({}); rebuilding from sequence 1",
+                   reason.empty() ? "ahead of the log" : reason);
+    }
+  }
+  if (!replay_into(store, state, why)) return false;
+  std::string reason;
+  HUAWU_ASSERT(state.check_invariants(&reason), "recovered state breaks an invariant");
+  return true;
+}
+
+void Ledger::close() {
+  if (writer_) writer_->close();
+}
+
+Ledger::~Ledger() { close(); }
+
+}  // namespace huawu

@@ -1,0 +1,224 @@
+#include "ledger/store.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "events/invariant.h"
+
+namespace huawu {
+
+namespace {
+
+constexpr std::string_view head_key = "head";
+constexpr std::string_view schema_key = "schema";
+
+rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+
+std::string encode_head(std::uint64_t sequence, const Hash& hash) {
+  std::string out = sequence_key(sequence);
+  out.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  return out;
+}
+
+rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
+  rocksdb::ColumnFamilyOptions options;
+  options.write_buffer_size = 64 << 20;
+  if (name == "idempotency") {
+    // Almost every lookup is for a new key: a bloom filter answers "absent"
+    // without touching table files.
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  }
+  return options;
+}
+
+}  // namespace
+
+std::string sequence_key(std::uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(sequence >> (56 - 8 * i));
+  return key;
+}
+
+std::uint64_t sequence_from_key(std::string_view key) {
+  HUAWU_ASSERT(key.size() == 8, "sequence keys are 8 bytes");
+  std::uint64_t sequence = 0;
+  for (char c : key) sequence = (sequence << 8) | static_cast<std::uint8_t>(c);
+  return sequence;
+}
+
+const std::vector<std::string>& Store::column_family_names() {
+  static const std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, "events",
+                                                 "idempotency", "snapshots", "meta"};
+  return names;
+}
+
+std::unique_ptr<Store> Store::create(const std::string& path, std::string* why) {
+  if (std::filesystem::exists(std::filesystem::path(path) / "CURRENT")) {
+    *why = "a store already exists in " + path;
+    return nullptr;
+  }
+  return open_db(path, true, why);
+}
+
+std::unique_ptr<Store> Store::open(const std::string& path, std::string* why) {
+  if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT")) {
+    *why = "no store in " + path + " (run `huawu init` first)";
+    return nullptr;
+  }
+  return open_db(path, false, why);
+}
+
+std::unique_ptr<Store> Store::open_db(const std::string& path, bool create, std::string* why) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = create;
+  options.error_if_exists = create;
+  options.create_missing_column_families = create;
+  options.paranoid_checks = true;
+  options.max_background_jobs = 2;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : column_family_names())
+    families.emplace_back(name, family_options(name));
+
+  auto store = std::unique_ptr<Store>(new Store());
+  store->path_ = path;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(options, path, families, &store->handles_, &raw);
+  if (!status.ok()) {
+    *why = status.IsIOError() && status.ToString().find("lock") != std::string::npos
+               ? "the store in " + path + " is in use by another huawu process"
+               : "cannot open store in " + path + ": " + status.ToString();
+    return nullptr;
+  }
+  store->db_.reset(raw);
+  store->events_ = store->handles_[1];
+  store->idempotency_ = store->handles_[2];
+  store->snapshots_ = store->handles_[3];
+  store->meta_ = store->handles_[4];
+
+  if (create) {
+    rocksdb::WriteBatch batch;
+    batch.Put(store->meta_, slice(schema_key), slice(schema_version));
+    batch.Put(store->meta_, slice(head_key), slice(encode_head(0, Hash{})));
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    status = store->db_->Write(write, &batch);
+    if (!status.ok()) {
+      *why = "cannot initialise store: " + status.ToString();
+      return nullptr;
+    }
+  }
+  const auto schema = store->get(store->meta_, schema_key);
+  if (!schema || *schema != schema_version) {
+    *why = "store in " + path + " has schema version '" + schema.value_or("none") +
+           "'; this huawu reads version " + std::string(schema_version);
+    return nullptr;
+  }
+  const auto head = store->get(store->meta_, head_key);
+  if (!head || head->size() != 8 + sizeof(Hash)) {
+    *why = "store in " + path + " has no valid head record";
+    return nullptr;
+  }
+  store->head_sequence_ = sequence_from_key(std::string_view(*head).substr(0, 8));
+  std::copy(head->begin() + 8, head->end(), store->head_hash_.begin());
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto* handle : handles_) {
+    // Destroying a handle only frees memory; its status carries nothing to act on.
+    rocksdb::Status ignored = db_->DestroyColumnFamilyHandle(handle);
+    (void)ignored;
+  }
+  rocksdb::Status closed = db_->Close();
+  (void)closed;  // Deliberately unchecked: every acknowledged write was already synced.
+}
+
+bool Store::append(const AppendBatch& batch, std::string* why) {
+  if (failed_) {
+    *why = "the store refused an earlier write; restart to recover";
+    return false;
+  }
+  HUAWU_ASSERT(!batch.events.empty(), "an append carries at least one event");
+  HUAWU_ASSERT(batch.events.front().sequence == head_sequence_ + 1, "append continues the log");
+  HUAWU_ASSERT(batch.events.back().sequence == batch.head_sequence, "head is the last event");
+  rocksdb::WriteBatch write_batch;
+  std::uint64_t expected = head_sequence_ + 1;
+  for (const auto& record : batch.events) {
+    HUAWU_ASSERT(record.sequence == expected++, "sequences in a batch have no gaps");
+    write_batch.Put(events_, sequence_key(record.sequence), record.bytes);
+  }
+  for (const auto& [key, value] : batch.idempotency) write_batch.Put(idempotency_, key, value);
+  write_batch.Put(meta_, slice(head_key), encode_head(batch.head_sequence, batch.head_hash));
+
+  rocksdb::WriteOptions options;
+  options.sync = true;  // acknowledged means durable: fsync before any reply
+  options.disableWAL = false;
+  const rocksdb::Status status = db_->Write(options, &write_batch);
+  if (!status.ok()) {
+    failed_ = true;
+    *why = "write failed: " + status.ToString();
+    return false;
+  }
+  head_sequence_ = batch.head_sequence;
+  head_hash_ = batch.head_hash;
+  return true;
+}
+
+std::optional<std::string> Store::get(rocksdb::ColumnFamilyHandle* cf, std::string_view key) const {
+  std::string value;
+  const rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), cf, slice(key), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) throw StorageError("read failed in " + path_ + ": " + status.ToString());
+  return value;
+}
+
+std::optional<std::string> Store::get_event(std::uint64_t sequence) const {
+  return get(events_, sequence_key(sequence));
+}
+
+void Store::scan_events(std::uint64_t from,
+                        const std::function<bool(std::uint64_t, std::string_view)>& fn) const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;          // a scan reads each event once
+  options.readahead_size = 4 << 20;    // sequential: read ahead generously
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, events_));
+  for (it->Seek(sequence_key(from)); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    const rocksdb::Slice value = it->value();
+    if (key.size() != 8) throw StorageError("event key of " + std::to_string(key.size()) + " bytes");
+    if (!fn(sequence_from_key({key.data(), key.size()}), {value.data(), value.size()})) return;
+  }
+  if (!it->status().ok()) throw StorageError("scan failed: " + it->status().ToString());
+}
+
+std::optional<std::string> Store::get_idempotency(std::string_view key) const {
+  return get(idempotency_, key);
+}
+
+bool Store::put_snapshot(std::string_view name, std::string_view bytes, std::string* why) {
+  if (failed_) {
+    *why = "the store refused an earlier write; restart to recover";
+    return false;
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  const rocksdb::Status status = db_->Put(options, snapshots_, slice(name), slice(bytes));
+  if (!status.ok()) {
+    failed_ = true;
+    *why = "checkpoint write failed: " + status.ToString();
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> Store::get_snapshot(std::string_view name) const {
+  return get(snapshots_, name);
+}
+
+}  // namespace huawu

@@ -1,0 +1,114 @@
+#pragma once
+// The event store on RocksDB.
+//
+// Column families (key encoding in docs/architecture.md):
+//   events       be64(sequence) -> StoredEvent (Cap'n Proto, canonical)
+//   idempotency  key bytes      -> IdempotencyRecord (ledger/idempotency.h)
+//   snapshots    name           -> projection checkpoint bytes
+//   meta         "head"         -> be64(sequence) || hash (32 bytes)
+//                "schema"       -> schema version, decimal text
+//
+// Failure contract: a failed append makes the store refuse every later append
+// until the process reopens it (fail-stop, like LevelDB's background error).
+// A failed read throws StorageError: a ledger that cannot read its own log
+// must stop, not guess.
+#include <rocksdb/db.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/event.h"
+
+namespace huawu {
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr std::string_view schema_version = "1";
+
+// Big-endian sequence key: byte order equals numeric order in RocksDB.
+std::string sequence_key(std::uint64_t sequence);
+std::uint64_t sequence_from_key(std::string_view key);
+
+// One group commit: events, their idempotency records and the new head,
+// written in one WriteBatch with sync=true.
+struct AppendBatch {
+  struct Record {
+    std::uint64_t sequence;
+    std::string bytes;
+  };
+  std::vector<Record> events;
+  std::vector<std::pair<std::string, std::string>> idempotency;  // key -> record bytes
+  std::uint64_t head_sequence = 0;
+  Hash head_hash{};
+};
+
+class Store {
+ public:
+  // Creates a new store in `path`; refuses (nullptr, *why) when one exists.
+  static std::unique_ptr<Store> create(const std::string& path, std::string* why);
+  // Opens an existing store; refuses when there is none, when another process
+  // holds it, or when its schema version is unknown.
+  static std::unique_ptr<Store> open(const std::string& path, std::string* why);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  std::uint64_t head_sequence() const { return head_sequence_; }
+  const Hash& head_hash() const { return head_hash_; }
+
+  // Appends atomically and durably. The batch must continue the log: its
+  // first event is head + 1 and sequences follow without gaps (asserted).
+  // Returns false with *why on failure; from then on every append is refused.
+  bool append(const AppendBatch& batch, std::string* why);
+  bool failed() const { return failed_; }
+
+  std::optional<std::string> get_event(std::uint64_t sequence) const;
+  // Calls fn(sequence, bytes) for every event from `from` on, in order, until
+  // fn returns false. The key's sequence is passed as stored.
+  void scan_events(std::uint64_t from,
+                   const std::function<bool(std::uint64_t, std::string_view)>& fn) const;
+
+  std::optional<std::string> get_idempotency(std::string_view key) const;
+
+  // Checkpoints are derivable from the log, so losing one is harmless; they
+  // are still written with sync=true so a checkpoint never names events that
+  // a crash could lose.
+  // A failed checkpoint write puts the store in the failed state like a failed
+  // append (returns false with *why).
+  bool put_snapshot(std::string_view name, std::string_view bytes, std::string* why);
+  std::optional<std::string> get_snapshot(std::string_view name) const;
+
+  const std::string& path() const { return path_; }
+
+  // Column family names in creation order; tests and benchmarks that open
+  // RocksDB directly use these.
+  static const std::vector<std::string>& column_family_names();
+
+ private:
+  Store() = default;
+  static std::unique_ptr<Store> open_db(const std::string& path, bool create, std::string* why);
+  std::optional<std::string> get(rocksdb::ColumnFamilyHandle* cf, std::string_view key) const;
+
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* idempotency_ = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  // Only the writer thread appends; these change only inside append().
+  std::uint64_t head_sequence_ = 0;
+  Hash head_hash_{};
+  bool failed_ = false;
+};
+
+}  // namespace huawu

@@ -1,0 +1,186 @@
+#include "projections/balances.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "events/invariant.h"
+#include "events/limits.h"
+#include "events/bytes.h"
+
+namespace huawu {
+
+std::string_view account_of(const Payload& payload) {
+  struct Of {
+    std::string_view operator()(const LedgerCreated&) const { return {}; }
+    std::string_view operator()(const AccountOpened& e) const { return e.account; }
+    std::string_view operator()(const WalletRecharged& e) const { return e.account; }
+    std::string_view operator()(const AccountClosed& e) const { return e.account; }
+  };
+  return std::visit(Of{}, payload);
+}
+
+void apply_to_account(AccountState& account, std::uint64_t sequence, const Event& event) {
+  const std::string_view id = account_of(event.payload);
+  for (const Posting& posting : event.postings) {
+    if (posting.kind != LedgerAccountKind::user_wallet) continue;
+    HUAWU_ASSERT(posting.owner == id, "a wallet posting must name the event's account");
+    HUAWU_ASSERT(posting.unit == Unit::cny_units, "wallets hold CNY units");
+    account.balance_units += posting.amount;
+  }
+  HUAWU_ASSERT(account.balance_units >= 0, "a prepaid wallet never goes below zero");
+  HUAWU_ASSERT(account.balance_units <= limits::balance_units_max, "wallet above balance limit");
+
+  if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
+    account.status = AccountStatus::open;
+    account.rate_plan = opened->rate_plan;
+    account.opened_sequence = sequence;
+    HUAWU_ASSERT(account.balance_units == opened->initial_balance_units, "opening balance");
+  } else if (const auto* recharged = std::get_if<WalletRecharged>(&event.payload)) {
+    HUAWU_ASSERT(account.status == AccountStatus::open, "recharge of a closed account");
+    HUAWU_ASSERT(account.balance_units == recharged->balance_after_units, "recharge balance after");
+  } else if (const auto* closed = std::get_if<AccountClosed>(&event.payload)) {
+    HUAWU_ASSERT(account.status == AccountStatus::open, "closing a closed account");
+    HUAWU_ASSERT(account.balance_units == 0, "a closed account keeps no balance");
+    (void)closed;
+    account.status = AccountStatus::closed;
+    account.closed_sequence = sequence;
+  }
+}
+
+void Balances::apply(std::uint64_t sequence, const Event& event) {
+  HUAWU_ASSERT(postings_balance(event.postings), "postings must sum to zero per unit");
+  const std::string_view id = account_of(event.payload);
+  if (!id.empty()) {
+    const bool opening = std::holds_alternative<AccountOpened>(event.payload);
+    auto it = accounts_.find(std::string(id));
+    HUAWU_ASSERT(opening == (it == accounts_.end()), "open exactly once, act only on opened accounts");
+    if (opening) it = accounts_.emplace(std::string(id), AccountState{}).first;
+    AccountState& account = it->second;
+    const std::int64_t before_units = account.balance_units;
+    const AccountStatus status_before = account.status;
+    apply_to_account(account, sequence, event);
+    wallets_total_units_ += account.balance_units - before_units;
+    if (opening) ++accounts_open_;
+    if (status_before == AccountStatus::open && account.status == AccountStatus::closed && !opening)
+      --accounts_open_;
+  }
+  for (const Posting& posting : event.postings) {
+    if (posting.kind == LedgerAccountKind::user_wallet) continue;
+    ledger_accounts_[LedgerAccountKey{posting.kind, posting.owner, posting.unit}] += posting.amount;
+  }
+}
+
+const AccountState* Balances::find(std::string_view account) const {
+  auto it = accounts_.find(std::string(account));
+  return it == accounts_.end() ? nullptr : &it->second;
+}
+
+std::int64_t Balances::ledger_account_units(const LedgerAccountKey& key) const {
+  if (key.kind == LedgerAccountKind::user_wallet) {
+    const AccountState* account = find(key.owner);
+    return account && key.unit == Unit::cny_units ? account->balance_units : 0;
+  }
+  auto it = ledger_accounts_.find(key);
+  return it == ledger_accounts_.end() ? 0 : it->second;
+}
+
+bool Balances::check_invariants(std::string* why) const {
+  std::array<std::int64_t, unit_count> sum{};
+  std::int64_t wallets = 0;
+  std::uint64_t open = 0;
+  for (const auto& [id, account] : accounts_) {
+    if (account.balance_units < 0) {
+      *why = "wallet " + id + " is negative";
+      return false;
+    }
+    wallets += account.balance_units;
+    if (account.status == AccountStatus::open) ++open;
+  }
+  sum[static_cast<std::size_t>(Unit::cny_units)] += wallets;
+  for (const auto& [key, units] : ledger_accounts_) sum[static_cast<std::size_t>(key.unit)] += units;
+  for (std::size_t unit = 0; unit < unit_count; ++unit) {
+    if (sum[unit] != 0) {
+      *why = "ledger accounts of unit " + std::to_string(unit) + " sum to " +
+             std::to_string(sum[unit]) + ", not zero";
+      return false;
+    }
+  }
+  if (wallets != wallets_total_units_ || open != accounts_open_) {
+    *why = "running totals disagree with the accounts";
+    return false;
+  }
+  return true;
+}
+
+// Layout: u64 account count, then per account sorted by id: str id, u8 status,
+// str rate plan, i64 balance, u64 opened seq, u64 closed seq; then u64 ledger
+// account count and per ledger account in key order: u8 kind, str owner,
+// u8 unit, i64 units.
+void Balances::serialize(std::string& out) const {
+  std::vector<const std::pair<const std::string, AccountState>*> sorted;
+  sorted.reserve(accounts_.size());
+  for (const auto& entry : accounts_) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  ByteWriter w;
+  w.u64(sorted.size());
+  for (const auto* entry : sorted) {
+    const AccountState& a = entry->second;
+    w.str(entry->first);
+    w.u8(static_cast<std::uint8_t>(a.status));
+    w.str(a.rate_plan);
+    w.i64(a.balance_units);
+    w.u64(a.opened_sequence);
+    w.u64(a.closed_sequence);
+  }
+  w.u64(ledger_accounts_.size());
+  for (const auto& [key, units] : ledger_accounts_) {
+    w.u8(static_cast<std::uint8_t>(key.kind));
+    w.str(key.owner);
+    w.u8(static_cast<std::uint8_t>(key.unit));
+    w.i64(units);
+  }
+  out.append(w.bytes());
+}
+
+bool Balances::deserialize(std::string_view bytes, std::string* why) {
+  ByteReader r(bytes);
+  *this = Balances{};
+  const std::uint64_t accounts = r.u64();
+  for (std::uint64_t i = 0; i < accounts && !r.failed(); ++i) {
+    std::string id = r.str();
+    AccountState a;
+    const std::uint8_t status = r.u8();
+    a.status = status == 0 ? AccountStatus::open : AccountStatus::closed;
+    a.rate_plan = r.str();
+    a.balance_units = r.i64();
+    a.opened_sequence = r.u64();
+    a.closed_sequence = r.u64();
+    if (status > 1) {
+      *why = "balances snapshot: bad account status";
+      return false;
+    }
+    if (a.status == AccountStatus::open) ++accounts_open_;
+    wallets_total_units_ += a.balance_units;
+    accounts_.emplace(std::move(id), std::move(a));
+  }
+  const std::uint64_t ledger_accounts = r.u64();
+  for (std::uint64_t i = 0; i < ledger_accounts && !r.failed(); ++i) {
+    const std::uint8_t kind = r.u8();
+    std::string owner = r.str();
+    const std::uint8_t unit = r.u8();
+    const std::int64_t units = r.i64();
+    if (kind > static_cast<std::uint8_t>(LedgerAccountKind::user_wallet) || unit >= unit_count) {
+      *why = "balances snapshot: bad ledger account";
+      return false;
+    }
+    ledger_accounts_[LedgerAccountKey{static_cast<LedgerAccountKind>(kind), std::move(owner),
+                                      static_cast<Unit>(unit)}] = units;
+  }
+  if (r.failed() || !r.at_end()) {
+    *why = "balances snapshot: truncated or trailing bytes";
+    return false;
+  }
+  return check_invariants(why);
+}
+
+}  // namespace huawu

@@ -1,0 +1,77 @@
+#pragma once
+// Balances projection: user accounts (status, rate plan, wallet balance) and
+// every other ledger account that postings touch (external cash, …).
+// Derived only from events through apply(); rebuilt from sequence 1 it is
+// byte-identical to the live one (see serialize()).
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+
+#include "events/event.h"
+
+namespace huawu {
+
+enum class AccountStatus : std::uint8_t { open = 0, closed = 1 };
+
+struct AccountState {
+  AccountStatus status = AccountStatus::open;
+  std::string rate_plan;
+  std::int64_t balance_units = 0;  // the user_wallet ledger account, CNY units
+  std::uint64_t opened_sequence = 0;
+  std::uint64_t closed_sequence = 0;  // 0 while open
+  bool operator==(const AccountState&) const = default;
+};
+
+// Applies one event's effect on one user account. Shared by the projection
+// and by the writer's per-batch overlay, so both follow one rule.
+void apply_to_account(AccountState& account, std::uint64_t sequence, const Event& event);
+
+// The user account an event is about, or empty for ledger-wide events.
+std::string_view account_of(const Payload& payload);
+
+struct LedgerAccountKey {
+  LedgerAccountKind kind;
+  std::string owner;
+  Unit unit;
+  auto operator<=>(const LedgerAccountKey&) const = default;
+};
+
+class Balances {
+ public:
+  // The only mutation. Asserts the always-on invariants of the event.
+  void apply(std::uint64_t sequence, const Event& event);
+
+  const AccountState* find(std::string_view account) const;
+  std::int64_t ledger_account_units(const LedgerAccountKey& key) const;
+
+  std::uint64_t accounts_open() const { return accounts_open_; }
+  std::uint64_t accounts_closed() const { return accounts_.size() - accounts_open_; }
+  // Sum of all user wallet balances (CNY units).
+  std::int64_t wallets_total_units() const { return wallets_total_units_; }
+
+  // Checks the whole-state invariants: per unit, all ledger accounts and
+  // wallets sum to zero; no wallet is negative. Sets *why on failure.
+  bool check_invariants(std::string* why) const;
+
+  void serialize(std::string& out) const;
+  bool deserialize(std::string_view bytes, std::string* why);
+
+  template <class Fn>  // Fn(const std::string& id, const AccountState&), unordered
+  void for_each_account(Fn&& fn) const {
+    for (const auto& [id, state] : accounts_) fn(id, state);
+  }
+
+ private:
+  // Hashing by id keeps the hot path O(1); serialize() sorts for determinism.
+  std::unordered_map<std::string, AccountState> accounts_;
+  std::map<LedgerAccountKey, std::int64_t> ledger_accounts_;  // every kind but user_wallet
+  std::uint64_t accounts_open_ = 0;
+  std::int64_t wallets_total_units_ = 0;
+};
+
+}  // namespace huawu

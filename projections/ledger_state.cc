@@ -1,0 +1,58 @@
+#include "projections/ledger_state.h"
+
+#include "events/invariant.h"
+#include "events/bytes.h"
+
+namespace huawu {
+
+namespace {
+constexpr std::string_view snapshot_magic = "huawu-state-v1";
+}
+
+void LedgerState::apply(std::uint64_t sequence, const Event& event) {
+  HUAWU_ASSERT(sequence == applied_through_ + 1, "events apply in sequence without gaps");
+  HUAWU_ASSERT(event.ledger_time_us >= last_ledger_time_us_, "ledger time never goes backwards");
+  info_.apply(sequence, event);
+  balances_.apply(sequence, event);
+  applied_through_ = sequence;
+  last_ledger_time_us_ = event.ledger_time_us;
+}
+
+bool LedgerState::check_invariants(std::string* why) const {
+  return balances_.check_invariants(why);
+}
+
+// Layout: str magic, u64 applied_through, i64 last ledger time, then one length-prefixed section per
+// projection in a fixed order (ledger info, balances).
+std::string LedgerState::serialize() const {
+  ByteWriter w;
+  w.str(snapshot_magic);
+  w.u64(applied_through_);
+  w.i64(last_ledger_time_us_);
+  std::string section;
+  info_.serialize(section);
+  w.str(section);
+  section.clear();
+  balances_.serialize(section);
+  w.str(section);
+  return w.take();
+}
+
+bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
+  ByteReader r(bytes);
+  if (r.str() != snapshot_magic) {
+    *why = "snapshot: unknown format";
+    return false;
+  }
+  applied_through_ = r.u64();
+  last_ledger_time_us_ = r.i64();
+  const std::string info = r.str();
+  const std::string balances = r.str();
+  if (r.failed() || !r.at_end()) {
+    *why = "snapshot: truncated or trailing bytes";
+    return false;
+  }
+  return info_.deserialize(info, why) && balances_.deserialize(balances, why);
+}
+
+}  // namespace huawu

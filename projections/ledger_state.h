@@ -1,0 +1,40 @@
+#pragma once
+// Every projection of the ledger, applied together. Live operation and replay
+// call the same apply(), so replay cannot drift from live behaviour.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "events/event.h"
+#include "projections/balances.h"
+#include "projections/ledger_info.h"
+
+namespace huawu {
+
+class LedgerState {
+ public:
+  // Applies the event with the given sequence; sequences must follow each
+  // other without gaps (asserted).
+  void apply(std::uint64_t sequence, const Event& event);
+
+  std::uint64_t applied_through() const { return applied_through_; }
+  // Ledger time of the last applied event; ledger time never goes backwards.
+  std::int64_t last_ledger_time_us() const { return last_ledger_time_us_; }
+  const LedgerInfo& info() const { return info_; }
+  const Balances& balances() const { return balances_; }
+
+  bool check_invariants(std::string* why) const;
+
+  // Deterministic bytes of the whole state: equal states give equal bytes.
+  // Used for checkpoints and for "rebuild equals live" comparisons.
+  std::string serialize() const;
+  bool deserialize(std::string_view bytes, std::string* why);
+
+ private:
+  std::uint64_t applied_through_ = 0;
+  std::int64_t last_ledger_time_us_ = 0;
+  LedgerInfo info_;
+  Balances balances_;
+};
+
+}  // namespace huawu

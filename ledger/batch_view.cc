@@ -2,10 +2,14 @@
 
 namespace huawu {
 
+bool BatchView::ledger_created() const {
+  return ledger_created_ || (below_ && below_->ledger_created()) || committed_.info().created();
+}
+
 const AccountState* BatchView::find_account(std::string_view account) const {
   auto it = accounts_.find(std::string(account));
   if (it != accounts_.end()) return &it->second;
-  return committed_.balances().find(account);
+  return below_ ? below_->find_account(account) : committed_.balances().find(account);
 }
 
 void BatchView::apply(std::uint64_t sequence, const Event& event) {
@@ -14,8 +18,8 @@ void BatchView::apply(std::uint64_t sequence, const Event& event) {
   if (id.empty()) return;
   auto it = accounts_.find(std::string(id));
   if (it == accounts_.end()) {
-    const AccountState* committed = committed_.balances().find(id);
-    it = accounts_.emplace(std::string(id), committed ? *committed : AccountState{}).first;
+    const AccountState* current = find_account(id);
+    it = accounts_.emplace(std::string(id), current ? *current : AccountState{}).first;
   }
   apply_to_account(it->second, sequence, event);
 }

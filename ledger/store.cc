@@ -32,6 +32,9 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // The same for the memtable, where the newest keys live.
+    options.memtable_prefix_bloom_size_ratio = 0.05;
+    options.memtable_whole_key_filtering = true;
   }
   return options;
 }

@@ -1,9 +1,11 @@
 #include "ledger/writer.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <unordered_map>
 
 #include "events/codec.h"
@@ -37,14 +39,37 @@ std::vector<Event> read_events(const Store& store, const IdempotencyRecord& reco
   return events;
 }
 
+constexpr std::size_t not_a_retry = SIZE_MAX;
+
 }  // namespace
+
+struct Writer::Prepared {
+  std::vector<Pending> requests;
+  std::vector<Outcome> outcomes;
+  // Per request: the index of an earlier request of this batch it retries.
+  std::vector<std::size_t> retry_of_index;
+  // Per request: the record of an earlier batch it retries; its events are
+  // read back from the log once this batch is durable.
+  std::vector<std::optional<IdempotencyRecord>> retry_of_record;
+  std::unordered_map<std::string, IdempotencyRecord> records;  // keys accepted here
+  std::unordered_map<std::string, std::size_t> record_index;
+  AppendBatch append;
+  std::unique_ptr<BatchView> view;
+};
 
 Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions options)
     : store_(store), state_(state), clock_(clock), options_(options) {
   HUAWU_ASSERT(options_.batch_requests_max > 0 && options_.queue_requests_max > 0, "limits");
   HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state is current with the log");
+  next_sequence_ = store_.head_sequence() + 1;
+  prev_hash_ = store_.head_hash();
+  last_ledger_time_us_ = state_.last_ledger_time_us();
   last_checkpoint_sequence_ = state_.applied_through();
+  committer_ = std::thread([this] { commit_loop(); });
   thread_ = std::thread([this] { run(); });
+  // Named so that top, perf and gdb show which thread is which.
+  pthread_setname_np(committer_.native_handle(), "huawu-commit");
+  pthread_setname_np(thread_.native_handle(), "huawu-writer");
 }
 
 Writer::~Writer() { close(); }
@@ -73,62 +98,98 @@ Outcome Writer::submit_and_wait(Request request) {
 void Writer::close() {
   {
     std::lock_guard lock(mutex_);
-    if (closing_ && !thread_.joinable()) return;
     closing_ = true;
   }
   not_empty_.notify_all();
   not_full_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(commit_mutex_);
+    committer_stop_ = true;
+  }
+  commit_changed_.notify_all();
+  if (committer_.joinable()) committer_.join();
 }
 
 void Writer::run() {
-  std::vector<Pending> batch;
-  batch.reserve(options_.batch_requests_max);
+  std::unique_ptr<Prepared> in_flight;
   for (;;) {
+    std::vector<Pending> requests;
     {
       std::unique_lock lock(mutex_);
-      not_empty_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty()) break;  // closing and drained
+      // With a batch in flight, never sleep on an empty queue: its requests
+      // are waiting for their replies.
+      if (!in_flight) not_empty_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (queue_.empty() && closing_ && !in_flight) break;
       const std::size_t n = std::min(queue_.size(), options_.batch_requests_max);
+      requests.reserve(n);
       for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
+        requests.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    not_full_.notify_all();
-    commit(batch);
-    batch.clear();
+    if (!requests.empty()) not_full_.notify_all();
+
+    // Decide and encode the next batch while the one in flight is written.
+    std::unique_ptr<Prepared> next;
+    if (!requests.empty()) next = prepare(std::move(requests), in_flight.get());
+
+    if (in_flight) {
+      std::string why;
+      if (wait_committed(&why)) {
+        finish(*in_flight);
+      } else {
+        // Fail-stop: nothing of this batch or any later one is acknowledged.
+        failed_ = true;
+        spdlog::critical("huawu: {}; refusing all further writes until restart", why);
+        refuse(*in_flight, Rejection::storage_failed);
+      }
+      in_flight.reset();
+      if (next) next->view->drop_below();
+    }
+    if (next) {
+      if (failed_) {
+        refuse(*next, Rejection::storage_failed);
+      } else if (next->append.events.empty()) {
+        finish(*next);  // nothing to write: only rejections and retries
+      } else {
+        start_commit(*next);
+        in_flight = std::move(next);
+      }
+    }
   }
   if (!failed_ && state_.applied_through() != last_checkpoint_sequence_) checkpoint();
 }
 
-void Writer::commit(std::vector<Pending>& batch) {
-  if (failed_) {
-    for (Pending& p : batch) p.completion(rejected(Rejection::storage_failed));
-    return;
-  }
-  // Stamped once per batch at the ledger's door; never before the last event.
-  const std::int64_t ledger_time_us = std::max(clock_.now_us(), state_.last_ledger_time_us());
+std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests,
+                                                  const Prepared* in_flight) {
+  auto batch = std::make_unique<Prepared>();
+  batch->requests = std::move(requests);
+  const std::size_t n = batch->requests.size();
+  batch->outcomes.resize(n);
+  batch->retry_of_index.assign(n, not_a_retry);
+  batch->retry_of_record.resize(n);
+  batch->view = std::make_unique<BatchView>(state_, in_flight ? in_flight->view.get() : nullptr);
+  if (failed_) return batch;
 
-  BatchView view(state_);
-  AppendBatch append;
-  std::vector<Outcome> outcomes(batch.size());
-  // Keys first used in this batch -> index of the request that used them.
-  std::unordered_map<std::string, std::size_t> batch_keys;
-  std::unordered_map<std::string, IdempotencyRecord> batch_records;
-  std::uint64_t sequence = store_.head_sequence() + 1;
-  Hash prev_hash = store_.head_hash();
-  std::vector<std::size_t> replay_in_batch(batch.size(), SIZE_MAX);
+  // Stamped once per batch at the ledger's door; never before an earlier batch.
+  last_ledger_time_us_ = std::max(clock_.now_us(), last_ledger_time_us_);
+  const std::int64_t ledger_time_us = last_ledger_time_us_;
 
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const Request& request = batch[i].request;
-    Outcome& outcome = outcomes[i];
+  for (std::size_t i = 0; i < n; ++i) {
+    const Request& request = batch->requests[i].request;
+    Outcome& outcome = batch->outcomes[i];
     const Hash fingerprint = request_fingerprint(request.command);
 
+    // An earlier request with this key: in this batch, in flight, or on disk.
     std::optional<IdempotencyRecord> earlier;
-    if (auto it = batch_records.find(request.idempotency_key); it != batch_records.end()) {
+    if (auto it = batch->records.find(request.idempotency_key); it != batch->records.end()) {
       earlier = it->second;
-      replay_in_batch[i] = batch_keys.at(request.idempotency_key);
+      batch->retry_of_index[i] = batch->record_index.at(request.idempotency_key);
+    } else if (auto jt = in_flight ? in_flight->records.find(request.idempotency_key)
+                                   : decltype(batch->records)::const_iterator{};
+               in_flight && jt != in_flight->records.end()) {
+      earlier = jt->second;
     } else if (!request.idempotency_key.empty()) {
       if (auto bytes = store_.get_idempotency(request.idempotency_key)) {
         earlier = decode_idempotency(*bytes);
@@ -138,63 +199,108 @@ void Writer::commit(std::vector<Pending>& batch) {
     if (earlier) {
       if (earlier->fingerprint != fingerprint) {
         outcome.rejection = Rejection::idempotency_key_reused;
+        batch->retry_of_index[i] = not_a_retry;
         continue;
       }
       outcome.replayed = true;
       outcome.first_sequence = earlier->first_sequence;
-      if (replay_in_batch[i] == SIZE_MAX) outcome.events = read_events(store_, *earlier);
+      if (batch->retry_of_index[i] == not_a_retry) batch->retry_of_record[i] = earlier;
       continue;
     }
 
-    Decision decision = decide(view, request, ledger_time_us);
+    Decision decision = decide(*batch->view, request, ledger_time_us);
     if (decision.rejection != Rejection::none) {
       outcome.rejection = decision.rejection;
       continue;
     }
     HUAWU_ASSERT(!decision.events.empty(), "an accepted request appends events");
-    const IdempotencyRecord record{sequence, static_cast<std::uint32_t>(decision.events.size()),
-                                   fingerprint};
-    outcome.first_sequence = sequence;
-    for (Event& event : decision.events) {
-      StoredRecord stored{sequence, prev_hash, {}, encode_event(event)};
-      stored.hash = chain_hash(prev_hash, sequence, stored.event_bytes);
-      append.events.push_back({sequence, encode_stored(stored)});
-      view.apply(sequence, event);
-      prev_hash = stored.hash;
-      ++sequence;
+    const IdempotencyRecord record{next_sequence_,
+                                   static_cast<std::uint32_t>(decision.events.size()), fingerprint};
+    outcome.first_sequence = next_sequence_;
+    for (const Event& event : decision.events) {
+      StoredRecord stored{next_sequence_, prev_hash_, {}, encode_event(event)};
+      stored.hash = chain_hash(prev_hash_, next_sequence_, stored.event_bytes);
+      batch->append.events.push_back({next_sequence_, encode_stored(stored)});
+      batch->view->apply(next_sequence_, event);
+      prev_hash_ = stored.hash;
+      ++next_sequence_;
     }
     outcome.events = std::move(decision.events);
-    append.idempotency.emplace_back(request.idempotency_key, encode_idempotency(record));
-    batch_records.emplace(request.idempotency_key, record);
-    batch_keys.emplace(request.idempotency_key, i);
+    batch->append.idempotency.emplace_back(request.idempotency_key, encode_idempotency(record));
+    batch->records.emplace(request.idempotency_key, record);
+    batch->record_index.emplace(request.idempotency_key, i);
   }
+  batch->append.head_sequence = next_sequence_ - 1;
+  batch->append.head_hash = prev_hash_;
+  return batch;
+}
 
-  if (!append.events.empty()) {
-    append.head_sequence = sequence - 1;
-    append.head_hash = prev_hash;
-    std::string why;
-    if (!store_.append(append, &why)) {
-      // Fail-stop: nothing of this batch is acknowledged, nothing later is taken.
-      failed_ = true;
-      spdlog::critical("huawu: {}; refusing all further writes until restart", why);
-      for (Pending& p : batch) p.completion(rejected(Rejection::storage_failed));
-      return;
-    }
-    // Apply is the only mutation of the committed state, in sequence order.
-    for (const Outcome& outcome : outcomes) {
-      if (outcome.replayed || outcome.rejection != Rejection::none) continue;
-      for (std::size_t k = 0; k < outcome.events.size(); ++k)
-        state_.apply(outcome.first_sequence + k, outcome.events[k]);
-    }
-    HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state caught up with the log");
-    ++batches_committed_;
+void Writer::start_commit(Prepared& batch) {
+  {
+    std::lock_guard lock(commit_mutex_);
+    HUAWU_ASSERT(commit_request_ == nullptr, "one batch in flight at a time");
+    commit_request_ = &batch.append;
+    commit_finished_ = false;
   }
-  // Retries within the batch copy their original's events before any outcome moves.
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    if (replay_in_batch[i] != SIZE_MAX) outcomes[i].events = outcomes[replay_in_batch[i]].events;
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].completion(std::move(outcomes[i]));
+  commit_changed_.notify_all();
+}
+
+bool Writer::wait_committed(std::string* why) {
+  std::unique_lock lock(commit_mutex_);
+  commit_changed_.wait(lock, [&] { return commit_finished_; });
+  commit_finished_ = false;
+  *why = commit_error_;
+  return commit_ok_;
+}
+
+void Writer::commit_loop() {
+  for (;;) {
+    const AppendBatch* append = nullptr;
+    {
+      std::unique_lock lock(commit_mutex_);
+      commit_changed_.wait(lock, [&] { return committer_stop_ || commit_request_ != nullptr; });
+      if (commit_request_ == nullptr) return;  // stopping, nothing in flight
+      append = commit_request_;
+    }
+    std::string why;
+    const bool ok = store_.append(*append, &why);
+    {
+      std::lock_guard lock(commit_mutex_);
+      commit_request_ = nullptr;
+      commit_finished_ = true;
+      commit_ok_ = ok;
+      commit_error_ = std::move(why);
+    }
+    commit_changed_.notify_all();
+  }
+}
+
+void Writer::finish(Prepared& batch) {
+  // Apply is the only mutation of the committed state, in sequence order.
+  for (const Outcome& outcome : batch.outcomes) {
+    if (outcome.replayed || outcome.rejection != Rejection::none) continue;
+    for (std::size_t k = 0; k < outcome.events.size(); ++k)
+      state_.apply(outcome.first_sequence + k, outcome.events[k]);
+  }
+  HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state caught up with the log");
+  if (!batch.append.events.empty()) ++batches_committed_;
+
+  // Retries get their original's events before any outcome moves.
+  for (std::size_t i = 0; i < batch.outcomes.size(); ++i) {
+    if (batch.retry_of_index[i] != not_a_retry)
+      batch.outcomes[i].events = batch.outcomes[batch.retry_of_index[i]].events;
+    else if (batch.retry_of_record[i])
+      batch.outcomes[i].events = read_events(store_, *batch.retry_of_record[i]);
+  }
+  for (std::size_t i = 0; i < batch.requests.size(); ++i)
+    batch.requests[i].completion(std::move(batch.outcomes[i]));
+
   if (state_.applied_through() - last_checkpoint_sequence_ >= options_.checkpoint_interval_events)
     checkpoint();
+}
+
+void Writer::refuse(Prepared& batch, Rejection rejection) {
+  for (Pending& pending : batch.requests) pending.completion(rejected(rejection));
 }
 
 void Writer::checkpoint() {

@@ -1,9 +1,15 @@
 #pragma once
-// The writer: one thread owns the store and the committed state. It takes a
-// batch of requests from a bounded queue, decides each against the state plus
-// the batch's earlier events, appends the whole batch in one WriteBatch with
-// sync=true, applies the events, and only then completes the requests
-// (LevelDB's group commit, with TigerBeetle's named rejections).
+// The writer: one thread owns the committed state. It takes a batch of
+// requests from a bounded queue, decides each against the state plus the
+// events decided before it but not yet applied, appends the whole batch in one
+// WriteBatch with sync=true, applies the events, and only then completes the
+// requests (LevelDB's group commit, with TigerBeetle's named rejections).
+//
+// Pipelining: the append of batch N (WAL write, fsync, memtable) runs on a
+// second thread, the committer, while the writer decides and encodes batch
+// N+1 on top of N's overlay. Batch N+1 is handed to the committer only after
+// N is durable, applied and answered, so the log, the state and the replies
+// keep the order of a single thread; if N fails, N+1 is refused with it.
 //
 // Every path that changes the ledger goes through here: the CLI's embedded
 // store, the daemon and the tests.
@@ -11,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -44,10 +51,12 @@ struct WriterOptions {
   std::uint64_t checkpoint_interval_events = limits::checkpoint_interval_events;
 };
 
+class BatchView;
+
 class Writer {
  public:
-  // The writer starts its thread at once. `store` and `state` must outlive it,
-  // and nothing else may touch them until close() returns.
+  // The writer starts its threads at once. `store` and `state` must outlive
+  // it, and nothing else may touch them until close() returns.
   Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions options = {});
   ~Writer();
   Writer(const Writer&) = delete;
@@ -59,7 +68,7 @@ class Writer {
   Outcome submit_and_wait(Request request);
 
   // Stops taking requests, commits everything queued, writes a checkpoint and
-  // joins the thread. Idempotent.
+  // joins the threads. Idempotent.
   void close();
 
   // Statistics, for benchmarks and logs (read after close(), or racy).
@@ -70,9 +79,16 @@ class Writer {
     Request request;
     Completion completion;
   };
+  struct Prepared;  // a batch decided and encoded, on its way to disk (writer.cc)
+
   void run();
-  void commit(std::vector<Pending>& batch);
+  std::unique_ptr<Prepared> prepare(std::vector<Pending> requests, const Prepared* in_flight);
+  void start_commit(Prepared& batch);
+  bool wait_committed(std::string* why);
+  void finish(Prepared& batch);
+  void refuse(Prepared& batch, Rejection rejection);
   void checkpoint();
+  void commit_loop();
 
   Store& store_;
   LedgerState& state_;
@@ -85,10 +101,24 @@ class Writer {
   std::deque<Pending> queue_;           // guarded by mutex_
   bool closing_ = false;                // guarded by mutex_
 
-  // Writer-thread only.
+  // Hand-off to the committer thread, which only calls Store::append.
+  std::mutex commit_mutex_;
+  std::condition_variable commit_changed_;  // guarded by commit_mutex_
+  const AppendBatch* commit_request_ = nullptr;  // guarded by commit_mutex_
+  bool commit_finished_ = false;            // guarded by commit_mutex_
+  bool commit_ok_ = false;                  // guarded by commit_mutex_
+  std::string commit_error_;                // guarded by commit_mutex_
+  bool committer_stop_ = false;             // guarded by commit_mutex_
+
+  // Writer-thread only: the head of the log including the batch in flight.
+  std::uint64_t next_sequence_ = 1;
+  Hash prev_hash_{};
+  std::int64_t last_ledger_time_us_ = 0;
   bool failed_ = false;
   std::uint64_t last_checkpoint_sequence_ = 0;
   std::uint64_t batches_committed_ = 0;
+
+  std::thread committer_;
   std::thread thread_;
 };
 

@@ -25,8 +25,10 @@ capnp::ReaderOptions event_reader_options() {
 }
 
 // Cap'n Proto reads words in place; bytes from RocksDB or a socket carry no
-// alignment promise, so unaligned input is copied into an aligned buffer.
-kj::ArrayPtr<const capnp::word> as_words(std::string_view bytes, std::vector<capnp::word>& scratch) {
+// alignment promise, so unaligned input is copied into an aligned buffer. The
+// buffer is per thread and reused: decoding is on every hot read path.
+kj::ArrayPtr<const capnp::word> as_words(std::string_view bytes) {
+  thread_local std::vector<capnp::word> scratch;
   const std::size_t words = bytes.size() / sizeof(capnp::word);
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0)
     return {reinterpret_cast<const capnp::word*>(bytes.data()), words};
@@ -35,9 +37,12 @@ kj::ArrayPtr<const capnp::word> as_words(std::string_view bytes, std::vector<cap
   return {scratch.data(), words};
 }
 
-std::string to_string(kj::ArrayPtr<const capnp::word> words) {
-  const auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+// Serializes straight into the returned string: no intermediate flat array.
+std::string serialize_message(capnp::MessageBuilder& message) {
+  std::string out(capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, message);
+  return out;
 }
 
 std::string text(capnp::Text::Reader reader) { return std::string(reader.cStr(), reader.size()); }
@@ -143,7 +148,8 @@ std::optional<Event> read_event(s::Event::Reader reader, std::string* why) {
 
 std::string encode_event(const Event& event) {
   HUAWU_ASSERT(postings_balance(event.postings), "postings must sum to zero per unit");
-  capnp::MallocMessageBuilder message(128);
+  // 64 words fit a typical event in one first segment without a large calloc.
+  capnp::MallocMessageBuilder message(64);
   auto root = message.initRoot<s::Event>();
   root.setLedgerTimeUs(event.ledger_time_us);
   root.setBusinessTimeUs(event.business_time_us);
@@ -158,7 +164,7 @@ std::string encode_event(const Event& event) {
     postings[i].setAmount(p.amount);
   }
   std::visit(PayloadWriter{root.initPayload()}, event.payload);
-  std::string bytes = to_string(capnp::messageToFlatArray(message));
+  std::string bytes = serialize_message(message);
   HUAWU_ASSERT(bytes.size() <= limits::event_bytes_max, "event larger than limits::event_bytes_max");
   return bytes;
 }
@@ -170,10 +176,9 @@ std::optional<Event> decode_event(std::string_view bytes, std::string* why) {
     *why = "event bytes have an invalid length " + std::to_string(bytes.size());
     return std::nullopt;
   }
-  std::vector<capnp::word> scratch;
   std::optional<Event> event;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
-    capnp::FlatArrayMessageReader reader(as_words(bytes, scratch), event_reader_options());
+    capnp::FlatArrayMessageReader reader(as_words(bytes), event_reader_options());
     event = read_event(reader.getRoot<s::Event>(), why);
   });
   KJ_IF_MAYBE(e, failure) {
@@ -194,8 +199,7 @@ std::string encode_stored(const StoredRecord& record) {
   root.setEvent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(record.event_bytes.data()),
                              record.event_bytes.size()));
   HUAWU_ASSERT(message.getSegmentsForOutput().size() == 1, "stored event must be one segment");
-  std::string bytes = to_string(capnp::messageToFlatArray(message));
-  return bytes;
+  return serialize_message(message);
 }
 
 std::optional<StoredRecord> decode_stored(std::string_view bytes, std::string* why) {
@@ -205,10 +209,9 @@ std::optional<StoredRecord> decode_stored(std::string_view bytes, std::string* w
     *why = "stored record has an invalid length " + std::to_string(bytes.size());
     return std::nullopt;
   }
-  std::vector<capnp::word> scratch;
   std::optional<StoredRecord> record;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
-    const auto words = as_words(bytes, scratch);
+    const auto words = as_words(bytes);
     capnp::FlatArrayMessageReader reader(words, event_reader_options());
     if (reader.getEnd() != words.end()) {
       *why = "stored record has bytes after its message";

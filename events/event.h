@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <functional>
 #include <variant>
 #include <vector>
 
@@ -67,6 +69,13 @@ struct Event {
 };
 
 using Hash = std::array<std::uint8_t, 32>;
+
+// Lets maps keyed by std::string be searched with a std::string_view without
+// building a temporary string (C++20 heterogeneous lookup).
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 // An event as the store holds it: its place in the log and the hash chain.
 struct StoredEvent {

@@ -1,74 +1,186 @@
 #include "ledger/audit.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "events/codec.h"
 #include "events/hash.h"
 
 namespace huawu {
 
+namespace {
+
+// A finding: the first sequence at which the log is not what it should be.
+struct Finding {
+  std::uint64_t sequence = 0;
+  std::string problem;
+  bool found() const { return !problem.empty(); }
+};
+
+struct VerifiedEvent {
+  std::uint64_t sequence;
+  std::string event_bytes;  // hash already checked
+};
+
+// Chunks of verified events from the chain checker to the rebuilder. Bounded,
+// so memory stays flat however long the log is.
+class Channel {
+ public:
+  static constexpr std::size_t chunk_events = 1024;
+  static constexpr std::size_t chunks_max = 16;
+
+  // Blocks while full. Returns false once the consumer has stopped.
+  bool push(std::vector<VerifiedEvent>&& chunk) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return stopped_ || chunks_.size() < chunks_max; });
+    if (stopped_) return false;
+    chunks_.push_back(std::move(chunk));
+    changed_.notify_all();
+    return true;
+  }
+  // Blocks while empty. Returns false at the end of the stream.
+  bool pop(std::vector<VerifiedEvent>& chunk) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return closed_ || !chunks_.empty(); });
+    if (chunks_.empty()) return false;
+    chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    changed_.notify_all();
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::vector<VerifiedEvent>> chunks_;  // guarded by mutex_
+  bool closed_ = false;                            // guarded by mutex_
+  bool stopped_ = false;                           // guarded by mutex_
+};
+
+// Stage 1: keys, sequences, links and hashes, in log order. Returns the
+// number of events verified and the last hash.
+std::uint64_t check_chain(const Store& store, Channel& channel, Finding& finding, Hash& last_hash) {
+  Hash prev_hash{};
+  std::uint64_t expected = 1;
+  std::vector<VerifiedEvent> chunk;
+  chunk.reserve(Channel::chunk_events);
+  store.scan_events(1, [&](std::uint64_t sequence, std::string_view bytes) {
+    std::string why;
+    auto decoded = decode_stored(bytes, &why);
+    if (!decoded) return finding = {expected, why}, false;
+    if (sequence != expected || decoded->sequence != sequence) {
+      finding = {expected, "sequence " + std::to_string(decoded->sequence) +
+                               " stored under key " + std::to_string(sequence)};
+      return false;
+    }
+    if (decoded->prev_hash != prev_hash)
+      return finding = {sequence, "previous hash does not match the event before"}, false;
+    if (chain_hash(prev_hash, sequence, decoded->event_bytes) != decoded->hash)
+      return finding = {sequence, "hash mismatch: stored event was altered"}, false;
+    prev_hash = decoded->hash;
+    ++expected;
+    chunk.push_back({sequence, std::move(decoded->event_bytes)});
+    if (chunk.size() == Channel::chunk_events) {
+      if (!channel.push(std::move(chunk))) return false;
+      chunk = {};
+      chunk.reserve(Channel::chunk_events);
+    }
+    return true;
+  });
+  if (!chunk.empty()) channel.push(std::move(chunk));
+  channel.close();
+  last_hash = prev_hash;
+  return expected - 1;
+}
+
+}  // namespace
+
 AuditReport audit_verify(const Store& store, const LedgerState* live) {
   AuditReport report;
   const auto started = std::chrono::steady_clock::now();
-  auto fail = [&](std::uint64_t sequence, std::string problem) {
-    report.first_bad_sequence = sequence;
-    report.problem = std::move(problem);
-  };
+  Finding finding;
 
   std::optional<std::string> checkpoint = store.get_snapshot("state");
   if (checkpoint) {
     LedgerState parsed;
     std::string why;
     if (parsed.deserialize(*checkpoint, &why)) report.checkpoint_sequence = parsed.applied_through();
-    else fail(0, "checkpoint unreadable: " + why);
+    else finding = {0, "checkpoint unreadable: " + why};
   }
 
   LedgerState rebuilt;
-  Hash prev_hash{};
-  std::uint64_t expected = 1;
-  if (report.problem.empty()) {
-    store.scan_events(1, [&](std::uint64_t sequence, std::string_view bytes) {
-      std::string why;
-      auto record = decode_stored(bytes, &why);
-      if (!record) return fail(expected, why), false;
-      if (sequence != expected || record->sequence != sequence)
-        return fail(expected, "sequence " + std::to_string(record->sequence) + " stored under key " +
-                                  std::to_string(sequence)),
-               false;
-      if (record->prev_hash != prev_hash)
-        return fail(sequence, "previous hash does not match the event before"), false;
-      if (chain_hash(prev_hash, sequence, record->event_bytes) != record->hash)
-        return fail(sequence, "hash mismatch: stored event was altered"), false;
-      auto event = decode_event(record->event_bytes, &why);
-      if (!event) return fail(sequence, why), false;
-      rebuilt.apply(sequence, *event);
-      prev_hash = record->hash;
-      ++expected;
-      if (sequence == report.checkpoint_sequence) {
-        report.checkpoint_matches = rebuilt.serialize() == *checkpoint;
-        if (!report.checkpoint_matches)
-          return fail(sequence, "checkpoint differs from the state rebuilt from the log"), false;
+  if (!finding.found()) {
+    // Two stages on two threads: the chain check (read, canonical form,
+    // hashes) and the rebuild (decode, apply, compare with the checkpoint).
+    Channel channel;
+    Finding chain_finding;
+    Hash last_hash{};
+    std::uint64_t chain_events = 0;
+    std::exception_ptr chain_error;
+    std::thread checker([&] {
+      try {
+        chain_events = check_chain(store, channel, chain_finding, last_hash);
+      } catch (...) {
+        chain_error = std::current_exception();  // rethrown on the caller's thread
+        channel.close();
       }
-      return true;
     });
+    std::vector<VerifiedEvent> chunk;
+    while (!finding.found() && channel.pop(chunk)) {
+      for (VerifiedEvent& verified : chunk) {
+        std::string why;
+        auto event = decode_event(verified.event_bytes, &why);
+        if (!event) {
+          finding = {verified.sequence, why};
+          break;
+        }
+        rebuilt.apply(verified.sequence, *event);
+        if (verified.sequence == report.checkpoint_sequence && rebuilt.serialize() != *checkpoint) {
+          finding = {verified.sequence, "checkpoint differs from the state rebuilt from the log"};
+          break;
+        }
+      }
+    }
+    channel.stop();
+    checker.join();
+    if (chain_error) std::rethrow_exception(chain_error);
+    // Both stages go in log order, so the lower sequence is the first finding.
+    if (chain_finding.found() && (!finding.found() || chain_finding.sequence < finding.sequence))
+      finding = chain_finding;
+    report.events = finding.found() ? finding.sequence - 1 : chain_events;
+    if (!finding.found()) {
+      report.checkpoint_matches = report.checkpoint_sequence != 0;
+      if (chain_events != store.head_sequence() || last_hash != store.head_hash())
+        finding = {chain_events + 1, "log ends at " + std::to_string(chain_events) +
+                                         " but the head says " +
+                                         std::to_string(store.head_sequence())};
+    }
   }
-  report.events = expected - 1;
-
-  if (report.problem.empty()) {
-    if (report.events != store.head_sequence() || prev_hash != store.head_hash())
-      fail(expected, "log ends at " + std::to_string(report.events) + " but the head says " +
-                         std::to_string(store.head_sequence()));
-  }
-  if (report.problem.empty() && report.checkpoint_sequence > report.events)
-    fail(report.checkpoint_sequence, "checkpoint is ahead of the log");
+  if (!finding.found() && report.checkpoint_sequence > report.events)
+    finding = {report.checkpoint_sequence, "checkpoint is ahead of the log"};
   std::string why;
-  if (report.problem.empty() && !rebuilt.check_invariants(&why)) fail(report.events, why);
-  if (report.problem.empty() && live) {
+  if (!finding.found() && !rebuilt.check_invariants(&why)) finding = {report.events, why};
+  if (!finding.found() && live) {
     report.live_compared = true;
     if (live->serialize() != rebuilt.serialize())
-      fail(live->applied_through(), "live state differs from the state rebuilt from the log");
+      finding = {live->applied_through(), "live state differs from the state rebuilt from the log"};
   }
-  report.ok = report.problem.empty();
+  report.first_bad_sequence = finding.sequence;
+  report.problem = finding.problem;
+  report.ok = !finding.found();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

@@ -7,7 +7,7 @@ bool BatchView::ledger_created() const {
 }
 
 const AccountState* BatchView::find_account(std::string_view account) const {
-  auto it = accounts_.find(std::string(account));
+  auto it = accounts_.find(account);
   if (it != accounts_.end()) return &it->second;
   return below_ ? below_->find_account(account) : committed_.balances().find(account);
 }
@@ -16,7 +16,7 @@ void BatchView::apply(std::uint64_t sequence, const Event& event) {
   if (std::holds_alternative<LedgerCreated>(event.payload)) ledger_created_ = true;
   const std::string_view id = account_of(event.payload);
   if (id.empty()) return;
-  auto it = accounts_.find(std::string(id));
+  auto it = accounts_.find(id);
   if (it == accounts_.end()) {
     const AccountState* current = find_account(id);
     it = accounts_.emplace(std::string(id), current ? *current : AccountState{}).first;

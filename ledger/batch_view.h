@@ -33,7 +33,7 @@ class BatchView final : public DecideView {
  private:
   const LedgerState& committed_;
   const BatchView* below_;
-  std::unordered_map<std::string, AccountState> accounts_;
+  std::unordered_map<std::string, AccountState, StringHash, std::equal_to<>> accounts_;
   bool ledger_created_ = false;
 };
 

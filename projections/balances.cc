@@ -52,7 +52,7 @@ void Balances::apply(std::uint64_t sequence, const Event& event) {
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) {
     const bool opening = std::holds_alternative<AccountOpened>(event.payload);
-    auto it = accounts_.find(std::string(id));
+    auto it = accounts_.find(id);
     HUAWU_ASSERT(opening == (it == accounts_.end()), "open exactly once, act only on opened accounts");
     if (opening) it = accounts_.emplace(std::string(id), AccountState{}).first;
     AccountState& account = it->second;
@@ -71,7 +71,7 @@ void Balances::apply(std::uint64_t sequence, const Event& event) {
 }
 
 const AccountState* Balances::find(std::string_view account) const {
-  auto it = accounts_.find(std::string(account));
+  auto it = accounts_.find(account);
   return it == accounts_.end() ? nullptr : &it->second;
 }
 

@@ -68,7 +68,7 @@ class Balances {
 
  private:
   // Hashing by id keeps the hot path O(1); serialize() sorts for determinism.
-  std::unordered_map<std::string, AccountState> accounts_;
+  std::unordered_map<std::string, AccountState, StringHash, std::equal_to<>> accounts_;
   std::map<LedgerAccountKey, std::int64_t> ledger_accounts_;  // every kind but user_wallet
   std::uint64_t accounts_open_ = 0;
   std::int64_t wallets_total_units_ = 0;

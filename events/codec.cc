@@ -47,33 +47,37 @@ std::string serialize_message(capnp::MessageBuilder& message) {
 
 std::string text(capnp::Text::Reader reader) { return std::string(reader.cStr(), reader.size()); }
 
+// Cap'n Proto's std::string conversion goes through c_str() and would cut a
+// text at an embedded NUL; pass the explicit size so bytes survive whole.
+capnp::Text::Reader as_text(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+
 // ---- encode ---------------------------------------------------------------
 
 struct PayloadWriter {
   s::Event::Payload::Builder payload;
   void operator()(const LedgerCreated& e) {
     auto b = payload.initLedgerCreated();
-    b.setProviderId(e.provider_id);
-    b.setProviderName(e.provider_name);
-    b.setCurrency(e.currency);
+    b.setProviderId(as_text(e.provider_id));
+    b.setProviderName(as_text(e.provider_name));
+    b.setCurrency(as_text(e.currency));
     b.setUtcOffsetMinutes(e.utc_offset_minutes);
   }
   void operator()(const AccountOpened& e) {
     auto b = payload.initAccountOpened();
-    b.setAccount(e.account);
-    b.setRatePlan(e.rate_plan);
+    b.setAccount(as_text(e.account));
+    b.setRatePlan(as_text(e.rate_plan));
     b.setInitialBalanceUnits(e.initial_balance_units);
   }
   void operator()(const WalletRecharged& e) {
     auto b = payload.initWalletRecharged();
-    b.setAccount(e.account);
+    b.setAccount(as_text(e.account));
     b.setAmountUnits(e.amount_units);
-    b.setSourceReference(e.source_reference);
+    b.setSourceReference(as_text(e.source_reference));
     b.setBalanceAfterUnits(e.balance_after_units);
   }
   void operator()(const AccountClosed& e) {
     auto b = payload.initAccountClosed();
-    b.setAccount(e.account);
+    b.setAccount(as_text(e.account));
     b.setRemainingBalanceUnits(e.remaining_balance_units);
     b.setDisposition(static_cast<s::BalanceDisposition>(e.disposition));
   }
@@ -153,13 +157,13 @@ std::string encode_event(const Event& event) {
   auto root = message.initRoot<s::Event>();
   root.setLedgerTimeUs(event.ledger_time_us);
   root.setBusinessTimeUs(event.business_time_us);
-  root.setActor(event.actor);
-  root.setIdempotencyKey(event.idempotency_key);
+  root.setActor(as_text(event.actor));
+  root.setIdempotencyKey(as_text(event.idempotency_key));
   auto postings = root.initPostings(static_cast<unsigned>(event.postings.size()));
   for (unsigned i = 0; i < event.postings.size(); ++i) {
     const Posting& p = event.postings[i];
     postings[i].setKind(static_cast<s::LedgerAccountKind>(p.kind));
-    postings[i].setOwner(p.owner);
+    postings[i].setOwner(as_text(p.owner));
     postings[i].setUnit(static_cast<s::Unit>(p.unit));
     postings[i].setAmount(p.amount);
   }
@@ -178,7 +182,12 @@ std::optional<Event> decode_event(std::string_view bytes, std::string* why) {
   }
   std::optional<Event> event;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
-    capnp::FlatArrayMessageReader reader(as_words(bytes), event_reader_options());
+    const auto words = as_words(bytes);
+    capnp::FlatArrayMessageReader reader(words, event_reader_options());
+    if (reader.getEnd() != words.end()) {
+      *why = "event has bytes after its message";
+      return;
+    }
     event = read_event(reader.getRoot<s::Event>(), why);
   });
   KJ_IF_MAYBE(e, failure) {
@@ -198,7 +207,11 @@ std::string encode_stored(const StoredRecord& record) {
   root.setHash(kj::arrayPtr(record.hash.data(), record.hash.size()));
   root.setEvent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(record.event_bytes.data()),
                              record.event_bytes.size()));
+  HUAWU_ASSERT(record.sequence >= 1, "sequences start at 1");
   HUAWU_ASSERT(message.getSegmentsForOutput().size() == 1, "stored event must be one segment");
+  // Pair assertion: what goes to disk is exactly what decode_stored accepts.
+  HUAWU_ASSERT(capnp::SegmentArrayMessageReader(message.getSegmentsForOutput()).isCanonical(),
+               "stored event must be canonical");
   return serialize_message(message);
 }
 

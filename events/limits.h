@@ -16,6 +16,7 @@ inline constexpr std::size_t account_id_length_max = 64;
 inline constexpr std::size_t idempotency_key_length_max = 128;
 inline constexpr std::size_t reference_length_max = 256;
 inline constexpr std::size_t name_length_max = 256;
+inline constexpr std::size_t actor_length_max = 128;
 inline constexpr std::size_t postings_per_event_max = 64;
 
 // One encoded event and the reader limit used to decode it.
@@ -35,6 +36,10 @@ inline constexpr std::uint64_t snapshot_reader_words_max = std::uint64_t{1} << 3
 static_assert(amount_units_max < balance_units_max);
 static_assert(balance_units_max < INT64_MAX / 4, "two balances plus an amount must not overflow");
 static_assert(writer_batch_requests_max <= writer_queue_requests_max);
-static_assert(account_id_length_max * 2 + reference_length_max < event_bytes_max);
+// The largest event decide can produce must fit the encoder's limit.
+static_assert(account_id_length_max * (2 + postings_per_event_max) + reference_length_max +
+                  name_length_max * 2 + actor_length_max + idempotency_key_length_max +
+                  postings_per_event_max * 32 + 1024 <
+              event_bytes_max);
 
 }  // namespace huawu::limits

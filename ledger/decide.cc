@@ -106,6 +106,8 @@ struct Decider {
 Decision decide(const DecideView& view, const Request& request, std::int64_t ledger_time_us) {
   if (!is_valid_idempotency_key(request.idempotency_key))
     return reject(Rejection::idempotency_key_invalid);
+  if (request.actor.empty() || !is_valid_text(request.actor, limits::actor_length_max))
+    return reject(Rejection::text_invalid);
   const bool creating = std::holds_alternative<CreateLedger>(request.command);
   if (!creating && !view.ledger_created()) return reject(Rejection::ledger_not_created);
   return std::visit(Decider{view, request, ledger_time_us}, request.command);

@@ -145,9 +145,16 @@ void Balances::serialize(std::string& out) const {
 bool Balances::deserialize(std::string_view bytes, std::string* why) {
   ByteReader r(bytes);
   *this = Balances{};
+  // Canonical only: ids strictly increasing, so equal states have one image.
   const std::uint64_t accounts = r.u64();
+  std::string previous_id;
   for (std::uint64_t i = 0; i < accounts && !r.failed(); ++i) {
     std::string id = r.str();
+    if (i > 0 && id <= previous_id) {
+      *why = "balances snapshot: account ids not strictly increasing";
+      return false;
+    }
+    previous_id = id;
     AccountState a;
     const std::uint8_t status = r.u8();
     a.status = status == 0 ? AccountStatus::open : AccountStatus::closed;
@@ -169,12 +176,18 @@ bool Balances::deserialize(std::string_view bytes, std::string* why) {
     std::string owner = r.str();
     const std::uint8_t unit = r.u8();
     const std::int64_t units = r.i64();
-    if (kind > static_cast<std::uint8_t>(LedgerAccountKind::user_wallet) || unit >= unit_count) {
+    // Wallets live in the accounts section, never here.
+    if (kind >= static_cast<std::uint8_t>(LedgerAccountKind::user_wallet) || unit >= unit_count) {
       *why = "balances snapshot: bad ledger account";
       return false;
     }
-    ledger_accounts_[LedgerAccountKey{static_cast<LedgerAccountKind>(kind), std::move(owner),
-                                      static_cast<Unit>(unit)}] = units;
+    LedgerAccountKey key{static_cast<LedgerAccountKind>(kind), std::move(owner),
+                         static_cast<Unit>(unit)};
+    if (!ledger_accounts_.empty() && !(ledger_accounts_.rbegin()->first < key)) {
+      *why = "balances snapshot: ledger accounts not strictly increasing";
+      return false;
+    }
+    ledger_accounts_.emplace_hint(ledger_accounts_.end(), std::move(key), units);
   }
   if (r.failed() || !r.at_end()) {
     *why = "balances snapshot: truncated or trailing bytes";

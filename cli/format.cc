@@ -118,6 +118,10 @@ std::string event_summary(const Event& event) {
   return std::string(payload_name(event.payload)) + " " + std::visit(PayloadText{}, event.payload);
 }
 
+std::string json_line(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 const char* status_name(AccountStatus status) {
   return status == AccountStatus::open ? "open" : "closed";
 }

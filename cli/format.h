@@ -23,4 +23,8 @@ std::string event_summary(const Event& event);
 
 const char* status_name(AccountStatus status);
 
+// One JSON object as one line. Bytes that are not UTF-8 (a typo in an
+// argument echoed back in an error) are replaced, never a crash.
+std::string json_line(const nlohmann::json& j);
+
 }  // namespace huawu::cli

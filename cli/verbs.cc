@@ -21,7 +21,7 @@ constexpr const char* local_actor = "local:operator";
 
 int print_error(const Global& g, int code, const std::string& error, const std::string& message) {
   if (g.json) {
-    std::cout << nlohmann::json{{"ok", false}, {"error", error}, {"message", message}}.dump() << "\n";
+    std::cout << json_line(nlohmann::json{{"ok", false}, {"error", error}, {"message", message}}) << "\n";
   } else {
     std::cerr << "huawu: " << message << "\n";
   }
@@ -70,13 +70,11 @@ int run_request(const Global& g, Ledger& ledger, Request request) {
     nlohmann::json events = nlohmann::json::array();
     for (std::size_t i = 0; i < outcome.events.size(); ++i)
       events.push_back(event_json(outcome.first_sequence + i, outcome.events[i]));
-    std::cout << nlohmann::json{{"ok", true},
+    std::cout << json_line(nlohmann::json{{"ok", true},
                                 {"replayed", outcome.replayed},
                                 {"idempotency_key", key},
                                 {"first_sequence", outcome.first_sequence},
-                                {"events", events}}
-                     .dump()
-              << "\n";
+                                {"events", events}}) << "\n";
     return exit_ok;
   }
   if (outcome.replayed)
@@ -97,10 +95,8 @@ int verb_init(const Global& g, const std::string& provider_id, const std::string
   if (!ledger) return print_error(g, exit_storage, "store_exists_or_unavailable", why);
   ledger->close();
   if (g.json) {
-    std::cout << nlohmann::json{{"ok", true}, {"data", g.data_dir}, {"provider_id", provider_id},
-                                {"provider_name", provider_name}}
-                     .dump()
-              << "\n";
+    std::cout << json_line(nlohmann::json{{"ok", true}, {"data", g.data_dir}, {"provider_id", provider_id},
+                                {"provider_name", provider_name}}) << "\n";
   } else {
     std::cout << "created ledger for " << provider_name << " (" << provider_id << ") in "
               << g.data_dir << "\n";
@@ -147,15 +143,13 @@ int verb_balance(const Global& g, const std::string& account) {
   const AccountState* state = ledger->state().balances().find(account);
   if (!state) return print_error(g, exit_refused, "account_not_found", "refused: account_not_found");
   if (g.json) {
-    std::cout << nlohmann::json{{"account", account},
+    std::cout << json_line(nlohmann::json{{"account", account},
                                 {"balance_units", state->balance_units},
                                 {"balance", format_yuan(state->balance_units)},
                                 {"status", status_name(state->status)},
                                 {"rate_plan", state->rate_plan},
                                 {"opened_sequence", state->opened_sequence},
-                                {"as_of_sequence", ledger->state().applied_through()}}
-                     .dump()
-              << "\n";
+                                {"as_of_sequence", ledger->state().applied_through()}}) << "\n";
   } else {
     std::cout << account << "  " << format_yuan(state->balance_units) << " yuan  "
               << status_name(state->status) << (state->rate_plan.empty() ? "" : "  plan ")
@@ -180,7 +174,7 @@ int verb_events(const Global& g, std::uint64_t from, std::uint64_t limit) {
       return false;
     }
     if (g.json) {
-      std::cout << stored_event_json(*stored).dump() << "\n";
+      std::cout << json_line(stored_event_json(*stored)) << "\n";
     } else {
       std::printf("%8llu  %s  %s  actor=%s key=%s\n", static_cast<unsigned long long>(sequence),
                   format_time_utc(stored->event.ledger_time_us).c_str(),
@@ -204,7 +198,7 @@ int verb_audit_verify(const Global& g) {
   const bool ok = report.ok && recovered;
   const double rate = report.seconds > 0 ? static_cast<double>(report.events) / report.seconds : 0;
   if (g.json) {
-    std::cout << nlohmann::json{{"ok", ok},
+    std::cout << json_line(nlohmann::json{{"ok", ok},
                                 {"events", report.events},
                                 {"seconds", report.seconds},
                                 {"events_per_second", static_cast<std::uint64_t>(rate)},
@@ -212,9 +206,7 @@ int verb_audit_verify(const Global& g) {
                                 {"problem", report.problem.empty() && !recovered ? why : report.problem},
                                 {"checkpoint_sequence", report.checkpoint_sequence},
                                 {"checkpoint_matches", report.checkpoint_matches},
-                                {"live_compared", report.live_compared}}
-                     .dump()
-              << "\n";
+                                {"live_compared", report.live_compared}}) << "\n";
     return ok ? exit_ok : exit_refused;
   }
   if (!ok) {

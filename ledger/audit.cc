@@ -86,6 +86,9 @@ std::uint64_t check_chain(const Store& store, Channel& channel, Finding& finding
                                " stored under key " + std::to_string(sequence)};
       return false;
     }
+    if (sequence > store.head_sequence())
+      return finding = {sequence, "event past the head " + std::to_string(store.head_sequence())},
+             false;
     if (decoded->prev_hash != prev_hash)
       return finding = {sequence, "previous hash does not match the event before"}, false;
     if (chain_hash(prev_hash, sequence, decoded->event_bytes) != decoded->hash)
@@ -145,6 +148,10 @@ AuditReport audit_verify(const Store& store, const LedgerState* live) {
         auto event = decode_event(verified.event_bytes, &why);
         if (!event) {
           finding = {verified.sequence, why};
+          break;
+        }
+        if (std::string problem = rebuilt.problem(verified.sequence, *event); !problem.empty()) {
+          finding = {verified.sequence, "event cannot be applied: " + problem};
           break;
         }
         rebuilt.apply(verified.sequence, *event);

@@ -17,11 +17,13 @@ void BatchView::apply(std::uint64_t sequence, const Event& event) {
   const std::string_view id = account_of(event.payload);
   if (id.empty()) return;
   auto it = accounts_.find(id);
+  bool existed = true;
   if (it == accounts_.end()) {
     const AccountState* current = find_account(id);
+    existed = current != nullptr;
     it = accounts_.emplace(std::string(id), current ? *current : AccountState{}).first;
   }
-  apply_to_account(it->second, sequence, event);
+  apply_to_account(it->second, existed, sequence, event);
 }
 
 }  // namespace huawu

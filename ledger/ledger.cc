@@ -29,10 +29,12 @@ bool replay_into(const Store& store, LedgerState& state, std::string* why) {
     else if (record && record->prev_hash != prev_hash) reason = "does not link to the event before";
     else if (record && chain_hash(prev_hash, sequence, record->event_bytes) != record->hash)
       reason = "hash mismatch";
+    if (reason.empty() && sequence > store.head_sequence()) reason = "event past the head";
     std::optional<Event> event;
     if (reason.empty()) event = decode_event(record->event_bytes, &reason);
-    if (!event) {
-      *why = "event " + std::to_string(expected) + ": " + reason;
+    if (event) reason = state.problem(sequence, *event);
+    if (!reason.empty()) {
+      *why = "event " + std::to_string(expected) + " cannot be applied: " + reason;
       ok = false;
       return false;
     }
@@ -77,20 +79,18 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, std:
 bool recover_state(const Store& store, LedgerState& state, std::string* why) {
   state = LedgerState{};
   if (auto snapshot = store.get_snapshot("state")) {
-    LedgerState loaded;
     std::string reason;
-    if (loaded.deserialize(*snapshot, &reason) && loaded.applied_through() <= store.head_sequence()) {
-      state = std::move(loaded);
-    } else {
-      // A checkpoint is only a shortcut: when it is unusable, rebuild from 1.
-      spdlog::warn("huawu: ignoring checkpoint ({}); rebuilding from sequence 1",
-                   reason.empty() ? "ahead of the log" : reason);
+    if (state.deserialize(*snapshot, &reason) && state.applied_through() <= store.head_sequence() &&
+        replay_into(store, state, &reason) && state.check_invariants(&reason)) {
+      return true;
     }
+    // A checkpoint is only a shortcut: when it is unusable or does not fit
+    // the log, rebuild from sequence 1 (and audit verify will say why).
+    spdlog::warn("huawu: ignoring checkpoint ({}); rebuilding from sequence 1",
+                 reason.empty() ? "ahead of the log" : reason);
+    state = LedgerState{};
   }
-  if (!replay_into(store, state, why)) return false;
-  std::string reason;
-  HUAWU_ASSERT(state.check_invariants(&reason), "recovered state breaks an invariant");
-  return true;
+  return replay_into(store, state, why) && state.check_invariants(why);
 }
 
 void Ledger::close() {

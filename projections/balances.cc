@@ -19,49 +19,77 @@ std::string_view account_of(const Payload& payload) {
   return std::visit(Of{}, payload);
 }
 
-void apply_to_account(AccountState& account, std::uint64_t sequence, const Event& event) {
+const char* account_event_problem(const AccountState* current, const Event& event) {
   const std::string_view id = account_of(event.payload);
+  const bool opening = std::holds_alternative<AccountOpened>(event.payload);
+  if (opening && current) return "account opened twice";
+  if (!opening && !current) return "event for an account never opened";
+  if (current && current->status == AccountStatus::closed) return "event for a closed account";
+  if (!postings_balance(event.postings)) return "postings do not sum to zero per unit";
+  // postings_balance bounds each amount by balance_units_max and their number
+  // by postings_per_event_max, so this sum cannot overflow.
+  std::int64_t balance_units = current ? current->balance_units : 0;
   for (const Posting& posting : event.postings) {
     if (posting.kind != LedgerAccountKind::user_wallet) continue;
-    HUAWU_ASSERT(posting.owner == id, "a wallet posting must name the event's account");
-    HUAWU_ASSERT(posting.unit == Unit::cny_units, "wallets hold CNY units");
-    account.balance_units += posting.amount;
+    if (posting.owner != id) return "a wallet posting names another account than the event";
+    if (posting.unit != Unit::cny_units) return "a wallet posting is not in CNY units";
+    balance_units += posting.amount;
   }
-  HUAWU_ASSERT(account.balance_units >= 0, "a prepaid wallet never goes below zero");
-  HUAWU_ASSERT(account.balance_units <= limits::balance_units_max, "wallet above balance limit");
+  if (balance_units < 0) return "a prepaid wallet would go below zero";
+  if (balance_units > limits::balance_units_max) return "a wallet would pass the balance limit";
+  if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
+    if (balance_units != opened->initial_balance_units) return "opening postings differ from the initial balance";
+  } else if (const auto* recharged = std::get_if<WalletRecharged>(&event.payload)) {
+    if (balance_units != recharged->balance_after_units) return "recharge postings differ from the balance after";
+  } else if (std::holds_alternative<AccountClosed>(event.payload)) {
+    if (balance_units != 0) return "a closed account would keep a balance";
+  }
+  return nullptr;
+}
 
+void apply_to_account(AccountState& account, bool existed, std::uint64_t sequence,
+                      const Event& event) {
+  const char* problem = account_event_problem(existed ? &account : nullptr, event);
+  HUAWU_ASSERT(problem == nullptr, problem);
+  const std::string_view id = account_of(event.payload);
+  for (const Posting& posting : event.postings)
+    if (posting.kind == LedgerAccountKind::user_wallet && posting.owner == id)
+      account.balance_units += posting.amount;
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     account.status = AccountStatus::open;
     account.rate_plan = opened->rate_plan;
     account.opened_sequence = sequence;
-    HUAWU_ASSERT(account.balance_units == opened->initial_balance_units, "opening balance");
-  } else if (const auto* recharged = std::get_if<WalletRecharged>(&event.payload)) {
-    HUAWU_ASSERT(account.status == AccountStatus::open, "recharge of a closed account");
-    HUAWU_ASSERT(account.balance_units == recharged->balance_after_units, "recharge balance after");
-  } else if (const auto* closed = std::get_if<AccountClosed>(&event.payload)) {
-    HUAWU_ASSERT(account.status == AccountStatus::open, "closing a closed account");
-    HUAWU_ASSERT(account.balance_units == 0, "a closed account keeps no balance");
-    (void)closed;
+  } else if (std::holds_alternative<AccountClosed>(event.payload)) {
     account.status = AccountStatus::closed;
     account.closed_sequence = sequence;
   }
 }
 
+const char* Balances::problem(const Event& event) const {
+  const std::string_view id = account_of(event.payload);
+  if (id.empty()) {
+    for (const Posting& posting : event.postings)
+      if (posting.kind == LedgerAccountKind::user_wallet) return "a wallet posting on a ledger-wide event";
+    return postings_balance(event.postings) ? nullptr : "postings do not sum to zero per unit";
+  }
+  return account_event_problem(find(id), event);
+}
+
 void Balances::apply(std::uint64_t sequence, const Event& event) {
-  HUAWU_ASSERT(postings_balance(event.postings), "postings must sum to zero per unit");
+  const char* why = problem(event);
+  HUAWU_ASSERT(why == nullptr, why);
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) {
-    const bool opening = std::holds_alternative<AccountOpened>(event.payload);
     auto it = accounts_.find(id);
-    HUAWU_ASSERT(opening == (it == accounts_.end()), "open exactly once, act only on opened accounts");
-    if (opening) it = accounts_.emplace(std::string(id), AccountState{}).first;
+    const bool existed = it != accounts_.end();
+    if (!existed) it = accounts_.emplace(std::string(id), AccountState{}).first;
     AccountState& account = it->second;
     const std::int64_t before_units = account.balance_units;
     const AccountStatus status_before = account.status;
-    apply_to_account(account, sequence, event);
+    apply_to_account(account, existed, sequence, event);
     wallets_total_units_ += account.balance_units - before_units;
-    if (opening) ++accounts_open_;
-    if (status_before == AccountStatus::open && account.status == AccountStatus::closed && !opening)
+    if (!existed) ++accounts_open_;
+    if (existed && status_before == AccountStatus::open && account.status == AccountStatus::closed)
       --accounts_open_;
   }
   for (const Posting& posting : event.postings) {

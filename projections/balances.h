@@ -27,9 +27,16 @@ struct AccountState {
   bool operator==(const AccountState&) const = default;
 };
 
-// Applies one event's effect on one user account. Shared by the projection
-// and by the writer's per-batch overlay, so both follow one rule.
-void apply_to_account(AccountState& account, std::uint64_t sequence, const Event& event);
+// Why `event` cannot follow `current` (null: the account was never opened),
+// or nullptr when it can. The one statement of the per-account rules: apply
+// asserts it, replay and audit report it as a finding.
+const char* account_event_problem(const AccountState* current, const Event& event);
+
+// Applies one event's effect on one user account (`existed`: the account was
+// open or closed before; false for the event that opens it). Shared by the
+// projection and by the writer's batch overlay, so both follow one rule.
+void apply_to_account(AccountState& account, bool existed, std::uint64_t sequence,
+                      const Event& event);
 
 // The user account an event is about, or empty for ledger-wide events.
 std::string_view account_of(const Payload& payload);
@@ -43,7 +50,9 @@ struct LedgerAccountKey {
 
 class Balances {
  public:
-  // The only mutation. Asserts the always-on invariants of the event.
+  // Why the event cannot be applied to this state, or nullptr.
+  const char* problem(const Event& event) const;
+  // The only mutation. Asserts problem(event) == nullptr (always on).
   void apply(std::uint64_t sequence, const Event& event);
 
   const AccountState* find(std::string_view account) const;

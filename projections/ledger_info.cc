@@ -5,13 +5,17 @@
 
 namespace huawu {
 
+const char* LedgerInfo::problem(std::uint64_t sequence, const Event& event) const {
+  const bool creating = std::holds_alternative<LedgerCreated>(event.payload);
+  if (creating && (created_ || sequence != 1)) return "LedgerCreated is only the first event";
+  if (!creating && !created_) return "an event before LedgerCreated";
+  return nullptr;
+}
+
 void LedgerInfo::apply(std::uint64_t sequence, const Event& event) {
-  if (const auto* created = std::get_if<LedgerCreated>(&event.payload)) {
-    HUAWU_ASSERT(!created_ && sequence == 1, "LedgerCreated is the first event and only once");
-    created_ = *created;
-    return;
-  }
-  HUAWU_ASSERT(created_.has_value(), "no event before LedgerCreated");
+  const char* why = problem(sequence, event);
+  HUAWU_ASSERT(why == nullptr, why);
+  if (const auto* created = std::get_if<LedgerCreated>(&event.payload)) created_ = *created;
 }
 
 void LedgerInfo::serialize(std::string& out) const {

@@ -10,6 +10,8 @@ namespace huawu {
 
 class LedgerInfo {
  public:
+  // Why the event cannot be applied at `sequence`, or nullptr.
+  const char* problem(std::uint64_t sequence, const Event& event) const;
   void apply(std::uint64_t sequence, const Event& event);
   bool created() const { return created_.has_value(); }
   const LedgerCreated& ledger() const { return *created_; }

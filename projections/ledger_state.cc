@@ -9,6 +9,14 @@ namespace {
 constexpr std::string_view snapshot_magic = "huawu-state-v1";
 }
 
+std::string LedgerState::problem(std::uint64_t sequence, const Event& event) const {
+  if (sequence != applied_through_ + 1) return "events apply in sequence without gaps";
+  if (event.ledger_time_us < last_ledger_time_us_) return "ledger time goes backwards";
+  if (const char* why = info_.problem(sequence, event)) return why;
+  if (const char* why = balances_.problem(event)) return why;
+  return {};
+}
+
 void LedgerState::apply(std::uint64_t sequence, const Event& event) {
   HUAWU_ASSERT(sequence == applied_through_ + 1, "events apply in sequence without gaps");
   HUAWU_ASSERT(event.ledger_time_us >= last_ledger_time_us_, "ledger time never goes backwards");

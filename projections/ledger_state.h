@@ -13,8 +13,12 @@ namespace huawu {
 
 class LedgerState {
  public:
-  // Applies the event with the given sequence; sequences must follow each
-  // other without gaps (asserted).
+  // Why the event cannot be applied next with this sequence (a gap, time
+  // going backwards, a rule of a projection), or an empty string. Replay and
+  // audit report it; apply asserts it.
+  std::string problem(std::uint64_t sequence, const Event& event) const;
+
+  // Applies the event with the given sequence; the only mutation.
   void apply(std::uint64_t sequence, const Event& event);
 
   std::uint64_t applied_through() const { return applied_through_; }

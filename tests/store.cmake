@@ -1,0 +1,23 @@
+# Store, writer, audit, property and crash tests (tests/CMakeLists.txt includes this file).
+
+# Temp directories, ledgers on a ManualClock, request builders, raw RocksDB access.
+# No Catch here: crash_child links it too.
+add_library(huawu_store_test_support STATIC test_support.cc)
+target_link_libraries(huawu_store_test_support PUBLIC huawu_ledger PRIVATE huawu_flags)
+
+foreach(test_name store_test writer_test audit_test property_test crash_test)
+  add_executable(${test_name} ${test_name}.cc)
+  target_link_libraries(${test_name}
+    PRIVATE huawu_store_test_support huawu_test_main huawu_ledger huawu_flags)
+  catch_discover_tests(${test_name} TEST_PREFIX "${test_name}: " PROPERTIES LABELS store TIMEOUT 300)
+endforeach()
+
+# The child process the crash test starts and SIGKILLs.
+add_executable(crash_child crash_child.cc)
+target_link_libraries(crash_child PRIVATE huawu_store_test_support huawu_ledger huawu_flags)
+
+# Tests that run other programs find them by absolute path, built first.
+target_compile_definitions(audit_test PRIVATE HUAWU_BIN="$<TARGET_FILE:huawu>")
+add_dependencies(audit_test huawu)
+target_compile_definitions(crash_test PRIVATE HUAWU_CRASH_CHILD="$<TARGET_FILE:crash_child>")
+add_dependencies(crash_test crash_child)

@@ -1,0 +1,572 @@
+// The writer through Ledger, the way the CLI and the daemon use it: group
+// commit, deciding against the batch, idempotent retries, every rejection,
+// ledger time and checkpoints (DESIGN.md §1, §4).
+#include <catch2/catch.hpp>
+#include <latch>
+#include <set>
+#include <thread>
+
+#include "events/limits.h"
+#include "events/rejection.h"
+#include "tests/test_support.h"
+
+namespace huawu {
+namespace {
+
+using test::close_request;
+using test::open_request;
+using test::recharge_request;
+using test::TempDir;
+
+// A ledger in a fresh temp directory on a ManualClock.
+struct Fixture {
+  TempDir tmp;
+  std::string path = tmp.sub("ledger");
+  ManualClock clock{test::start_time_us};
+  std::unique_ptr<Ledger> ledger;
+
+  explicit Fixture(WriterOptions options = {}) {
+    ledger = test::create_ledger(path, clock, options);
+  }
+  Writer& writer() { return ledger->writer(); }
+  Outcome submit(Request request) { return writer().submit_and_wait(std::move(request)); }
+  void reopen(WriterOptions options = {}) {
+    ledger.reset();
+    ledger = test::open_ledger(path, clock, options);
+  }
+  // What a rejected or replayed request must leave untouched.
+  struct Snapshot {
+    std::uint64_t head_sequence;
+    Hash head_hash;
+    std::string state;
+  };
+  Snapshot snapshot() const {
+    return {ledger->store().head_sequence(), ledger->store().head_hash(),
+            ledger->state().serialize()};
+  }
+  void check_unchanged(const Snapshot& before) const {
+    CHECK(ledger->store().head_sequence() == before.head_sequence);
+    CHECK(ledger->store().head_hash() == before.head_hash);
+    CHECK(ledger->state().serialize() == before.state);
+  }
+  std::int64_t balance(std::string_view account) const {
+    const AccountState* state = ledger->state().balances().find(account);
+    REQUIRE(state);
+    return state->balance_units;
+  }
+};
+
+std::string name_of(Rejection rejection) { return std::string(rejection_name(rejection)); }
+
+#define REQUIRE_ACCEPTED(outcome) REQUIRE(name_of((outcome).rejection) == "none")
+
+}  // namespace
+
+TEST_CASE("a new ledger holds only LedgerCreated", "[writer]") {
+  Fixture f;
+  CHECK(f.ledger->store().head_sequence() == 1);
+  CHECK(f.ledger->state().info().created());
+  CHECK(f.ledger->state().info().ledger().provider_id == test::test_identity().provider_id);
+  const auto log = test::read_log(f.ledger->store());
+  REQUIRE(log.size() == 1);
+  CHECK(std::holds_alternative<LedgerCreated>(log[0].event.payload));
+  CHECK(log[0].event.ledger_time_us == test::start_time_us);
+  CHECK(log[0].event.actor == test::test_actor);
+}
+
+TEST_CASE("an accepted request returns its events and sequence, and applies them", "[writer]") {
+  Fixture f;
+  const Outcome opened = f.submit(open_request("k1", "alice", 2'500));
+  REQUIRE_ACCEPTED(opened);
+  CHECK_FALSE(opened.replayed);
+  CHECK(opened.first_sequence == 2);
+  REQUIRE(opened.events.size() == 1);
+  const auto* payload = std::get_if<AccountOpened>(&opened.events[0].payload);
+  REQUIRE(payload);
+  CHECK(payload->account == "alice");
+  CHECK(payload->initial_balance_units == 2'500);
+  CHECK(opened.events[0].idempotency_key == "k1");
+  CHECK(f.balance("alice") == 2'500);
+  // The event in the store is the one the outcome returned.
+  const auto log = test::read_log(f.ledger->store());
+  REQUIRE(log.size() == 2);
+  CHECK(log[1].event == opened.events[0]);
+}
+
+TEST_CASE("a retry with the same key and content replays the original outcome", "[writer]") {
+  Fixture f;
+  REQUIRE_ACCEPTED(f.submit(open_request("open-a", "a")));
+  const Outcome original = f.submit(recharge_request("pay-1", "a", 500, "receipt-1"));
+  REQUIRE_ACCEPTED(original);
+  REQUIRE(original.first_sequence == 3);
+  const auto before = f.snapshot();
+
+  SECTION("in a later batch") {
+    const Outcome retry = f.submit(recharge_request("pay-1", "a", 500, "receipt-1"));
+    REQUIRE_ACCEPTED(retry);
+    CHECK(retry.replayed);
+    CHECK(retry.first_sequence == original.first_sequence);
+    CHECK(retry.events == original.events);
+    f.check_unchanged(before);
+    CHECK(f.balance("a") == 500);
+  }
+  SECTION("after close and reopen") {
+    f.reopen();
+    const Outcome retry = f.submit(recharge_request("pay-1", "a", 500, "receipt-1"));
+    REQUIRE_ACCEPTED(retry);
+    CHECK(retry.replayed);
+    CHECK(retry.first_sequence == original.first_sequence);
+    CHECK(retry.events == original.events);
+    f.check_unchanged(before);
+  }
+  SECTION("the actor and business time are not part of the request's content") {
+    Request retry_request = recharge_request("pay-1", "a", 500, "receipt-1");
+    retry_request.actor = "someone-else";
+    retry_request.business_time_us = test::start_time_us - 3'600 * test::second_us;
+    const Outcome retry = f.submit(std::move(retry_request));
+    CHECK(retry.replayed);
+    CHECK(retry.events == original.events);
+    f.check_unchanged(before);
+  }
+}
+
+TEST_CASE("two identical requests in one batch append once; the second replays", "[writer]") {
+  Fixture f;
+  REQUIRE_ACCEPTED(f.submit(open_request("open-a", "a")));
+  const auto head_before = f.ledger->store().head_sequence();
+  const auto batches_before = f.writer().batches_committed();
+  const auto outcomes = test::submit_in_one_batch(
+      f.writer(), {recharge_request("twice", "a", 300), recharge_request("twice", "a", 300)});
+  CHECK(f.writer().batches_committed() == batches_before + 1);
+  REQUIRE_ACCEPTED(outcomes[0]);
+  REQUIRE_ACCEPTED(outcomes[1]);
+  CHECK_FALSE(outcomes[0].replayed);
+  CHECK(outcomes[1].replayed);
+  CHECK(outcomes[0].first_sequence == head_before + 1);
+  CHECK(outcomes[1].first_sequence == outcomes[0].first_sequence);
+  REQUIRE(outcomes[0].events.size() == 1);
+  CHECK(outcomes[1].events == outcomes[0].events);
+  CHECK(f.ledger->store().head_sequence() == head_before + 1);
+  CHECK(f.balance("a") == 300);
+
+  // And a retry in yet another batch still sees the one event.
+  const Outcome later = f.submit(recharge_request("twice", "a", 300));
+  CHECK(later.replayed);
+  CHECK(later.events == outcomes[0].events);
+  CHECK(f.ledger->store().head_sequence() == head_before + 1);
+}
+
+TEST_CASE("the same key with different content is refused: idempotency_key_reused", "[writer]") {
+  Fixture f;
+  REQUIRE_ACCEPTED(f.submit(open_request("open-a", "a")));
+  REQUIRE_ACCEPTED(f.submit(recharge_request("pay-1", "a", 500)));
+
+  SECTION("in a later batch") {
+    const auto before = f.snapshot();
+    // Each field of the command is part of its content.
+    for (Request request :
+         {recharge_request("pay-1", "a", 501), recharge_request("pay-1", "b", 500),
+          recharge_request("pay-1", "a", 500, "other-ref"), open_request("pay-1", "a"),
+          close_request("pay-1", "a", true)}) {
+      const Outcome outcome = f.submit(std::move(request));
+      CHECK(name_of(outcome.rejection) == "idempotency_key_reused");
+      CHECK_FALSE(outcome.replayed);
+      CHECK(outcome.first_sequence == 0);
+      CHECK(outcome.events.empty());
+    }
+    f.check_unchanged(before);
+  }
+  SECTION("within one batch") {
+    const auto head_before = f.ledger->store().head_sequence();
+    const auto outcomes = test::submit_in_one_batch(
+        f.writer(), {recharge_request("fresh", "a", 10), recharge_request("fresh", "a", 11)});
+    REQUIRE_ACCEPTED(outcomes[0]);
+    CHECK(name_of(outcomes[1].rejection) == "idempotency_key_reused");
+    CHECK(f.ledger->store().head_sequence() == head_before + 1);
+    CHECK(f.balance("a") == 510);
+  }
+  SECTION("after close and reopen") {
+    f.reopen();
+    const auto before = f.snapshot();
+    CHECK(name_of(f.submit(recharge_request("pay-1", "a", 499)).rejection) ==
+          "idempotency_key_reused");
+    f.check_unchanged(before);
+  }
+}
+
+// One line a request, the expected rejection beside it (TigerBeetle's table
+// style). Every row is refused, appends nothing and stores no key.
+TEST_CASE("every rejection the writer can give appends nothing", "[writer]") {
+  Fixture f;
+  REQUIRE_ACCEPTED(f.submit(open_request("setup-1", "open-empty")));
+  REQUIRE_ACCEPTED(f.submit(open_request("setup-2", "funded", 900)));
+  REQUIRE_ACCEPTED(f.submit(open_request("setup-3", "closed")));
+  REQUIRE_ACCEPTED(f.submit(close_request("setup-4", "closed", false)));
+  REQUIRE_ACCEPTED(f.submit(recharge_request("setup-5", "funded", 100)));
+
+  struct Row {
+    Request request;
+    Rejection expected;
+  };
+  const std::string too_long_text(limits::reference_length_max + 1, 'x');
+  const std::string control_text = "line\nbreak";
+  std::vector<Row> rows = {
+      {Request{test::test_identity(), "r-create", test::test_actor, 0},
+       Rejection::ledger_already_created},
+      {open_request("r-open-exists", "funded"), Rejection::account_exists},
+      {open_request("r-open-exists-closed", "closed"), Rejection::account_exists},
+      {open_request("r-open-bad-id", "has space"), Rejection::account_id_invalid},
+      {open_request("r-open-empty-id", ""), Rejection::account_id_invalid},
+      {open_request("r-open-negative", "new-1", -1), Rejection::amount_must_be_positive},
+      {open_request("r-open-huge", "new-2", limits::amount_units_max + 1),
+       Rejection::amount_too_large},
+      {Request{OpenAccount{"new-3", "bad plan!", 0}, "r-open-plan", test::test_actor, 0},
+       Rejection::text_invalid},
+      {recharge_request("r-rc-missing", "nobody", 100), Rejection::account_not_found},
+      {recharge_request("r-rc-closed", "closed", 100), Rejection::account_closed},
+      {recharge_request("r-rc-zero", "funded", 0), Rejection::amount_must_be_positive},
+      {recharge_request("r-rc-negative", "funded", -100), Rejection::amount_must_be_positive},
+      {recharge_request("r-rc-huge", "funded", limits::amount_units_max + 1),
+       Rejection::amount_too_large},
+      {recharge_request("r-rc-ref-long", "funded", 1, too_long_text), Rejection::text_invalid},
+      {recharge_request("r-rc-ref-control", "funded", 1, control_text), Rejection::text_invalid},
+      {recharge_request("r-rc-bad-id", "-starts-with-dash", 1), Rejection::account_id_invalid},
+      {close_request("r-close-missing", "nobody", true), Rejection::account_not_found},
+      {close_request("r-close-closed", "closed", true), Rejection::account_closed},
+      {close_request("r-close-balance", "funded", false), Rejection::account_has_balance},
+      {recharge_request("", "funded", 1), Rejection::idempotency_key_invalid},
+      {recharge_request(std::string(limits::idempotency_key_length_max + 1, 'k'), "funded", 1),
+       Rejection::idempotency_key_invalid},
+      {recharge_request("setup-5", "funded", 101), Rejection::idempotency_key_reused},
+  };
+  for (Row& row : rows) {
+    const std::string key = row.request.idempotency_key;
+    INFO("key '" << key << "' expects " << name_of(row.expected));
+    const auto before = f.snapshot();
+    const Outcome outcome = f.submit(std::move(row.request));
+    CHECK(name_of(outcome.rejection) == name_of(row.expected));
+    CHECK_FALSE(outcome.replayed);
+    CHECK(outcome.first_sequence == 0);
+    CHECK(outcome.events.empty());
+    f.check_unchanged(before);
+    // A refused request stores no outcome for its key: only setup-5 was ever accepted.
+    if (key != "setup-5" && !key.empty() && key.size() <= limits::idempotency_key_length_max)
+      CHECK_FALSE(f.ledger->store().get_idempotency(key));
+  }
+  // Since nothing was stored, the same key may later carry a request that succeeds.
+  REQUIRE_ACCEPTED(f.submit(recharge_request("r-rc-zero", "funded", 1)));
+  CHECK(f.balance("funded") == 1'001);
+}
+
+TEST_CASE("balance_limit_exceeded: a wallet cannot pass limits::balance_units_max", "[writer]") {
+  Fixture f;
+  REQUIRE_ACCEPTED(f.submit(open_request("open", "whale", limits::amount_units_max)));
+  // Fill the wallet to exactly the limit with the largest allowed recharges,
+  // in batches so the test stays quick.
+  const std::int64_t recharges = limits::balance_units_max / limits::amount_units_max - 1;
+  REQUIRE(limits::balance_units_max % limits::amount_units_max == 0);
+  std::int64_t done = 0;
+  while (done < recharges) {
+    std::vector<Request> batch;
+    for (; done < recharges && batch.size() < 2'000; ++done)
+      batch.push_back(
+          recharge_request("fill-" + std::to_string(done), "whale", limits::amount_units_max));
+    for (const Outcome& outcome : test::submit_all(f.writer(), std::move(batch)))
+      REQUIRE_ACCEPTED(outcome);
+  }
+  REQUIRE(f.balance("whale") == limits::balance_units_max);
+  const auto before = f.snapshot();
+  CHECK(name_of(f.submit(recharge_request("over", "whale", 1)).rejection) ==
+        "balance_limit_exceeded");
+  f.check_unchanged(before);
+  // Closing with a refund of the whole maximum balance still balances.
+  const Outcome closed = f.submit(close_request("close", "whale", true));
+  REQUIRE_ACCEPTED(closed);
+  CHECK(std::get<AccountClosed>(closed.events[0].payload).remaining_balance_units ==
+        limits::balance_units_max);
+  std::string why;
+  CHECK(f.ledger->state().check_invariants(&why));
+}
+
+TEST_CASE("ledger_not_created: a store without LedgerCreated refuses everything else", "[writer]") {
+  TempDir tmp;
+  std::string why;
+  auto store = Store::create(tmp.sub("bare"), &why);
+  REQUIRE(store);
+  LedgerState state;
+  ManualClock clock(test::start_time_us);
+  Writer writer(*store, state, clock);
+  for (Request request :
+       {open_request("k1", "a"), recharge_request("k2", "a", 1), close_request("k3", "a", false)}) {
+    const Outcome outcome = writer.submit_and_wait(std::move(request));
+    CHECK(name_of(outcome.rejection) == "ledger_not_created");
+  }
+  CHECK(store->head_sequence() == 0);
+  // Creating the ledger first makes the same requests acceptable, even in the same batch.
+  const auto outcomes = test::submit_in_one_batch(
+      writer, {Request{test::test_identity(), "create", test::test_actor, 0},
+               open_request("k1", "a"), recharge_request("k2", "a", 1)});
+  for (const Outcome& outcome : outcomes) CHECK(name_of(outcome.rejection) == "none");
+  writer.close();
+  CHECK(store->head_sequence() == 3);
+}
+
+TEST_CASE("writer_stopped: requests after close are refused at once", "[writer]") {
+  Fixture f;
+  REQUIRE_ACCEPTED(f.submit(open_request("open", "a")));
+  const std::uint64_t head = f.ledger->store().head_sequence();
+  f.ledger->close();
+  f.ledger->close();  // idempotent
+  bool ran = false;
+  Outcome outcome;
+  f.writer().submit(recharge_request("late", "a", 1), [&](Outcome&& o) {
+    ran = true;  // runs on this thread: the writer is gone
+    outcome = std::move(o);
+  });
+  CHECK(ran);
+  CHECK(name_of(outcome.rejection) == "writer_stopped");
+  CHECK(name_of(f.submit(open_request("late-2", "b")).rejection) == "writer_stopped");
+  CHECK(f.ledger->store().head_sequence() == head);
+  CHECK_FALSE(f.ledger->store().get_idempotency("late"));
+}
+
+TEST_CASE("storage_failed: after a failed append the writer refuses every write (fail-stop)",
+          "[writer]") {
+  Fixture f;
+  REQUIRE_ACCEPTED(f.submit(open_request("open", "a", 100)));
+  const auto before = f.snapshot();
+  REQUIRE(test::break_write_ahead_log(f.path));
+  CHECK(name_of(f.submit(recharge_request("lost", "a", 5)).rejection) == "storage_failed");
+  CHECK(f.ledger->store().failed());
+  // The state did not run ahead of the log.
+  f.check_unchanged(before);
+  // Later requests are refused without touching the store, even those that
+  // would append nothing.
+  CHECK(name_of(f.submit(recharge_request("after", "a", 5)).rejection) == "storage_failed");
+  CHECK(name_of(f.submit(recharge_request("after-2", "nobody", 5)).rejection) == "storage_failed");
+  f.check_unchanged(before);
+
+  // A restart recovers what was acknowledged, and nothing else.
+  f.reopen();
+  f.check_unchanged(before);
+  CHECK_FALSE(f.ledger->store().get_idempotency("lost"));
+  REQUIRE_ACCEPTED(f.submit(recharge_request("lost", "a", 5)));
+  CHECK(f.balance("a") == 105);
+}
+
+TEST_CASE("group commit: concurrent requests from many threads all complete, gap-free",
+          "[writer]") {
+  Fixture f;
+  constexpr int threads = 4;
+  constexpr int per_thread = 400;
+  // Each thread opens its own account first, then recharges it.
+  std::vector<Request> opens;
+  for (int t = 0; t < threads; ++t)
+    opens.push_back(open_request("open-" + std::to_string(t), "t" + std::to_string(t)));
+  for (const Outcome& outcome : test::submit_all(f.writer(), std::move(opens)))
+    REQUIRE_ACCEPTED(outcome);
+  const std::uint64_t head_before = f.ledger->store().head_sequence();
+  const std::uint64_t batches_before = f.writer().batches_committed();
+
+  std::vector<std::vector<Outcome>> outcomes(threads, std::vector<Outcome>(per_thread));
+  std::latch done(threads * per_thread);
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < threads; ++t) {
+    submitters.emplace_back([&, t] {
+      for (int n = 0; n < per_thread; ++n) {
+        f.writer().submit(recharge_request("t" + std::to_string(t) + "-" + std::to_string(n),
+                                           "t" + std::to_string(t), n + 1),
+                          [&, t, n](Outcome&& outcome) {
+                            outcomes[t][n] = std::move(outcome);
+                            done.count_down();
+                          });
+      }
+    });
+  }
+  for (auto& thread : submitters) thread.join();
+  done.wait();
+
+  constexpr std::uint64_t requests = threads * per_thread;
+  std::set<std::uint64_t> sequences;
+  for (int t = 0; t < threads; ++t) {
+    std::uint64_t last_sequence = 0;
+    for (int n = 0; n < per_thread; ++n) {
+      const Outcome& outcome = outcomes[t][n];
+      REQUIRE_ACCEPTED(outcome);
+      CHECK_FALSE(outcome.replayed);
+      // One submitter's requests keep their order in the log.
+      CHECK(outcome.first_sequence > last_sequence);
+      last_sequence = outcome.first_sequence;
+      sequences.insert(outcome.first_sequence);
+    }
+  }
+  CHECK(sequences.size() == requests);
+  CHECK(*sequences.begin() == head_before + 1);
+  CHECK(*sequences.rbegin() == head_before + requests);
+  CHECK(f.ledger->store().head_sequence() == head_before + requests);
+  const std::uint64_t batches = f.writer().batches_committed() - batches_before;
+  CHECK(batches >= 1);
+  CHECK(batches < requests);
+  // Each account got 1 + 2 + ... + per_thread.
+  for (int t = 0; t < threads; ++t)
+    CHECK(f.balance("t" + std::to_string(t)) == per_thread * (per_thread + 1) / 2);
+  std::string why;
+  CHECK(f.ledger->state().check_invariants(&why));
+  CHECK(test::rebuild_from_log(f.ledger->store()).serialize() == f.ledger->state().serialize());
+}
+
+TEST_CASE("decide sees the events decided earlier in the same batch", "[writer]") {
+  Fixture f;
+  const std::uint64_t head = f.ledger->store().head_sequence();
+  const std::uint64_t batches_before = f.writer().batches_committed();
+  // One line a request, with what decide must answer given the lines above it.
+  struct Row {
+    Request request;
+    const char* expected;
+  };
+  std::vector<Row> rows = {
+      {open_request("1", "a"), "none"},
+      {recharge_request("2", "a", 700), "none"},                // sees the open
+      {close_request("3", "a", false), "account_has_balance"},  // sees the 700
+      {close_request("4", "a", true), "none"},                  // refunds the 700
+      {recharge_request("5", "a", 1), "account_closed"},        // sees the close
+      {open_request("6", "b", 50), "none"},
+      {open_request("7", "b"), "account_exists"},  // sees the open
+      {recharge_request("8", "b", 25), "none"},    // 50 + 25
+  };
+  std::vector<Request> requests;
+  for (const Row& row : rows) requests.push_back(row.request);
+  const auto outcomes = test::submit_in_one_batch(f.writer(), std::move(requests));
+  CHECK(f.writer().batches_committed() == batches_before + 1);
+  REQUIRE(outcomes.size() == rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    INFO("request " << i + 1);
+    CHECK(name_of(outcomes[i].rejection) == rows[i].expected);
+  }
+  // Accepted requests got consecutive sequences in submission order.
+  CHECK(outcomes[0].first_sequence == head + 1);
+  CHECK(outcomes[1].first_sequence == head + 2);
+  CHECK(outcomes[3].first_sequence == head + 3);
+  CHECK(outcomes[5].first_sequence == head + 4);
+  CHECK(outcomes[7].first_sequence == head + 5);
+  CHECK(std::get<WalletRecharged>(outcomes[1].events[0].payload).balance_after_units == 700);
+  const auto& closed = std::get<AccountClosed>(outcomes[3].events[0].payload);
+  CHECK(closed.remaining_balance_units == 700);
+  CHECK(closed.disposition == BalanceDisposition::refunded);
+  CHECK(std::get<WalletRecharged>(outcomes[7].events[0].payload).balance_after_units == 75);
+
+  const AccountState* a = f.ledger->state().balances().find("a");
+  REQUIRE(a);
+  CHECK(a->status == AccountStatus::closed);
+  CHECK(a->balance_units == 0);
+  CHECK(f.balance("b") == 75);
+  CHECK(f.ledger->state().balances().ledger_account_units(
+            {LedgerAccountKind::external_cash, "", Unit::cny_units}) == -75);
+  CHECK(test::rebuild_from_log(f.ledger->store()).serialize() == f.ledger->state().serialize());
+}
+
+TEST_CASE("ledger time never goes backwards, even when the clock does", "[writer]") {
+  Fixture f;
+  const std::int64_t t0 = test::start_time_us;
+  f.clock.set_us(t0 + 10 * test::second_us);
+  const Outcome first = f.submit(open_request("1", "a"));
+  REQUIRE_ACCEPTED(first);
+  CHECK(first.events[0].ledger_time_us == t0 + 10 * test::second_us);
+  // Business time defaults to the ledger time.
+  CHECK(first.events[0].business_time_us == first.events[0].ledger_time_us);
+
+  f.clock.set_us(t0 - 3'600 * test::second_us);  // the clock jumps back an hour
+  const Outcome second = f.submit(recharge_request("2", "a", 1));
+  REQUIRE_ACCEPTED(second);
+  CHECK(second.events[0].ledger_time_us == first.events[0].ledger_time_us);
+
+  // Also across a restart: recovery restores the last ledger time.
+  f.reopen();
+  f.clock.set_us(t0 - 7'200 * test::second_us);
+  const Outcome third = f.submit(recharge_request("3", "a", 1));
+  REQUIRE_ACCEPTED(third);
+  CHECK(third.events[0].ledger_time_us == first.events[0].ledger_time_us);
+
+  // A business time given by the client is kept as it is.
+  f.clock.set_us(t0 + 20 * test::second_us);
+  Request with_business_time = recharge_request("4", "a", 1);
+  with_business_time.business_time_us = t0 - 86'400 * test::second_us;
+  const Outcome fourth = f.submit(std::move(with_business_time));
+  REQUIRE_ACCEPTED(fourth);
+  CHECK(fourth.events[0].ledger_time_us == t0 + 20 * test::second_us);
+  CHECK(fourth.events[0].business_time_us == t0 - 86'400 * test::second_us);
+
+  std::int64_t last_us = 0;
+  for (const StoredEvent& stored : test::read_log(f.ledger->store())) {
+    CHECK(stored.event.ledger_time_us >= last_us);
+    last_us = stored.event.ledger_time_us;
+  }
+  CHECK(f.ledger->state().last_ledger_time_us() == t0 + 20 * test::second_us);
+}
+
+TEST_CASE("checkpoints: written every interval, loaded on reopen, equal to a full rebuild",
+          "[writer]") {
+  constexpr std::uint64_t interval = 5;
+  WriterOptions options;
+  options.checkpoint_interval_events = interval;
+  Fixture f(options);
+  // One request per batch, so a checkpoint follows every `interval` events.
+  for (int n = 0; n < 23; ++n) {
+    const std::string account = "acct-" + std::to_string(n % 4);
+    const Outcome outcome = n < 4 ? f.submit(open_request("o" + std::to_string(n), account, n))
+                                  : f.submit(recharge_request("r" + std::to_string(n), account, n));
+    REQUIRE_ACCEPTED(outcome);
+  }
+  const std::uint64_t head = f.ledger->store().head_sequence();
+  REQUIRE(head == 24);
+  // Sequence 1 is LedgerCreated; the last checkpoint is the last multiple of the interval.
+  const std::uint64_t expected_checkpoint = head / interval * interval;
+  auto checkpoint_bytes = f.ledger->store().get_snapshot("state");
+  REQUIRE(checkpoint_bytes);
+  LedgerState checkpoint;
+  std::string why;
+  REQUIRE(checkpoint.deserialize(*checkpoint_bytes, &why));
+  CHECK(checkpoint.applied_through() == expected_checkpoint);
+
+  // The checkpoint equals the state rebuilt from events 1..checkpoint.
+  LedgerState prefix;
+  for (const StoredEvent& stored : test::read_log(f.ledger->store()))
+    if (stored.sequence <= expected_checkpoint) prefix.apply(stored.sequence, stored.event);
+  CHECK(prefix.serialize() == *checkpoint_bytes);
+
+  const std::string live = f.ledger->state().serialize();
+  SECTION("a clean close checkpoints the head") {
+    f.reopen(options);
+    auto at_close = f.ledger->store().get_snapshot("state");
+    REQUIRE(at_close);
+    CHECK(*at_close == live);
+    CHECK(f.ledger->state().serialize() == live);
+    CHECK(test::rebuild_from_log(f.ledger->store()).serialize() == live);
+  }
+  SECTION("a checkpoint behind the head is loaded and the tail replayed") {
+    // As after a crash: the latest checkpoint names an event before the head.
+    f.ledger.reset();
+    {
+      test::RawStore raw(f.path);
+      raw.put("snapshots", "state", *checkpoint_bytes);
+    }
+    f.reopen(options);
+    CHECK(f.ledger->state().applied_through() == head);
+    CHECK(f.ledger->state().serialize() == live);
+    CHECK(test::rebuild_from_log(f.ledger->store()).serialize() == live);
+    // The writer goes on from there.
+    REQUIRE_ACCEPTED(f.submit(recharge_request("after", "acct-1", 1)));
+    CHECK(f.ledger->store().head_sequence() == head + 1);
+  }
+  SECTION("an unreadable checkpoint is ignored and the log replayed from sequence 1") {
+    f.ledger.reset();
+    {
+      test::RawStore raw(f.path);
+      raw.put("snapshots", "state", "not a checkpoint");
+    }
+    f.reopen(options);
+    CHECK(f.ledger->state().serialize() == live);
+  }
+}
+
+}  // namespace huawu

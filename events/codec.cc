@@ -37,6 +37,20 @@ kj::ArrayPtr<const capnp::word> as_words(std::string_view bytes) {
   return {scratch.data(), words};
 }
 
+// The first segment of every message built here: per thread, reused. Thread
+// storage starts zeroed, and MallocMessageBuilder zeroes what it used of a
+// caller's first segment when it is destroyed, as the next builder requires.
+// Encoding is on the writer's hot path; this saves a calloc and a free per
+// message. Larger messages spill into segments the builder allocates.
+// Big enough for the largest stored record, so that one is always a single
+// segment (asserted in encode_stored).
+constexpr std::size_t first_segment_words = limits::event_bytes_max / sizeof(capnp::word) + 64;
+
+kj::ArrayPtr<capnp::word> first_segment() {
+  thread_local std::vector<capnp::word> words(first_segment_words);  // value-initialized: zero
+  return kj::arrayPtr(words.data(), words.size());
+}
+
 // Serializes straight into the returned string: no intermediate flat array.
 std::string serialize_message(capnp::MessageBuilder& message) {
   std::string out(capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word), '\0');
@@ -152,8 +166,7 @@ std::optional<Event> read_event(s::Event::Reader reader, std::string* why) {
 
 std::string encode_event(const Event& event) {
   HUAWU_ASSERT(postings_balance(event.postings), "postings must sum to zero per unit");
-  // 64 words fit a typical event in one first segment without a large calloc.
-  capnp::MallocMessageBuilder message(64);
+  capnp::MallocMessageBuilder message(first_segment());
   auto root = message.initRoot<s::Event>();
   root.setLedgerTimeUs(event.ledger_time_us);
   root.setBusinessTimeUs(event.business_time_us);
@@ -198,7 +211,7 @@ std::optional<Event> decode_event(std::string_view bytes, std::string* why) {
 }
 
 std::string encode_stored(const StoredRecord& record) {
-  capnp::MallocMessageBuilder message(static_cast<capnp::uint>(16 + record.event_bytes.size() / 8));
+  capnp::MallocMessageBuilder message(first_segment());
   auto root = message.initRoot<s::StoredEvent>();
   // Field order here is allocation order, which makes the message canonical
   // (pre-order layout, single segment); asserted below.

@@ -15,7 +15,7 @@ $Cxx.namespace("huawu::schema");
 struct StoredEvent {
   sequence @0 :UInt64;    # gap-free, assigned by the store, first event = 1
   prevHash @1 :Data;      # 32 bytes; all zero for sequence 1
-  hash @2 :Data;          # 32 bytes = BLAKE2b-256(prevHash || be64(sequence) || event)
+  hash @2 :Data;          # 32 bytes = SHA-256(prevHash || be64(sequence) || event)
   event @3 :Data;         # one serialized `Event` message
 }
 

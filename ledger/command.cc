@@ -1,8 +1,7 @@
 #include "ledger/command.h"
 
-#include <sodium.h>
-
 #include "events/bytes.h"
+#include "events/hash.h"
 
 namespace huawu {
 
@@ -37,10 +36,7 @@ struct Canonical {
 Hash request_fingerprint(const Command& command) {
   ByteWriter w;
   std::visit(Canonical{w}, command);
-  Hash out{};
-  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(w.bytes().data()),
-                     w.bytes().size(), nullptr, 0);
-  return out;
+  return digest(w.bytes());
 }
 
 }  // namespace huawu

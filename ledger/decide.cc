@@ -9,6 +9,13 @@ namespace {
 
 Decision reject(Rejection rejection) { return Decision{rejection, {}}; }
 
+// A vector built from a braced list copies its elements; events are moved.
+Decision accept(Event event) {
+  Decision decision;
+  decision.events.push_back(std::move(event));
+  return decision;
+}
+
 Event envelope(const Request& request, std::int64_t ledger_time_us) {
   Event event;
   event.ledger_time_us = ledger_time_us;
@@ -51,7 +58,7 @@ struct Decider {
     if (!is_valid_text(c.provider_name, limits::name_length_max)) return reject(Rejection::text_invalid);
     Event event = envelope(request, ledger_time_us);
     event.payload = LedgerCreated{c.provider_id, c.provider_name, "CNY", 8 * 60};
-    return Decision{Rejection::none, {std::move(event)}};
+    return accept(std::move(event));
   }
 
   Decision operator()(const OpenAccount& c) const {
@@ -64,7 +71,7 @@ struct Decider {
     Event event = envelope(request, ledger_time_us);
     if (c.initial_units > 0) event.postings = cash_to_wallet(c.account, c.initial_units);
     event.payload = AccountOpened{c.account, c.rate_plan, c.initial_units};
-    return Decision{Rejection::none, {std::move(event)}};
+    return accept(std::move(event));
   }
 
   Decision operator()(const RechargeWallet& c) const {
@@ -80,7 +87,7 @@ struct Decider {
     Event event = envelope(request, ledger_time_us);
     event.postings = cash_to_wallet(c.account, c.amount_units);
     event.payload = WalletRecharged{c.account, c.amount_units, c.source_reference, after_units};
-    return Decision{Rejection::none, {std::move(event)}};
+    return accept(std::move(event));
   }
 
   Decision operator()(const CloseAccount& c) const {
@@ -97,7 +104,7 @@ struct Decider {
       disposition = BalanceDisposition::refunded;
     }
     event.payload = AccountClosed{c.account, remaining_units, disposition};
-    return Decision{Rejection::none, {std::move(event)}};
+    return accept(std::move(event));
   }
 };
 

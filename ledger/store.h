@@ -14,6 +14,7 @@
 // must stop, not guess.
 #include <rocksdb/db.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -69,7 +70,7 @@ class Store {
   // first event is head + 1 and sequences follow without gaps (asserted).
   // Returns false with *why on failure; from then on every append is refused.
   bool append(const AppendBatch& batch, std::string* why);
-  bool failed() const { return failed_; }
+  bool failed() const { return failed_.load(); }
 
   std::optional<std::string> get_event(std::uint64_t sequence) const;
   // Calls fn(sequence, bytes) for every event from `from` on, in order, until
@@ -105,10 +106,11 @@ class Store {
   rocksdb::ColumnFamilyHandle* idempotency_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
-  // Only the writer thread appends; these change only inside append().
+  // Only one thread appends (the writer's committer); the head changes only
+  // inside append(). A checkpoint may fail on another thread, hence atomic.
   std::uint64_t head_sequence_ = 0;
   Hash head_hash_{};
-  bool failed_ = false;
+  std::atomic<bool> failed_ = false;
 };
 
 }  // namespace huawu

@@ -11,7 +11,7 @@
 #include "events/codec.h"
 #include "events/hash.h"
 #include "events/invariant.h"
-#include "ledger/batch_view.h"
+#include "ledger/pending_view.h"
 #include "ledger/decide.h"
 #include "ledger/idempotency.h"
 
@@ -46,23 +46,24 @@ constexpr std::size_t not_a_retry = SIZE_MAX;
 struct Writer::Prepared {
   std::vector<Pending> requests;
   std::vector<Outcome> outcomes;
+  std::vector<Hash> fingerprints;
+  // Requests that appended events, in sequence order.
+  std::vector<std::size_t> accepted;
   // Per request: the index of an earlier request of this batch it retries.
   std::vector<std::size_t> retry_of_index;
   // Per request: the record of an earlier batch it retries; its events are
   // read back from the log once this batch is durable.
   std::vector<std::optional<IdempotencyRecord>> retry_of_record;
-  std::unordered_map<std::string, IdempotencyRecord> records;  // keys accepted here
-  std::unordered_map<std::string, std::size_t> record_index;
-  AppendBatch append;
-  std::unique_ptr<BatchView> view;
+  std::uint64_t last_sequence = 0;  // of the batch's last event, when it has any
 };
 
 Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions options)
     : store_(store), state_(state), clock_(clock), options_(options) {
   HUAWU_ASSERT(options_.batch_requests_max > 0 && options_.queue_requests_max > 0, "limits");
   HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state is current with the log");
+  pending_view_ = std::make_unique<PendingView>(state_);
   next_sequence_ = store_.head_sequence() + 1;
-  prev_hash_ = store_.head_hash();
+  chain_head_ = store_.head_hash();
   last_ledger_time_us_ = state_.last_ledger_time_us();
   last_checkpoint_sequence_ = state_.applied_through();
   committer_ = std::thread([this] { commit_loop(); });
@@ -130,27 +131,33 @@ void Writer::run() {
     }
     if (!requests.empty()) not_full_.notify_all();
 
-    // Decide and encode the next batch while the one in flight is written.
+    // Decide the next batch while the one in flight is encoded and written.
     std::unique_ptr<Prepared> next;
-    if (!requests.empty()) next = prepare(std::move(requests), in_flight.get());
+    if (!requests.empty()) next = prepare(std::move(requests));
 
     if (in_flight) {
       std::string why;
-      if (wait_committed(&why)) {
-        finish(*in_flight);
-      } else {
+      if (!wait_committed(&why)) {
         // Fail-stop: nothing of this batch or any later one is acknowledged.
         failed_ = true;
         spdlog::critical("huawu: {}; refusing all further writes until restart", why);
         refuse(*in_flight, Rejection::storage_failed);
+        in_flight.reset();
+      } else {
+        // Durable. Hand the next batch to the committer first, so its write
+        // overlaps with applying and answering this one.
+        std::unique_ptr<Prepared> durable = std::move(in_flight);
+        if (next && !next->accepted.empty() && !failed_) {
+          start_commit(*next);
+          in_flight = std::move(next);
+        }
+        finish(*durable);
       }
-      in_flight.reset();
-      if (next) next->view->drop_below();
     }
     if (next) {
       if (failed_) {
         refuse(*next, Rejection::storage_failed);
-      } else if (next->append.events.empty()) {
+      } else if (next->accepted.empty()) {
         finish(*next);  // nothing to write: only rejections and retries
       } else {
         start_commit(*next);
@@ -161,15 +168,14 @@ void Writer::run() {
   if (!failed_ && state_.applied_through() != last_checkpoint_sequence_) checkpoint();
 }
 
-std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests,
-                                                  const Prepared* in_flight) {
+std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests) {
   auto batch = std::make_unique<Prepared>();
   batch->requests = std::move(requests);
   const std::size_t n = batch->requests.size();
   batch->outcomes.resize(n);
+  batch->fingerprints.resize(n);
   batch->retry_of_index.assign(n, not_a_retry);
   batch->retry_of_record.resize(n);
-  batch->view = std::make_unique<BatchView>(state_, in_flight ? in_flight->view.get() : nullptr);
   if (failed_) return batch;
 
   // Stamped once per batch at the ledger's door; never before an earlier batch.
@@ -181,15 +187,12 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests,
     Outcome& outcome = batch->outcomes[i];
     const Hash fingerprint = request_fingerprint(request.command);
 
-    // An earlier request with this key: in this batch, in flight, or on disk.
+    // An earlier request with this key: not yet answered (this batch or the
+    // one in flight), or on disk.
     std::optional<IdempotencyRecord> earlier;
-    if (auto it = batch->records.find(request.idempotency_key); it != batch->records.end()) {
-      earlier = it->second;
-      batch->retry_of_index[i] = batch->record_index.at(request.idempotency_key);
-    } else if (auto jt = in_flight ? in_flight->records.find(request.idempotency_key)
-                                   : decltype(batch->records)::const_iterator{};
-               in_flight && jt != in_flight->records.end()) {
-      earlier = jt->second;
+    if (auto it = pending_keys_.find(request.idempotency_key); it != pending_keys_.end()) {
+      earlier = it->second.record;
+      if (it->second.batch == batch.get()) batch->retry_of_index[i] = it->second.index;
     } else if (!request.idempotency_key.empty()) {
       if (auto bytes = store_.get_idempotency(request.idempotency_key)) {
         earlier = decode_idempotency(*bytes);
@@ -208,30 +211,22 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests,
       continue;
     }
 
-    Decision decision = decide(*batch->view, request, ledger_time_us);
+    Decision decision = decide(*pending_view_, request, ledger_time_us);
     if (decision.rejection != Rejection::none) {
       outcome.rejection = decision.rejection;
       continue;
     }
     HUAWU_ASSERT(!decision.events.empty(), "an accepted request appends events");
-    const IdempotencyRecord record{next_sequence_,
-                                   static_cast<std::uint32_t>(decision.events.size()), fingerprint};
     outcome.first_sequence = next_sequence_;
-    for (const Event& event : decision.events) {
-      StoredRecord stored{next_sequence_, prev_hash_, {}, encode_event(event)};
-      stored.hash = chain_hash(prev_hash_, next_sequence_, stored.event_bytes);
-      batch->append.events.push_back({next_sequence_, encode_stored(stored)});
-      batch->view->apply(next_sequence_, event);
-      prev_hash_ = stored.hash;
-      ++next_sequence_;
-    }
+    for (const Event& event : decision.events) pending_view_->apply(next_sequence_++, event);
     outcome.events = std::move(decision.events);
-    batch->append.idempotency.emplace_back(request.idempotency_key, encode_idempotency(record));
-    batch->records.emplace(request.idempotency_key, record);
-    batch->record_index.emplace(request.idempotency_key, i);
+    batch->fingerprints[i] = fingerprint;
+    batch->accepted.push_back(i);
+    const IdempotencyRecord record{outcome.first_sequence,
+                                   static_cast<std::uint32_t>(outcome.events.size()), fingerprint};
+    pending_keys_.try_emplace(request.idempotency_key, PendingKey{record, batch.get(), i});
   }
-  batch->append.head_sequence = next_sequence_ - 1;
-  batch->append.head_hash = prev_hash_;
+  batch->last_sequence = next_sequence_ - 1;
   return batch;
 }
 
@@ -239,7 +234,7 @@ void Writer::start_commit(Prepared& batch) {
   {
     std::lock_guard lock(commit_mutex_);
     HUAWU_ASSERT(commit_request_ == nullptr, "one batch in flight at a time");
-    commit_request_ = &batch.append;
+    commit_request_ = &batch;
     commit_finished_ = false;
   }
   commit_changed_.notify_all();
@@ -255,15 +250,15 @@ bool Writer::wait_committed(std::string* why) {
 
 void Writer::commit_loop() {
   for (;;) {
-    const AppendBatch* append = nullptr;
+    const Prepared* batch = nullptr;
     {
       std::unique_lock lock(commit_mutex_);
       commit_changed_.wait(lock, [&] { return committer_stop_ || commit_request_ != nullptr; });
       if (commit_request_ == nullptr) return;  // stopping, nothing in flight
-      append = commit_request_;
+      batch = commit_request_;
     }
     std::string why;
-    const bool ok = store_.append(*append, &why);
+    const bool ok = encode_and_append(*batch, &why);
     {
       std::lock_guard lock(commit_mutex_);
       commit_request_ = nullptr;
@@ -275,15 +270,49 @@ void Writer::commit_loop() {
   }
 }
 
+bool Writer::encode_and_append(const Prepared& batch, std::string* why) {
+  // The writer does not touch a batch while it is here (the hand-off under
+  // commit_mutex_ orders the two threads), so reading it needs no lock.
+  append_.events.clear();
+  append_.idempotency.clear();
+  for (std::size_t i : batch.accepted) {
+    const Outcome& outcome = batch.outcomes[i];
+    for (std::size_t k = 0; k < outcome.events.size(); ++k) {
+      const std::uint64_t sequence = outcome.first_sequence + k;
+      StoredRecord stored{sequence, chain_head_, {}, encode_event(outcome.events[k])};
+      stored.hash = chain_hash(chain_head_, sequence, stored.event_bytes);
+      append_.events.push_back({sequence, encode_stored(stored)});
+      chain_head_ = stored.hash;
+    }
+    const IdempotencyRecord record{outcome.first_sequence,
+                                   static_cast<std::uint32_t>(outcome.events.size()),
+                                   batch.fingerprints[i]};
+    append_.idempotency.emplace_back(batch.requests[i].request.idempotency_key,
+                                     encode_idempotency(record));
+  }
+  append_.head_sequence = append_.events.back().sequence;
+  append_.head_hash = chain_head_;
+  return store_.append(append_, why);
+}
+
 void Writer::finish(Prepared& batch) {
-  // Apply is the only mutation of the committed state, in sequence order.
-  for (const Outcome& outcome : batch.outcomes) {
-    if (outcome.replayed || outcome.rejection != Rejection::none) continue;
+  // Apply is the only mutation of the committed state, in sequence order;
+  // then the pending overlay forgets what the committed state now holds.
+  for (std::size_t i : batch.accepted) {
+    const Outcome& outcome = batch.outcomes[i];
     for (std::size_t k = 0; k < outcome.events.size(); ++k)
       state_.apply(outcome.first_sequence + k, outcome.events[k]);
   }
-  HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state caught up with the log");
-  if (!batch.append.events.empty()) ++batches_committed_;
+  HUAWU_ASSERT(batch.accepted.empty() || state_.applied_through() == batch.last_sequence,
+               "state caught up with the batch");
+  for (std::size_t i : batch.accepted) {
+    const Outcome& outcome = batch.outcomes[i];
+    for (std::size_t k = 0; k < outcome.events.size(); ++k)
+      pending_view_->forget(outcome.first_sequence + k, outcome.events[k]);
+    auto it = pending_keys_.find(batch.requests[i].request.idempotency_key);
+    if (it != pending_keys_.end() && it->second.batch == &batch) pending_keys_.erase(it);
+  }
+  if (!batch.accepted.empty()) ++batches_committed_;
 
   // Retries get their original's events before any outcome moves.
   for (std::size_t i = 0; i < batch.outcomes.size(); ++i) {

@@ -5,11 +5,12 @@
 // WriteBatch with sync=true, applies the events, and only then completes the
 // requests (LevelDB's group commit, with TigerBeetle's named rejections).
 //
-// Pipelining: the append of batch N (WAL write, fsync, memtable) runs on a
-// second thread, the committer, while the writer decides and encodes batch
-// N+1 on top of N's overlay. Batch N+1 is handed to the committer only after
-// N is durable, applied and answered, so the log, the state and the replies
-// keep the order of a single thread; if N fails, N+1 is refused with it.
+// Pipelining: a second thread, the committer, encodes batch N, extends the
+// hash chain and appends it (WAL write, fsync, memtable) while the writer
+// decides batch N+1 against the committed state plus the pending overlay.
+// Batch N+1 is handed to the committer once N is durable, and N is applied
+// and answered while N+1 is written; so the log, the state and the replies
+// keep the order of a single thread, and if N fails, N+1 is refused with it.
 //
 // Every path that changes the ledger goes through here: the CLI's embedded
 // store, the daemon and the tests.
@@ -20,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "events/event.h"
@@ -27,6 +29,7 @@
 #include "events/rejection.h"
 #include "ledger/clock.h"
 #include "ledger/command.h"
+#include "ledger/idempotency.h"
 #include "ledger/store.h"
 #include "projections/ledger_state.h"
 
@@ -51,7 +54,7 @@ struct WriterOptions {
   std::uint64_t checkpoint_interval_events = limits::checkpoint_interval_events;
 };
 
-class BatchView;
+class PendingView;
 
 class Writer {
  public:
@@ -79,16 +82,26 @@ class Writer {
     Request request;
     Completion completion;
   };
-  struct Prepared;  // a batch decided and encoded, on its way to disk (writer.cc)
+  struct Prepared;  // a batch decided, on its way to disk (writer.cc)
+  // A key accepted in a batch not yet answered.
+  struct PendingKey {
+    IdempotencyRecord record;
+    const Prepared* batch;
+    std::size_t index;
+  };
 
+  // Writer thread.
   void run();
-  std::unique_ptr<Prepared> prepare(std::vector<Pending> requests, const Prepared* in_flight);
-  void start_commit(Prepared& batch);
-  bool wait_committed(std::string* why);
+  std::unique_ptr<Prepared> prepare(std::vector<Pending> requests);
   void finish(Prepared& batch);
   void refuse(Prepared& batch, Rejection rejection);
   void checkpoint();
+  // Hand-off between the two threads.
+  void start_commit(Prepared& batch);
+  bool wait_committed(std::string* why);
+  // Committer thread: encode, chain, append.
   void commit_loop();
+  bool encode_and_append(const Prepared& batch, std::string* why);
 
   Store& store_;
   LedgerState& state_;
@@ -101,22 +114,26 @@ class Writer {
   std::deque<Pending> queue_;           // guarded by mutex_
   bool closing_ = false;                // guarded by mutex_
 
-  // Hand-off to the committer thread, which only calls Store::append.
   std::mutex commit_mutex_;
-  std::condition_variable commit_changed_;  // guarded by commit_mutex_
-  const AppendBatch* commit_request_ = nullptr;  // guarded by commit_mutex_
-  bool commit_finished_ = false;            // guarded by commit_mutex_
-  bool commit_ok_ = false;                  // guarded by commit_mutex_
-  std::string commit_error_;                // guarded by commit_mutex_
-  bool committer_stop_ = false;             // guarded by commit_mutex_
+  std::condition_variable commit_changed_;     // guarded by commit_mutex_
+  const Prepared* commit_request_ = nullptr;   // guarded by commit_mutex_
+  bool commit_finished_ = false;               // guarded by commit_mutex_
+  bool commit_ok_ = false;                     // guarded by commit_mutex_
+  std::string commit_error_;                   // guarded by commit_mutex_
+  bool committer_stop_ = false;                // guarded by commit_mutex_
 
-  // Writer-thread only: the head of the log including the batch in flight.
+  // Writer thread only.
+  std::unique_ptr<PendingView> pending_view_;
+  std::unordered_map<std::string, PendingKey, StringHash, std::equal_to<>> pending_keys_;
   std::uint64_t next_sequence_ = 1;
-  Hash prev_hash_{};
   std::int64_t last_ledger_time_us_ = 0;
   bool failed_ = false;
   std::uint64_t last_checkpoint_sequence_ = 0;
   std::uint64_t batches_committed_ = 0;
+
+  // Committer thread only: the hash chain's head and a reused batch buffer.
+  Hash chain_head_{};
+  AppendBatch append_;
 
   std::thread committer_;
   std::thread thread_;

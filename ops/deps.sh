@@ -14,6 +14,7 @@ packages=(
   catch2
   libcli11-dev
   libsodium-dev
+  libssl-dev
   nlohmann-json3-dev
   libtomlplusplus-dev
 )

@@ -76,10 +76,12 @@ const char* Balances::problem(const Event& event) const {
 }
 
 void Balances::apply(std::uint64_t sequence, const Event& event) {
-  const char* why = problem(event);
-  HUAWU_ASSERT(why == nullptr, why);
   const std::string_view id = account_of(event.payload);
-  if (!id.empty()) {
+  if (id.empty()) {
+    const char* why = problem(event);
+    HUAWU_ASSERT(why == nullptr, why);
+  } else {
+    // apply_to_account asserts the account rules (account_event_problem).
     auto it = accounts_.find(id);
     const bool existed = it != accounts_.end();
     if (!existed) it = accounts_.emplace(std::string(id), AccountState{}).first;

@@ -376,14 +376,14 @@ TEST_CASE("golden bytes: StoredRecord", "[codec][golden]") {
   CHECK(decoded->event_bytes == record.event_bytes);
 }
 
-// hash = BLAKE2b-256(prev_hash || be64(sequence) || event bytes) (events/hash.h).
+// hash = SHA-256(prev_hash || be64(sequence) || event bytes) (events/hash.h).
 // Expected values computed independently with Python:
-//   hashlib.blake2b(prev + seq.to_bytes(8, "big") + event, digest_size=32).hexdigest()
+//   hashlib.sha256(prev + seq.to_bytes(8, "big") + event).hexdigest()
 TEST_CASE("golden values: chain_hash", "[codec][golden]") {
   CHECK(to_hex(chain_hash(Hash{}, 1, "")) ==
-        "53ab70c9205987ccac8cec0d5793acbeb1a810051e8dfb45bd579d13b8b2bba8");
+        "08e00266fff0aacc64974f22a53622a7dc458ac1b5fd446ae7c99a4a99a564e6");
   CHECK(to_hex(chain_hash(counting_hash(0x00), 2, "huawu")) ==
-        "98d767a59aece36fe735ca671414f575c4b81e671f9eca93f8673c4781ea7926");
+        "7775bd7ec0cd7fac7a655a01855df371245818f9b495ac05ec2b184eb72d971d");
   // Every input takes part: the sequence, the previous hash, the bytes.
   const Hash base = chain_hash(counting_hash(0x00), 2, "huawu");
   CHECK(chain_hash(counting_hash(0x00), 3, "huawu") != base);

@@ -17,7 +17,7 @@
 #include "events/event.h"
 #include "events/limits.h"
 #include "events/rejection.h"
-#include "ledger/batch_view.h"
+#include "ledger/pending_view.h"
 #include "ledger/command.h"
 #include "projections/ledger_state.h"
 
@@ -128,7 +128,7 @@ void run_table(LedgerState& state, std::vector<Row> rows) {
     const std::int64_t ledger_time_us = start_us + static_cast<std::int64_t>(i) * second_us;
     INFO("row " << i << ": expect " << rejection_name(rows[i].expect.rejection));
 
-    BatchView view(state, nullptr);
+    PendingView view(state);
     const std::string state_before = state.serialize();
     const Decision decision = decide(view, request, ledger_time_us);
     // Pure: the same inputs give the same decision, and nothing was written.
@@ -262,7 +262,7 @@ TEST_CASE("decide: balance_limit_exceeded is reachable through recharges", "[dec
   LedgerState state;
   std::uint64_t sequence = 0;
   auto commit = [&](const Request& request, std::int64_t ledger_time_us) {
-    BatchView view(state, nullptr);
+    PendingView view(state);
     Decision decision = decide(view, request, ledger_time_us);
     for (const Event& event : decision.events) state.apply(++sequence, event);
     return decision;
@@ -425,7 +425,7 @@ std::vector<Request> batch_requests() {
   return requests;
 }
 
-TEST_CASE("decide through a BatchView: one batch equals one commit per request",
+TEST_CASE("decide through a PendingView: one batch equals one commit per request",
           "[decide][batch]") {
   const std::vector<Request> requests = batch_requests();
 
@@ -434,7 +434,7 @@ TEST_CASE("decide through a BatchView: one batch equals one commit per request",
   std::vector<Decision> expected;
   std::uint64_t sequence = 0;
   for (const Request& request : requests) {
-    BatchView view(one_by_one, nullptr);
+    PendingView view(one_by_one);
     expected.push_back(decide(view, request, start_us));
     for (const Event& event : expected.back().events) one_by_one.apply(++sequence, event);
   }
@@ -442,7 +442,7 @@ TEST_CASE("decide through a BatchView: one batch equals one commit per request",
   // One batch: the committed state stays untouched until the end.
   LedgerState batched;
   const std::string empty_state = batched.serialize();
-  BatchView view(batched, nullptr);
+  PendingView view(batched);
   std::vector<Event> decided;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     INFO("request " << i);
@@ -465,42 +465,52 @@ TEST_CASE("decide through a BatchView: one batch equals one commit per request",
 }
 
 // While the writer pipelines, a batch is decided on top of the batch still in
-// flight to disk (the view "below"), and neither touches the committed state.
-TEST_CASE("decide through layered BatchViews sees the batch in flight", "[decide][batch]") {
+// flight to disk; neither touches the committed state. Once the batch in
+// flight is applied, the overlay forgets the accounts only it had touched.
+TEST_CASE("decide through a PendingView sees the batch in flight", "[decide][batch]") {
   LedgerState committed;
-  BatchView in_flight(committed, nullptr);
-  std::vector<Event> in_flight_events;
+  PendingView view(committed);
+  std::vector<Event> in_flight;
   for (const Request& request :
-       {keyed("k1", create("telco-1", "Acme")), keyed("k2", open("alice", 10))}) {
-    const Decision decision = decide(in_flight, request, start_us);
+       {keyed("k1", create("telco-1", "Acme")), keyed("k2", open("alice", 10)),
+        keyed("k3", open("bob", 7))}) {
+    const Decision decision = decide(view, request, start_us);
     REQUIRE(decision.rejection == Rejection::none);
-    in_flight_events.push_back(decision.events.at(0));
-    in_flight.apply(in_flight_events.size(), in_flight_events.back());
+    in_flight.push_back(decision.events.at(0));
+    view.apply(in_flight.size(), in_flight.back());
   }
 
-  BatchView next(committed, &in_flight);
-  CHECK(next.ledger_created());
-  CHECK(decide(next, keyed("k3", open("alice")), start_us).rejection == Rejection::account_exists);
-  const Decision recharged = decide(next, keyed("k4", recharge("alice", 5)), start_us);
+  // The next batch: sees what is in flight.
+  CHECK(view.ledger_created());
+  CHECK(decide(view, keyed("k4", open("alice")), start_us).rejection == Rejection::account_exists);
+  const Decision recharged = decide(view, keyed("k5", recharge("alice", 5)), start_us);
   REQUIRE(recharged.rejection == Rejection::none);
   CHECK(std::get<WalletRecharged>(recharged.events.at(0).payload).balance_after_units == 15);
-  next.apply(3, recharged.events.at(0));
-  // The batch below does not see the batch above it; the committed state sees neither.
-  CHECK(in_flight.find_account("alice")->balance_units == 10);
-  CHECK(next.find_account("alice")->balance_units == 15);
+  view.apply(4, recharged.events.at(0));
+  CHECK(view.pending_accounts() == 2);
   CHECK_FALSE(committed.info().created());
   CHECK(committed.balances().find("alice") == nullptr);
 
-  // The batch below becomes durable and is applied; the upper view stands alone.
-  for (std::size_t i = 0; i < in_flight_events.size(); ++i)
-    committed.apply(i + 1, in_flight_events[i]);
-  next.drop_below();
-  CHECK(next.ledger_created());
-  CHECK(next.find_account("alice")->balance_units == 15);
+  // The batch in flight becomes durable and is applied.
+  for (std::size_t i = 0; i < in_flight.size(); ++i) {
+    committed.apply(i + 1, in_flight[i]);
+    view.forget(i + 1, in_flight[i]);
+  }
+  // bob was only touched by the applied batch: forgotten, read from committed.
+  // alice was changed again by the pending recharge: kept.
+  CHECK(view.pending_accounts() == 1);
+  CHECK(view.find_account("bob") == committed.balances().find("bob"));
+  CHECK(view.find_account("alice")->balance_units == 15);
   CHECK(committed.balances().find("alice")->balance_units == 10);
-  const Decision again = decide(next, keyed("k5", recharge("alice", 1)), start_us);
+  const Decision again = decide(view, keyed("k6", recharge("alice", 1)), start_us);
   REQUIRE(again.rejection == Rejection::none);
   CHECK(std::get<WalletRecharged>(again.events.at(0).payload).balance_after_units == 16);
+
+  // The recharge is applied too: nothing stays pending.
+  committed.apply(4, recharged.events.at(0));
+  view.forget(4, recharged.events.at(0));
+  CHECK(view.pending_accounts() == 0);
+  CHECK(view.find_account("alice")->balance_units == 15);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // families (DESIGN.md §4).
 #include "ledger/store.h"
 
-#include <sodium.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -281,19 +281,13 @@ TEST_CASE("the hash chain links every event to the one before", "[store]") {
     CHECK(record->prev_hash == prev_hash);
     CHECK(chain_hash(prev_hash, sequence, record->event_bytes) == record->hash);
 
-    // The documented formula, computed here with libsodium directly:
-    // BLAKE2b-256(prev_hash || be64(sequence) || event bytes).
-    crypto_generichash_state state;
-    crypto_generichash_init(&state, nullptr, 0, sizeof(Hash));
-    crypto_generichash_update(&state, prev_hash.data(), prev_hash.size());
-    const std::string be_sequence = sequence_key(sequence);
-    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(be_sequence.data()),
-                              be_sequence.size());
-    crypto_generichash_update(&state,
-                              reinterpret_cast<const unsigned char*>(record->event_bytes.data()),
-                              record->event_bytes.size());
+    // The documented formula, computed here with OpenSSL's one-shot SHA256
+    // (not the project's reused context): SHA-256(prev_hash || be64(sequence) || event bytes).
+    std::string input(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size());
+    input += sequence_key(sequence);
+    input += record->event_bytes;
     Hash independent{};
-    crypto_generichash_final(&state, independent.data(), independent.size());
+    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), independent.data());
     CHECK(independent == record->hash);
 
     prev_hash = record->hash;

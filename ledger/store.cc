@@ -142,34 +142,51 @@ Store::~Store() {
   (void)closed;  // Deliberately unchecked: every acknowledged write was already synced.
 }
 
-bool Store::append(const AppendBatch& batch, std::string* why) {
+void AppendBatch::add_event(std::uint64_t sequence, const Hash& hash, std::string_view stored_bytes) {
+  HUAWU_ASSERT(event_count_ == 0 || sequence == head_sequence_ + 1, "sequences in a batch have no gaps");
+  if (event_count_ == 0) first_sequence_ = sequence;
+  const rocksdb::Status status =
+      write_batch_.Put(events_, sequence_key(sequence), slice(stored_bytes));
+  HUAWU_ASSERT(status.ok(), "WriteBatch::Put only fails past its size limit");
+  ++event_count_;
+  head_sequence_ = sequence;
+  head_hash_ = hash;
+}
+
+void AppendBatch::add_idempotency(std::string_view key, std::string_view record_bytes) {
+  const rocksdb::Status status = write_batch_.Put(idempotency_, slice(key), slice(record_bytes));
+  HUAWU_ASSERT(status.ok(), "WriteBatch::Put only fails past its size limit");
+}
+
+void AppendBatch::clear() {
+  write_batch_.Clear();
+  event_count_ = 0;
+  first_sequence_ = head_sequence_ = 0;
+  head_hash_ = Hash{};
+}
+
+bool Store::append(AppendBatch& batch, std::string* why) {
   if (failed_) {
     *why = "the store refused an earlier write; restart to recover";
     return false;
   }
-  HUAWU_ASSERT(!batch.events.empty(), "an append carries at least one event");
-  HUAWU_ASSERT(batch.events.front().sequence == head_sequence_ + 1, "append continues the log");
-  HUAWU_ASSERT(batch.events.back().sequence == batch.head_sequence, "head is the last event");
-  rocksdb::WriteBatch write_batch;
-  std::uint64_t expected = head_sequence_ + 1;
-  for (const auto& record : batch.events) {
-    HUAWU_ASSERT(record.sequence == expected++, "sequences in a batch have no gaps");
-    write_batch.Put(events_, sequence_key(record.sequence), record.bytes);
-  }
-  for (const auto& [key, value] : batch.idempotency) write_batch.Put(idempotency_, key, value);
-  write_batch.Put(meta_, slice(head_key), encode_head(batch.head_sequence, batch.head_hash));
+  HUAWU_ASSERT(!batch.empty(), "an append carries at least one event");
+  HUAWU_ASSERT(batch.first_sequence() == head_sequence_ + 1, "append continues the log");
+  const rocksdb::Status put = batch.write_batch_.Put(
+      meta_, slice(head_key), encode_head(batch.head_sequence(), batch.head_hash()));
+  HUAWU_ASSERT(put.ok(), "WriteBatch::Put only fails past its size limit");
 
   rocksdb::WriteOptions options;
   options.sync = true;  // acknowledged means durable: fsync before any reply
   options.disableWAL = false;
-  const rocksdb::Status status = db_->Write(options, &write_batch);
+  const rocksdb::Status status = db_->Write(options, &batch.write_batch_);
   if (!status.ok()) {
     failed_ = true;
     *why = "write failed: " + status.ToString();
     return false;
   }
-  head_sequence_ = batch.head_sequence;
-  head_hash_ = batch.head_hash;
+  head_sequence_ = batch.head_sequence();
+  head_hash_ = batch.head_hash();
   return true;
 }
 

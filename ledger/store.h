@@ -13,6 +13,7 @@
 // A failed read throws StorageError: a ledger that cannot read its own log
 // must stop, not guess.
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <cstdint>
@@ -40,16 +41,33 @@ std::string sequence_key(std::uint64_t sequence);
 std::uint64_t sequence_from_key(std::string_view key);
 
 // One group commit: events, their idempotency records and the new head,
-// written in one WriteBatch with sync=true.
-struct AppendBatch {
-  struct Record {
-    std::uint64_t sequence;
-    std::string bytes;
-  };
-  std::vector<Record> events;
-  std::vector<std::pair<std::string, std::string>> idempotency;  // key -> record bytes
-  std::uint64_t head_sequence = 0;
-  Hash head_hash{};
+// written in one WriteBatch with sync=true. Built in place (no intermediate
+// copies) from Store::new_batch(); reusable after clear().
+class AppendBatch {
+ public:
+  // Adds stored event `sequence` (the next after the batch's last) with its
+  // chain hash, which becomes the batch's head.
+  void add_event(std::uint64_t sequence, const Hash& hash, std::string_view stored_bytes);
+  void add_idempotency(std::string_view key, std::string_view record_bytes);
+  void clear();
+
+  bool empty() const { return event_count_ == 0; }
+  std::uint64_t first_sequence() const { return first_sequence_; }
+  std::uint64_t head_sequence() const { return head_sequence_; }
+  const Hash& head_hash() const { return head_hash_; }
+
+ private:
+  friend class Store;
+  AppendBatch(rocksdb::ColumnFamilyHandle* events, rocksdb::ColumnFamilyHandle* idempotency)
+      : events_(events), idempotency_(idempotency) {}
+
+  rocksdb::ColumnFamilyHandle* events_;
+  rocksdb::ColumnFamilyHandle* idempotency_;
+  rocksdb::WriteBatch write_batch_;
+  std::uint64_t event_count_ = 0;
+  std::uint64_t first_sequence_ = 0;
+  std::uint64_t head_sequence_ = 0;
+  Hash head_hash_{};
 };
 
 class Store {
@@ -66,10 +84,13 @@ class Store {
   std::uint64_t head_sequence() const { return head_sequence_; }
   const Hash& head_hash() const { return head_hash_; }
 
-  // Appends atomically and durably. The batch must continue the log: its
-  // first event is head + 1 and sequences follow without gaps (asserted).
+  // An empty batch for this store.
+  AppendBatch new_batch() const { return AppendBatch(events_, idempotency_); }
+
+  // Appends atomically and durably, adding the new head to the batch. The
+  // batch must continue the log: its first event is head + 1 (asserted).
   // Returns false with *why on failure; from then on every append is refused.
-  bool append(const AppendBatch& batch, std::string* why);
+  bool append(AppendBatch& batch, std::string* why);
   bool failed() const { return failed_.load(); }
 
   std::optional<std::string> get_event(std::uint64_t sequence) const;

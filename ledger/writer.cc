@@ -58,7 +58,11 @@ struct Writer::Prepared {
 };
 
 Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions options)
-    : store_(store), state_(state), clock_(clock), options_(options) {
+    : store_(store),
+      state_(state),
+      clock_(clock),
+      options_(options),
+      append_(store.new_batch()) {
   HUAWU_ASSERT(options_.batch_requests_max > 0 && options_.queue_requests_max > 0, "limits");
   HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state is current with the log");
   pending_view_ = std::make_unique<PendingView>(state_);
@@ -273,25 +277,21 @@ void Writer::commit_loop() {
 bool Writer::encode_and_append(const Prepared& batch, std::string* why) {
   // The writer does not touch a batch while it is here (the hand-off under
   // commit_mutex_ orders the two threads), so reading it needs no lock.
-  append_.events.clear();
-  append_.idempotency.clear();
+  append_.clear();
   for (std::size_t i : batch.accepted) {
     const Outcome& outcome = batch.outcomes[i];
     for (std::size_t k = 0; k < outcome.events.size(); ++k) {
       const std::uint64_t sequence = outcome.first_sequence + k;
       StoredRecord stored{sequence, chain_head_, {}, encode_event(outcome.events[k])};
       stored.hash = chain_hash(chain_head_, sequence, stored.event_bytes);
-      append_.events.push_back({sequence, encode_stored(stored)});
+      append_.add_event(sequence, stored.hash, encode_stored(stored));
       chain_head_ = stored.hash;
     }
     const IdempotencyRecord record{outcome.first_sequence,
                                    static_cast<std::uint32_t>(outcome.events.size()),
                                    batch.fingerprints[i]};
-    append_.idempotency.emplace_back(batch.requests[i].request.idempotency_key,
-                                     encode_idempotency(record));
+    append_.add_idempotency(batch.requests[i].request.idempotency_key, encode_idempotency(record));
   }
-  append_.head_sequence = append_.events.back().sequence;
-  append_.head_hash = chain_head_;
   return store_.append(append_, why);
 }
 

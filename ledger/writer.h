@@ -133,7 +133,7 @@ class Writer {
 
   // Committer thread only: the hash chain's head and a reused batch buffer.
   Hash chain_head_{};
-  AppendBatch append_;
+  AppendBatch append_;  // from store_.new_batch()
 
   std::thread committer_;
   std::thread thread_;

@@ -41,28 +41,34 @@ std::vector<Posting> cash_to_wallet(const std::string& account, std::int64_t uni
 class Chain {
  public:
   explicit Chain(const Store& store)
-      : next_sequence_(store.head_sequence() + 1), prev_hash_(store.head_hash()) {}
+      : store_(store),
+        next_sequence_(store.head_sequence() + 1),
+        prev_hash_(store.head_hash()),
+        batch_(store.new_batch()) {}
 
   void add(const Event& event) {
     StoredRecord record{next_sequence_, prev_hash_, {}, encode_event(event)};
     record.hash = chain_hash(prev_hash_, next_sequence_, record.event_bytes);
-    batch_.events.push_back({next_sequence_, encode_stored(record)});
-    batch_.head_sequence = next_sequence_;
-    batch_.head_hash = record.hash;
+    batch_.add_event(next_sequence_, record.hash, encode_stored(record));
     prev_hash_ = record.hash;
     ++next_sequence_;
   }
   void remember(std::string key, const IdempotencyRecord& record) {
-    batch_.idempotency.emplace_back(std::move(key), encode_idempotency(record));
+    batch_.add_idempotency(key, encode_idempotency(record));
   }
   std::uint64_t next_sequence() const { return next_sequence_; }
+  bool append_to(Store& store, std::string* why) {
+    AppendBatch batch = take();
+    return store.append(batch, why);
+  }
   AppendBatch take() {
     AppendBatch out = std::move(batch_);
-    batch_ = AppendBatch{};
+    batch_ = store_.new_batch();
     return out;
   }
 
  private:
+  const Store& store_;
   std::uint64_t next_sequence_;
   Hash prev_hash_;
   AppendBatch batch_;
@@ -125,7 +131,7 @@ TEST_CASE("create refuses a directory that already holds a store", "[store]") {
     Chain chain(*store);
     chain.add(sample_events()[0]);
     std::string why;
-    REQUIRE(store->append(chain.take(), &why));
+    REQUIRE(chain.append_to(*store, &why));
 
     SECTION("while it is open") {
       std::string refusal;
@@ -184,12 +190,12 @@ TEST_CASE("appended events survive a reopen with head sequence, head hash and co
     for (std::size_t size : batch_sizes) {
       Chain chain(*store);
       for (std::size_t i = 0; i < size; ++i) chain.add(events[next++]);
-      const AppendBatch batch = chain.take();
+      AppendBatch batch = chain.take();
       std::string why;
       REQUIRE(store->append(batch, &why));
       CHECK(store->head_sequence() == next);
-      CHECK(store->head_hash() == batch.head_hash);
-      head_hash = batch.head_hash;
+      CHECK(store->head_hash() == batch.head_hash());
+      head_hash = batch.head_hash();
     }
   }
   auto store = test::open_store(path);
@@ -216,7 +222,7 @@ TEST_CASE("appended events survive a reopen with head sequence, head hash and co
   Chain chain(*store);
   chain.add(make_event(test::start_time_us + 10, "k-later", AccountOpened{"c", "", 0}));
   std::string why;
-  REQUIRE(store->append(chain.take(), &why));
+  REQUIRE(chain.append_to(*store, &why));
   CHECK(store->head_sequence() == events.size() + 1);
   CHECK(test::read_log(*store).back().prev_hash == head_hash);
 }
@@ -227,7 +233,7 @@ TEST_CASE("scan_events starts at the given sequence and stops when told", "[stor
   Chain chain(*store);
   for (const Event& event : sample_events()) chain.add(event);
   std::string why;
-  REQUIRE(store->append(chain.take(), &why));
+  REQUIRE(chain.append_to(*store, &why));
 
   std::vector<std::uint64_t> seen;
   store->scan_events(3, [&](std::uint64_t sequence, std::string_view) {
@@ -313,7 +319,7 @@ TEST_CASE("idempotency records round trip through the store and a reopen", "[sto
     chain.add(events[2]);
     chain.remember("key with spaces & symbols/\xe4\xb8\xad", second);
     std::string why;
-    REQUIRE(store->append(chain.take(), &why));
+    REQUIRE(chain.append_to(*store, &why));
     auto record = test::find_idempotency(*store, "k-created");
     REQUIRE(record);
     CHECK(record->first_sequence == 1);
@@ -367,13 +373,13 @@ TEST_CASE("a failed append stops the store until it is reopened (fail-stop)", "[
     chain.add(events[0]);
     chain.add(events[1]);
     std::string why;
-    REQUIRE(store->append(chain.take(), &why));
+    REQUIRE(chain.append_to(*store, &why));
     head_hash = store->head_hash();
 
     REQUIRE(test::break_write_ahead_log(path));
     Chain failing(*store);
     failing.add(events[2]);
-    CHECK_FALSE(store->append(failing.take(), &why));
+    CHECK_FALSE(failing.append_to(*store, &why));
     CHECK_THAT(why, Catch::Contains("write failed"));
     CHECK(store->failed());
     CHECK(store->head_sequence() == 2);
@@ -383,7 +389,7 @@ TEST_CASE("a failed append stops the store until it is reopened (fail-stop)", "[
     Chain later(*store);
     later.add(events[2]);
     why.clear();
-    CHECK_FALSE(store->append(later.take(), &why));
+    CHECK_FALSE(later.append_to(*store, &why));
     CHECK_THAT(why, Catch::Contains("refused an earlier write"));
     why.clear();
     CHECK_FALSE(store->put_snapshot("state", "x", &why));
@@ -399,7 +405,7 @@ TEST_CASE("a failed append stops the store until it is reopened (fail-stop)", "[
   Chain chain(*store);
   chain.add(events[2]);
   std::string why;
-  CHECK(store->append(chain.take(), &why));
+  CHECK(chain.append_to(*store, &why));
   CHECK(store->head_sequence() == 3);
 }
 

@@ -46,7 +46,6 @@ constexpr std::size_t not_a_retry = SIZE_MAX;
 struct Writer::Prepared {
   std::vector<Pending> requests;
   std::vector<Outcome> outcomes;
-  std::vector<Hash> fingerprints;
   // Requests that appended events, in sequence order.
   std::vector<std::size_t> accepted;
   // Per request: the index of an earlier request of this batch it retries.
@@ -177,7 +176,6 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests)
   batch->requests = std::move(requests);
   const std::size_t n = batch->requests.size();
   batch->outcomes.resize(n);
-  batch->fingerprints.resize(n);
   batch->retry_of_index.assign(n, not_a_retry);
   batch->retry_of_record.resize(n);
   if (failed_) return batch;
@@ -189,14 +187,18 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests)
   for (std::size_t i = 0; i < n; ++i) {
     const Request& request = batch->requests[i].request;
     Outcome& outcome = batch->outcomes[i];
-    const Hash fingerprint = request_fingerprint(request.command);
 
     // An earlier request with this key: not yet answered (this batch or the
-    // one in flight), or on disk.
+    // one in flight), or on disk. Fingerprints are computed only here, for
+    // retries; the committer computes those of new requests for their records.
     std::optional<IdempotencyRecord> earlier;
     if (auto it = pending_keys_.find(request.idempotency_key); it != pending_keys_.end()) {
-      earlier = it->second.record;
-      if (it->second.batch == batch.get()) batch->retry_of_index[i] = it->second.index;
+      const PendingKey& key = it->second;
+      const Outcome& original = key.batch->outcomes[key.index];
+      earlier = IdempotencyRecord{original.first_sequence,
+                                  static_cast<std::uint32_t>(original.events.size()),
+                                  request_fingerprint(key.batch->requests[key.index].request.command)};
+      if (key.batch == batch.get()) batch->retry_of_index[i] = key.index;
     } else if (!request.idempotency_key.empty()) {
       if (auto bytes = store_.get_idempotency(request.idempotency_key)) {
         earlier = decode_idempotency(*bytes);
@@ -204,7 +206,7 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests)
       }
     }
     if (earlier) {
-      if (earlier->fingerprint != fingerprint) {
+      if (earlier->fingerprint != request_fingerprint(request.command)) {
         outcome.rejection = Rejection::idempotency_key_reused;
         batch->retry_of_index[i] = not_a_retry;
         continue;
@@ -224,11 +226,8 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests)
     outcome.first_sequence = next_sequence_;
     for (const Event& event : decision.events) pending_view_->apply(next_sequence_++, event);
     outcome.events = std::move(decision.events);
-    batch->fingerprints[i] = fingerprint;
     batch->accepted.push_back(i);
-    const IdempotencyRecord record{outcome.first_sequence,
-                                   static_cast<std::uint32_t>(outcome.events.size()), fingerprint};
-    pending_keys_.try_emplace(request.idempotency_key, PendingKey{record, batch.get(), i});
+    pending_keys_.try_emplace(request.idempotency_key, PendingKey{batch.get(), i});
   }
   batch->last_sequence = next_sequence_ - 1;
   return batch;
@@ -287,10 +286,11 @@ bool Writer::encode_and_append(const Prepared& batch, std::string* why) {
       append_.add_event(sequence, stored.hash, encode_stored(stored));
       chain_head_ = stored.hash;
     }
+    const Request& request = batch.requests[i].request;
     const IdempotencyRecord record{outcome.first_sequence,
                                    static_cast<std::uint32_t>(outcome.events.size()),
-                                   batch.fingerprints[i]};
-    append_.add_idempotency(batch.requests[i].request.idempotency_key, encode_idempotency(record));
+                                   request_fingerprint(request.command)};
+    append_.add_idempotency(request.idempotency_key, encode_idempotency(record));
   }
   return store_.append(append_, why);
 }

@@ -83,9 +83,8 @@ class Writer {
     Completion completion;
   };
   struct Prepared;  // a batch decided, on its way to disk (writer.cc)
-  // A key accepted in a batch not yet answered.
+  // A key accepted in a batch not yet answered: where its request is.
   struct PendingKey {
-    IdempotencyRecord record;
     const Prepared* batch;
     std::size_t index;
   };
@@ -124,7 +123,9 @@ class Writer {
 
   // Writer thread only.
   std::unique_ptr<PendingView> pending_view_;
-  std::unordered_map<std::string, PendingKey, StringHash, std::equal_to<>> pending_keys_;
+  // Keyed by views of the keys inside the batches' requests, which live until
+  // finish() erases their entries.
+  std::unordered_map<std::string_view, PendingKey> pending_keys_;
   std::uint64_t next_sequence_ = 1;
   std::int64_t last_ledger_time_us_ = 0;
   bool failed_ = false;

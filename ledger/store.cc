@@ -23,7 +23,22 @@ std::string encode_head(std::uint64_t sequence, const Hash& hash) {
   return out;
 }
 
-rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
+}  // namespace
+
+std::string sequence_key(std::uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(sequence >> (56 - 8 * i));
+  return key;
+}
+
+std::uint64_t sequence_from_key(std::string_view key) {
+  HUAWU_ASSERT(key.size() == 8, "sequence keys are 8 bytes");
+  std::uint64_t sequence = 0;
+  for (char c : key) sequence = (sequence << 8) | static_cast<std::uint8_t>(c);
+  return sequence;
+}
+
+rocksdb::ColumnFamilyOptions Store::family_options(const std::string& name) {
   rocksdb::ColumnFamilyOptions options;
   options.write_buffer_size = 64 << 20;
   if (name == "idempotency") {
@@ -39,19 +54,14 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
   return options;
 }
 
-}  // namespace
-
-std::string sequence_key(std::uint64_t sequence) {
-  std::string key(8, '\0');
-  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(sequence >> (56 - 8 * i));
-  return key;
-}
-
-std::uint64_t sequence_from_key(std::string_view key) {
-  HUAWU_ASSERT(key.size() == 8, "sequence keys are 8 bytes");
-  std::uint64_t sequence = 0;
-  for (char c : key) sequence = (sequence << 8) | static_cast<std::uint8_t>(c);
-  return sequence;
+rocksdb::DBOptions Store::db_options(bool create) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = create;
+  options.error_if_exists = create;
+  options.create_missing_column_families = create;
+  options.paranoid_checks = true;
+  options.max_background_jobs = 2;
+  return options;
 }
 
 const std::vector<std::string>& Store::column_family_names() {
@@ -77,12 +87,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, std::string* why) {
 }
 
 std::unique_ptr<Store> Store::open_db(const std::string& path, bool create, std::string* why) {
-  rocksdb::DBOptions options;
-  options.create_if_missing = create;
-  options.error_if_exists = create;
-  options.create_missing_column_families = create;
-  options.paranoid_checks = true;
-  options.max_background_jobs = 2;
+  const rocksdb::DBOptions options = db_options(create);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const std::string& name : column_family_names())
     families.emplace_back(name, family_options(name));

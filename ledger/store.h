@@ -111,9 +111,12 @@ class Store {
 
   const std::string& path() const { return path_; }
 
-  // Column family names in creation order; tests and benchmarks that open
-  // RocksDB directly use these.
+  // Column family names in creation order, and the options the store opens
+  // them with; tests and the raw-RocksDB benchmark that open RocksDB directly
+  // use these, so they measure the same database.
   static const std::vector<std::string>& column_family_names();
+  static rocksdb::DBOptions db_options(bool create);
+  static rocksdb::ColumnFamilyOptions family_options(const std::string& name);
 
  private:
   Store() = default;

@@ -7,7 +7,6 @@
 // Producers submit asynchronously and only block when the writer's queue is
 // full (limits::writer_queue_requests_max), so every batch the writer takes is
 // as large as the queue allows: this measures the writer, not the clients.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +26,7 @@
 #include "events/invariant.h"
 #include "events/money.h"
 #include "ledger/ledger.h"
+#include "ops/bench/cpu_time.h"
 
 namespace {
 
@@ -62,16 +62,6 @@ struct Tally {
   std::latch done;
   explicit Tally(std::ptrdiff_t requests) : done(requests) {}
 };
-
-// CPU seconds of the whole process (producers, writer, RocksDB's threads).
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 // CPU seconds of the thread with this name (ledger/writer.cc names its
 // threads "huawu-writer" and "huawu-commit"), or -1 when there is none. On a
@@ -183,7 +173,7 @@ int main(int argc, char** argv) {
   const std::uint64_t first_recharge_sequence = ledger->store().head_sequence() + 1;
 
   Tally tally(static_cast<std::ptrdiff_t>(recharges));
-  const double process_cpu_before = process_cpu_seconds();
+  const double process_cpu_before = huawu::bench::process_cpu_seconds();
   const double writer_cpu_before = thread_cpu_seconds("huawu-writer");
   const double commit_cpu_before = thread_cpu_seconds("huawu-commit");
   const auto started = std::chrono::steady_clock::now();
@@ -192,7 +182,7 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, p] { produce(writer, tally, accounts, recharges, p, producers); });
   tally.done.wait();
   const double recharge_seconds = seconds_since(started);
-  const double process_cpu = process_cpu_seconds() - process_cpu_before;
+  const double process_cpu = huawu::bench::process_cpu_seconds() - process_cpu_before;
   const double writer_cpu = thread_cpu_seconds("huawu-writer") - writer_cpu_before;
   const double commit_cpu = thread_cpu_seconds("huawu-commit") - commit_cpu_before;
   for (auto& t : threads) t.join();

@@ -6,10 +6,7 @@
 // measured group-commit size, into a fresh RocksDB opened with the options of
 // ledger/store.cc. Nothing else: no decide, no encoding, no hashing.
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -24,33 +21,9 @@
 #include <vector>
 
 #include "ledger/store.h"
+#include "ops/bench/cpu_time.h"
 
 namespace {
-
-// A copy of family_options() and open_db()'s DBOptions in ledger/store.cc:
-// keep them in step, or the comparison measures a different database.
-rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
-  rocksdb::ColumnFamilyOptions options;
-  options.write_buffer_size = 64 << 20;
-  if (name == "idempotency") {
-    rocksdb::BlockBasedTableOptions table;
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    options.memtable_prefix_bloom_size_ratio = 0.05;
-    options.memtable_whole_key_filtering = true;
-  }
-  return options;
-}
-
-rocksdb::DBOptions db_options() {
-  rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.error_if_exists = true;
-  options.create_missing_column_families = true;
-  options.paranoid_checks = true;
-  options.max_background_jobs = 2;
-  return options;
-}
 
 // The same text as append_bench.cc's recharge_key(): "recharge-" and the
 // index zero-padded to fill `key_bytes`.
@@ -78,16 +51,6 @@ class ValueSource {
   static constexpr std::size_t pool_bytes = 1 << 20;
   std::vector<char> pool_;
 };
-
-// CPU seconds of the whole process (this thread and RocksDB's).
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 // Real event values sampled from a huawu store (the one the ledger benchmark
 // just wrote), so RocksDB's block compression and compaction see bytes that
@@ -150,10 +113,10 @@ int main(int argc, char** argv) {
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const std::string& name : huawu::Store::column_family_names())
-    families.emplace_back(name, family_options(name));
+    families.emplace_back(name, huawu::Store::family_options(name));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(db_options(), data_dir, families, &handles, &raw);
+  rocksdb::Status status = rocksdb::DB::Open(huawu::Store::db_options(true), data_dir, families, &handles, &raw);
   if (!status.ok()) {
     std::fprintf(stderr, "raw_rocksdb_bench: %s\n", status.ToString().c_str());
     return 1;
@@ -175,7 +138,7 @@ int main(int argc, char** argv) {
   write.disableWAL = false;
   std::uint64_t batches = 0;
 
-  const double cpu_before = process_cpu_seconds();
+  const double cpu_before = huawu::bench::process_cpu_seconds();
   const auto started = std::chrono::steady_clock::now();
   for (std::uint64_t done = 0; done < events;) {
     const std::uint64_t n = std::min(batch_events, events - done);
@@ -204,7 +167,7 @@ int main(int argc, char** argv) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const double cpu_seconds = process_cpu_seconds() - cpu_before;
+  const double cpu_seconds = huawu::bench::process_cpu_seconds() - cpu_before;
 
   for (auto* handle : handles) {
     // Freeing a handle only releases memory; nothing to act on.

@@ -74,15 +74,23 @@ Request close_request(std::string key, std::string account, bool refund) {
   return Request{CloseAccount{std::move(account), refund}, std::move(key), test_actor, 0};
 }
 
-std::vector<Outcome> submit_all(Writer& writer, std::vector<Request> requests) {
-  std::vector<Outcome> outcomes(requests.size());
-  std::latch done(static_cast<std::ptrdiff_t>(requests.size()));
+namespace {
+// Submits every request; each completion fills its slot and counts down.
+void submit_each(Writer& writer, std::vector<Request>& requests, std::vector<Outcome>& outcomes,
+                 std::latch& done) {
   for (std::size_t i = 0; i < requests.size(); ++i) {
     writer.submit(std::move(requests[i]), [&outcomes, &done, i](Outcome&& outcome) {
       outcomes[i] = std::move(outcome);
       done.count_down();
     });
   }
+}
+}  // namespace
+
+std::vector<Outcome> submit_all(Writer& writer, std::vector<Request> requests) {
+  std::vector<Outcome> outcomes(requests.size());
+  std::latch done(static_cast<std::ptrdiff_t>(requests.size()));
+  submit_each(writer, requests, outcomes, done);
   done.wait();
   return outcomes;
 }
@@ -104,12 +112,7 @@ std::vector<Outcome> submit_in_one_batch(Writer& writer, std::vector<Request> re
   entered_future.wait();
   std::vector<Outcome> outcomes(requests.size());
   std::latch done(static_cast<std::ptrdiff_t>(requests.size()));
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    writer.submit(std::move(requests[i]), [&outcomes, &done, i](Outcome&& outcome) {
-      outcomes[i] = std::move(outcome);
-      done.count_down();
-    });
-  }
+  submit_each(writer, requests, outcomes, done);
   release.set_value();
   done.wait();
   return outcomes;

@@ -24,6 +24,13 @@ inline constexpr std::size_t event_bytes_max = 64 * 1024;
 inline constexpr std::uint64_t event_reader_words_max = event_bytes_max / 8 * 2;
 inline constexpr int event_reader_nesting_max = 16;
 
+// Rating: prefixes of at most 20 digits, prices up to 10^6 fen (10,000
+// yuan) a minute, calls up to 10^7 seconds; then a cost fits in 64 bits.
+inline constexpr std::size_t rate_prefix_digits_max = 20;
+inline constexpr std::int64_t rate_price_fen_max = 1'000'000;
+inline constexpr std::int64_t call_duration_ms_max = 10'000'000'000;
+static_assert((call_duration_ms_max / 1000 + 3600) * rate_price_fen_max * 100 < INT64_MAX / 2);
+
 // The writer: requests waiting, and requests decided and committed together.
 inline constexpr std::size_t writer_queue_requests_max = 65'536;
 inline constexpr std::size_t writer_batch_requests_max = 8'192;

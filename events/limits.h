@@ -27,6 +27,7 @@ inline constexpr int event_reader_nesting_max = 16;
 // Rating: prefixes of at most 20 digits, prices up to 10^6 fen (10,000
 // yuan) a minute, calls up to 10^7 seconds; then a cost fits in 64 bits.
 inline constexpr std::size_t rate_prefix_digits_max = 20;
+inline constexpr std::size_t rate_plan_rows_max = 200'000;
 inline constexpr std::int64_t rate_price_fen_max = 1'000'000;
 inline constexpr std::int64_t call_duration_ms_max = 10'000'000'000;
 static_assert((call_duration_ms_max / 1000 + 3600) * rate_price_fen_max * 100 < INT64_MAX / 2);

@@ -1,21 +1,23 @@
 #include "events/money.h"
 
-#include <cstdlib>
-
 #include "events/limits.h"
 
 namespace huawu {
 
-std::optional<std::int64_t> parse_yuan(std::string_view text, std::string* why) {
-  auto refuse = [&](const char* reason) -> std::optional<std::int64_t> {
-    if (why) *why = std::string("invalid amount '") + std::string(text) + "': " + reason;
+std::optional<std::int64_t> parse_decimal(std::string_view text, int decimals,
+                                          std::int64_t scaled_max, std::string_view what,
+                                          std::string_view example, std::string* why) {
+  auto refuse = [&](const std::string& reason) -> std::optional<std::int64_t> {
+    if (why)
+      *why = "invalid " + std::string(what) + " '" + std::string(text) + "': " + reason;
     return std::nullopt;
   };
+  const std::string only_digits = "only digits and one decimal point (" + std::string(example) + ")";
   if (text.empty()) return refuse("empty");
-  if (text.front() == '-') return refuse("amounts are positive; write no sign");
+  if (text.front() == '-') return refuse("write no sign; " + std::string(what) + "s are positive");
   if (text.front() == '+') return refuse("write no sign");
   if (text.find_first_of("eE") != std::string_view::npos)
-    return refuse("write the number out in yuan (no exponent), e.g. 1000");
+    return refuse("write the number out (no exponent), " + std::string(example));
   const auto dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
   const std::string_view fraction =
@@ -23,26 +25,33 @@ std::optional<std::int64_t> parse_yuan(std::string_view text, std::string* why) 
   if (whole.empty()) return refuse("write a digit before the decimal point");
   if (dot != std::string_view::npos && fraction.empty())
     return refuse("write a digit after the decimal point");
-  if (fraction.size() > 4) return refuse("at most 4 decimals (0.0001 yuan)");
+  if (fraction.size() > static_cast<std::size_t>(decimals))
+    return refuse("at most " + std::to_string(decimals) + " decimals");
   for (char c : whole)
-    if (c < '0' || c > '9') return refuse("only digits and one decimal point (yuan, e.g. 12.3456)");
+    if (c < '0' || c > '9') return refuse(only_digits);
   for (char c : fraction)
-    if (c < '0' || c > '9') return refuse("only digits and one decimal point (yuan, e.g. 12.3456)");
-  // amount_units_max is 10^12 units = 10^8 yuan: 9 whole digits after leading
-  // zeros are enough to detect overflow before it happens.
-  std::size_t first_nonzero = whole.find_first_not_of('0');
-  if (first_nonzero != std::string_view::npos && whole.size() - first_nonzero > 9)
+    if (c < '0' || c > '9') return refuse(only_digits);
+  // 13 significant whole digits times 10^4 still fit in int64: refuse longer
+  // numbers on the digit count, before any arithmetic could overflow.
+  const std::size_t first_nonzero = whole.find_first_not_of('0');
+  if (first_nonzero != std::string_view::npos && whole.size() - first_nonzero > 13)
     return refuse("too large");
-  std::int64_t units = 0;
-  for (char c : whole) units = units * 10 + (c - '0');
-  units *= units_per_yuan;
-  std::int64_t scale = units_per_yuan / 10;
+  std::int64_t scaled = 0;
+  for (char c : whole) scaled = scaled * 10 + (c - '0');
+  for (int i = 0; i < decimals; ++i) scaled *= 10;
+  std::int64_t scale = 1;
+  for (int i = 1; i < decimals; ++i) scale *= 10;
   for (char c : fraction) {
-    units += (c - '0') * scale;
+    scaled += (c - '0') * scale;
     scale /= 10;
   }
-  if (units > limits::amount_units_max) return refuse("too large (at most 100000000 yuan)");
-  return units;
+  if (scaled > scaled_max) return refuse("too large");
+  return scaled;
+}
+
+std::optional<std::int64_t> parse_yuan(std::string_view text, std::string* why) {
+  static_assert(units_per_yuan == 10'000, "4 decimals of yuan");
+  return parse_decimal(text, 4, limits::amount_units_max, "amount", "yuan, e.g. 12.3456", why);
 }
 
 std::string format_yuan(std::int64_t units) {

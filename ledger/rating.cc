@@ -2,36 +2,13 @@
 
 #include "events/invariant.h"
 #include "events/limits.h"
+#include "events/money.h"
 
 namespace huawu {
 
 std::optional<std::int64_t> parse_fen(std::string_view text, std::string* why) {
-  auto refuse = [&](const char* reason) -> std::optional<std::int64_t> {
-    if (why) *why = "invalid price '" + std::string(text) + "': " + reason;
-    return std::nullopt;
-  };
-  const auto dot = text.find('.');
-  const std::string_view whole = text.substr(0, dot);
-  const std::string_view fraction =
-      dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  if (whole.empty() || (dot != std::string_view::npos && fraction.empty()))
-    return refuse("write fen as digits with at most 2 decimals, e.g. 7.5");
-  if (fraction.size() > 2) return refuse("at most 2 decimals (0.01 fen)");
-  if (whole.size() > 7) return refuse("too large");  // rate_price_fen_max has 7 digits
-  std::int64_t units = 0;
-  for (char c : whole) {
-    if (c < '0' || c > '9') return refuse("only digits and one decimal point");
-    units = units * 10 + (c - '0');
-  }
-  units *= 100;
-  std::int64_t scale = 10;
-  for (char c : fraction) {
-    if (c < '0' || c > '9') return refuse("only digits and one decimal point");
-    units += (c - '0') * scale;
-    scale /= 10;
-  }
-  if (units > limits::rate_price_fen_max * 100) return refuse("too large");
-  return units;
+  // 1 fen = 100 units: fen with 2 decimals are units exactly.
+  return parse_decimal(text, 2, limits::rate_price_fen_max * 100, "price", "fen, e.g. 7.5", why);
 }
 
 std::int64_t billed_seconds(std::int64_t duration_ms, std::uint32_t first_block_seconds,

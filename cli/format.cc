@@ -14,6 +14,9 @@ const char* kind_name(LedgerAccountKind kind) {
   switch (kind) {
     case LedgerAccountKind::external_cash: return "external_cash";
     case LedgerAccountKind::user_wallet: return "user_wallet";
+    case LedgerAccountKind::user_hold: return "user_hold";
+    case LedgerAccountKind::call_revenue: return "call_revenue";
+    case LedgerAccountKind::user_arrears: return "user_arrears";
   }
   return "unknown";
 }
@@ -22,6 +25,27 @@ const char* unit_name(Unit unit) { return unit == Unit::cny_units ? "cny_units" 
 
 const char* disposition_name(BalanceDisposition d) {
   return d == BalanceDisposition::refunded ? "refunded" : "none";
+}
+
+void put_units(nlohmann::json& j, const std::string& name, std::int64_t units) {
+  j[name + "_units"] = units;
+  j[name] = format_yuan(units);
+}
+
+void put_rate(nlohmann::json& j, const CallRate& rate) {
+  j["rate"] = {{"prefix", rate.prefix},
+               {"price_units_per_minute", rate.price_units_per_minute},
+               {"price_fen_per_minute", format_fen(rate.price_units_per_minute)},
+               {"connect_fee_units", rate.connect_fee_units},
+               {"first_block_s", rate.first_block_seconds},
+               {"next_block_s", rate.next_block_seconds}};
+}
+
+void put_call(nlohmann::json& j, const std::string& switch_id, const std::string& call_id,
+              const std::string& account) {
+  j["switch_id"] = switch_id;
+  j["call_id"] = call_id;
+  j["account"] = account;
 }
 
 struct PayloadJson {
@@ -52,6 +76,52 @@ struct PayloadJson {
     j["remaining_balance"] = format_yuan(e.remaining_balance_units);
     j["disposition"] = disposition_name(e.disposition);
   }
+  void operator()(const RatePlanImported& e) const {
+    j["plan"] = e.plan;
+    j["source_name"] = e.source_name;
+    j["rates"] = e.rates.size();
+  }
+  void operator()(const CallAuthorized& e) const {
+    put_call(j, e.switch_id, e.call_id, e.account);
+    j["caller"] = e.caller;
+    j["callee"] = e.callee;
+    j["requested_seconds"] = e.requested_seconds;
+    j["granted_seconds"] = e.granted_seconds;
+    put_units(j, "hold", e.hold_units);
+    put_rate(j, e.rate);
+    j["switch_time_us"] = e.switch_time_us;
+    j["expires_at_us"] = e.expires_at_us;
+    j["expires_at"] = format_time_utc(e.expires_at_us);
+  }
+  void operator()(const CallSettled& e) const {
+    put_call(j, e.switch_id, e.call_id, e.account);
+    j["caller"] = e.caller;
+    j["callee"] = e.callee;
+    j["origin"] = call_origin_name(e.origin);
+    j["hold_id"] = e.hold_id;
+    put_units(j, "released", e.released_units);
+    j["answered_time_us"] = e.answered_time_us;
+    j["duration_ms"] = e.duration_ms;
+    j["disconnect_cause"] = e.disconnect_cause;
+    put_rate(j, e.rate);
+    j["billed_seconds"] = e.billed_seconds;
+    put_units(j, "cost", e.cost_units);
+    put_units(j, "wallet_debit", e.wallet_debit_units);
+    put_units(j, "arrears", e.arrears_units);
+    j["over_grant"] = e.over_grant;
+    put_units(j, "balance_after", e.balance_after_units);
+  }
+  void operator()(const CallRejected& e) const {
+    put_call(j, e.switch_id, e.call_id, e.account);
+    j["stage"] = call_stage_name(e.stage);
+    j["reason"] = e.reason;
+    j["original_sequence"] = e.original_sequence;
+  }
+  void operator()(const HoldExpired& e) const {
+    put_call(j, e.switch_id, e.call_id, e.account);
+    j["hold_id"] = e.hold_id;
+    put_units(j, "released", e.released_units);
+  }
 };
 
 struct PayloadText {
@@ -70,6 +140,29 @@ struct PayloadText {
   std::string operator()(const AccountClosed& e) const {
     return "account=" + e.account + " remaining=" + format_yuan(e.remaining_balance_units) + " " +
            disposition_name(e.disposition);
+  }
+  std::string operator()(const RatePlanImported& e) const {
+    return "plan=" + e.plan + " rates=" + std::to_string(e.rates.size()) +
+           (e.source_name.empty() ? "" : " source=" + e.source_name);
+  }
+  std::string operator()(const CallAuthorized& e) const {
+    return "call=" + e.switch_id + "/" + e.call_id + " account=" + e.account + " callee=" + e.callee +
+           " granted=" + std::to_string(e.granted_seconds) + "s hold=" + format_yuan(e.hold_units);
+  }
+  std::string operator()(const CallSettled& e) const {
+    return "call=" + e.switch_id + "/" + e.call_id + " account=" + e.account + " callee=" + e.callee +
+           " " + call_origin_name(e.origin) + " duration=" + std::to_string(e.duration_ms) +
+           "ms billed=" + std::to_string(e.billed_seconds) + "s cost=" + format_yuan(e.cost_units) +
+           " balance_after=" + format_yuan(e.balance_after_units) + (e.over_grant ? " OVER-GRANT" : "") +
+           (e.arrears_units > 0 ? " arrears=" + format_yuan(e.arrears_units) : "");
+  }
+  std::string operator()(const CallRejected& e) const {
+    return "call=" + e.switch_id + "/" + e.call_id + " " + call_stage_name(e.stage) + " refused: " + e.reason +
+           (e.account.empty() ? "" : " account=" + e.account);
+  }
+  std::string operator()(const HoldExpired& e) const {
+    return "call=" + e.switch_id + "/" + e.call_id + " account=" + e.account +
+           " hold_id=" + std::to_string(e.hold_id) + " released=" + format_yuan(e.released_units);
   }
 };
 
@@ -120,6 +213,36 @@ std::string event_summary(const Event& event) {
 
 std::string json_line(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string format_fen(std::int64_t units) {
+  // 1 fen = 100 units: two decimals, trailing zeros dropped ("7.5", "12").
+  std::string text = std::to_string(units / 100);
+  const std::int64_t cents = units % 100;
+  if (cents != 0) {
+    text += '.';
+    text += static_cast<char>('0' + cents / 10);
+    if (cents % 10 != 0) text += static_cast<char>('0' + cents % 10);
+  }
+  return text;
+}
+
+const char* call_origin_name(CallOrigin origin) {
+  switch (origin) {
+    case CallOrigin::authorized: return "authorized";
+    case CallOrigin::recorded: return "recorded";
+    case CallOrigin::late_settle: return "late_settle";
+  }
+  return "unknown";
+}
+
+const char* call_stage_name(CallStage stage) {
+  switch (stage) {
+    case CallStage::authorize: return "authorize";
+    case CallStage::settle: return "settle";
+    case CallStage::record: return "record";
+  }
+  return "unknown";
 }
 
 const char* status_name(AccountStatus status) {

@@ -22,6 +22,11 @@ nlohmann::json stored_event_json(const StoredEvent& stored);
 std::string event_summary(const Event& event);
 
 const char* status_name(AccountStatus status);
+const char* call_origin_name(CallOrigin origin);
+const char* call_stage_name(CallStage stage);
+
+// Price units as fen with at most 2 decimals: 750 -> "7.5" (the rate CSV's form).
+std::string format_fen(std::int64_t units);
 
 // One JSON object as one line. Bytes that are not UTF-8 (a typo in an
 // argument echoed back in an error) are replaced, never a crash.

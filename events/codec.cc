@@ -17,9 +17,12 @@ namespace s = huawu::schema;
 
 namespace {
 
-capnp::ReaderOptions event_reader_options() {
+// Only a rate plan import may be larger than event_bytes_max (limits.h); its
+// reader limit is sized for it, and read_event refuses any other large event.
+capnp::ReaderOptions event_reader_options(std::size_t bytes = 0) {
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = limits::event_reader_words_max;
+  options.traversalLimitInWords = bytes > limits::event_bytes_max ? limits::rate_plan_reader_words_max
+                                                                  : limits::event_reader_words_max;
   options.nestingLimit = limits::event_reader_nesting_max;
   return options;
 }
@@ -95,7 +98,87 @@ struct PayloadWriter {
     b.setRemainingBalanceUnits(e.remaining_balance_units);
     b.setDisposition(static_cast<s::BalanceDisposition>(e.disposition));
   }
+  void operator()(const RatePlanImported& e) {
+    auto b = payload.initRatePlanImported();
+    b.setPlan(as_text(e.plan));
+    b.setSourceName(as_text(e.source_name));
+    auto rates = b.initRates(static_cast<unsigned>(e.rates.size()));
+    for (unsigned i = 0; i < e.rates.size(); ++i) {
+      const Rate& rate = e.rates[i];
+      auto r = rates[i];
+      r.setPrefix(as_text(rate.prefix));
+      r.setDescription(as_text(rate.description));
+      r.setPriceUnitsPerMinute(rate.price_units_per_minute);
+      r.setConnectFeeUnits(rate.connect_fee_units);
+      r.setFirstBlockSeconds(rate.first_block_seconds);
+      r.setNextBlockSeconds(rate.next_block_seconds);
+    }
+  }
+  static void write_rate(s::CallRate::Builder b, const CallRate& rate) {
+    b.setPrefix(as_text(rate.prefix));
+    b.setPriceUnitsPerMinute(rate.price_units_per_minute);
+    b.setConnectFeeUnits(rate.connect_fee_units);
+    b.setFirstBlockSeconds(rate.first_block_seconds);
+    b.setNextBlockSeconds(rate.next_block_seconds);
+  }
+  void operator()(const CallAuthorized& e) {
+    auto b = payload.initCallAuthorized();
+    b.setSwitchId(as_text(e.switch_id));
+    b.setCallId(as_text(e.call_id));
+    b.setAccount(as_text(e.account));
+    b.setCaller(as_text(e.caller));
+    b.setCallee(as_text(e.callee));
+    b.setRequestedSeconds(e.requested_seconds);
+    b.setGrantedSeconds(e.granted_seconds);
+    b.setHoldUnits(e.hold_units);
+    write_rate(b.initRate(), e.rate);
+    b.setSwitchTimeUs(e.switch_time_us);
+    b.setExpiresAtUs(e.expires_at_us);
+  }
+  void operator()(const CallSettled& e) {
+    auto b = payload.initCallSettled();
+    b.setSwitchId(as_text(e.switch_id));
+    b.setCallId(as_text(e.call_id));
+    b.setAccount(as_text(e.account));
+    b.setCaller(as_text(e.caller));
+    b.setCallee(as_text(e.callee));
+    b.setOrigin(static_cast<s::CallOrigin>(e.origin));
+    b.setHoldId(e.hold_id);
+    b.setReleasedUnits(e.released_units);
+    b.setAnsweredTimeUs(e.answered_time_us);
+    b.setDurationMs(e.duration_ms);
+    b.setDisconnectCause(e.disconnect_cause);
+    write_rate(b.initRate(), e.rate);
+    b.setBilledSeconds(e.billed_seconds);
+    b.setCostUnits(e.cost_units);
+    b.setWalletDebitUnits(e.wallet_debit_units);
+    b.setArrearsUnits(e.arrears_units);
+    b.setOverGrant(e.over_grant);
+    b.setBalanceAfterUnits(e.balance_after_units);
+  }
+  void operator()(const CallRejected& e) {
+    auto b = payload.initCallRejected();
+    b.setSwitchId(as_text(e.switch_id));
+    b.setCallId(as_text(e.call_id));
+    b.setAccount(as_text(e.account));
+    b.setStage(static_cast<s::CallStage>(e.stage));
+    b.setReason(as_text(e.reason));
+    b.setOriginalSequence(e.original_sequence);
+  }
+  void operator()(const HoldExpired& e) {
+    auto b = payload.initHoldExpired();
+    b.setSwitchId(as_text(e.switch_id));
+    b.setCallId(as_text(e.call_id));
+    b.setAccount(as_text(e.account));
+    b.setHoldId(e.hold_id);
+    b.setReleasedUnits(e.released_units);
+  }
 };
+
+CallRate read_rate(s::CallRate::Reader r) {
+  return CallRate{text(r.getPrefix()), r.getPriceUnitsPerMinute(), r.getConnectFeeUnits(),
+                  r.getFirstBlockSeconds(), r.getNextBlockSeconds()};
+}
 
 // ---- decode ---------------------------------------------------------------
 
@@ -125,6 +208,72 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
       return AccountClosed{text(r.getAccount()), r.getRemainingBalanceUnits(),
                            static_cast<BalanceDisposition>(disposition)};
     }
+    case s::Event::Payload::RATE_PLAN_IMPORTED: {
+      auto r = payload.getRatePlanImported();
+      RatePlanImported e{text(r.getPlan()), text(r.getSourceName()), {}};
+      auto rates = r.getRates();
+      if (rates.size() > limits::rate_plan_rows_max) {
+        *why = "rate plan with too many rows";
+        return std::nullopt;
+      }
+      e.rates.reserve(rates.size());
+      for (auto rate : rates)
+        e.rates.push_back(Rate{text(rate.getPrefix()), text(rate.getDescription()),
+                               rate.getPriceUnitsPerMinute(), rate.getConnectFeeUnits(),
+                               rate.getFirstBlockSeconds(), rate.getNextBlockSeconds()});
+      return e;
+    }
+    case s::Event::Payload::CALL_AUTHORIZED: {
+      auto r = payload.getCallAuthorized();
+      return CallAuthorized{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
+                            text(r.getCaller()),   text(r.getCallee()), r.getRequestedSeconds(),
+                            r.getGrantedSeconds(), r.getHoldUnits(),    read_rate(r.getRate()),
+                            r.getSwitchTimeUs(),   r.getExpiresAtUs()};
+    }
+    case s::Event::Payload::CALL_SETTLED: {
+      auto r = payload.getCallSettled();
+      const auto origin = static_cast<std::uint16_t>(r.getOrigin());
+      if (origin > static_cast<std::uint16_t>(CallOrigin::late_settle)) {
+        *why = "unknown call origin " + std::to_string(origin);
+        return std::nullopt;
+      }
+      CallSettled e;
+      e.switch_id = text(r.getSwitchId());
+      e.call_id = text(r.getCallId());
+      e.account = text(r.getAccount());
+      e.caller = text(r.getCaller());
+      e.callee = text(r.getCallee());
+      e.origin = static_cast<CallOrigin>(origin);
+      e.hold_id = r.getHoldId();
+      e.released_units = r.getReleasedUnits();
+      e.answered_time_us = r.getAnsweredTimeUs();
+      e.duration_ms = r.getDurationMs();
+      e.disconnect_cause = r.getDisconnectCause();
+      e.rate = read_rate(r.getRate());
+      e.billed_seconds = r.getBilledSeconds();
+      e.cost_units = r.getCostUnits();
+      e.wallet_debit_units = r.getWalletDebitUnits();
+      e.arrears_units = r.getArrearsUnits();
+      e.over_grant = r.getOverGrant();
+      e.balance_after_units = r.getBalanceAfterUnits();
+      return e;
+    }
+    case s::Event::Payload::CALL_REJECTED: {
+      auto r = payload.getCallRejected();
+      const auto stage = static_cast<std::uint16_t>(r.getStage());
+      if (stage > static_cast<std::uint16_t>(CallStage::record)) {
+        *why = "unknown call stage " + std::to_string(stage);
+        return std::nullopt;
+      }
+      return CallRejected{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
+                          static_cast<CallStage>(stage), text(r.getReason()),
+                          r.getOriginalSequence()};
+    }
+    case s::Event::Payload::HOLD_EXPIRED: {
+      auto r = payload.getHoldExpired();
+      return HoldExpired{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
+                         r.getHoldId(), r.getReleasedUnits()};
+    }
   }
   *why = "unknown event type " + std::to_string(static_cast<unsigned>(payload.which()));
   return std::nullopt;
@@ -145,7 +294,7 @@ std::optional<Event> read_event(s::Event::Reader reader, std::string* why) {
   for (auto p : postings) {
     const auto kind = static_cast<std::uint16_t>(p.getKind());
     const auto unit = static_cast<std::uint16_t>(p.getUnit());
-    if (kind > static_cast<std::uint16_t>(LedgerAccountKind::user_wallet) || unit >= unit_count) {
+    if (kind > ledger_account_kind_max || unit >= unit_count) {
       *why = "posting with unknown ledger account kind or unit";
       return std::nullopt;
     }
@@ -182,26 +331,34 @@ std::string encode_event(const Event& event) {
   }
   std::visit(PayloadWriter{root.initPayload()}, event.payload);
   std::string bytes = serialize_message(message);
-  HUAWU_ASSERT(bytes.size() <= limits::event_bytes_max, "event larger than limits::event_bytes_max");
+  HUAWU_ASSERT(bytes.size() <= (std::holds_alternative<RatePlanImported>(event.payload)
+                                    ? limits::rate_plan_event_bytes_max
+                                    : limits::event_bytes_max),
+               "event larger than its limit (limits.h)");
   return bytes;
 }
 
 std::optional<Event> decode_event(std::string_view bytes, std::string* why) {
   std::string ignored;
   if (!why) why = &ignored;
-  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.size() > limits::event_bytes_max) {
+  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.size() > limits::rate_plan_event_bytes_max) {
     *why = "event bytes have an invalid length " + std::to_string(bytes.size());
     return std::nullopt;
   }
   std::optional<Event> event;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
     const auto words = as_words(bytes);
-    capnp::FlatArrayMessageReader reader(words, event_reader_options());
+    capnp::FlatArrayMessageReader reader(words, event_reader_options(bytes.size()));
     if (reader.getEnd() != words.end()) {
       *why = "event has bytes after its message";
       return;
     }
     event = read_event(reader.getRoot<s::Event>(), why);
+    if (event && bytes.size() > limits::event_bytes_max &&
+        !std::holds_alternative<RatePlanImported>(event->payload)) {
+      *why = "event larger than limits::event_bytes_max";
+      event.reset();
+    }
   });
   KJ_IF_MAYBE(e, failure) {
     *why = std::string("malformed event: ") + e->getDescription().cStr();
@@ -211,7 +368,15 @@ std::optional<Event> decode_event(std::string_view bytes, std::string* why) {
 }
 
 std::string encode_stored(const StoredRecord& record) {
-  capnp::MallocMessageBuilder message(first_segment());
+  // One segment always: a record too large for the reused first segment gets
+  // a first segment of its own size.
+  const std::size_t words_needed = record.event_bytes.size() / sizeof(capnp::word) + 32;
+  std::optional<capnp::MallocMessageBuilder> large;
+  if (words_needed > first_segment_words)
+    large.emplace(static_cast<capnp::uint>(words_needed), capnp::AllocationStrategy::FIXED_SIZE);
+  std::optional<capnp::MallocMessageBuilder> small;
+  if (!large) small.emplace(first_segment());
+  capnp::MallocMessageBuilder& message = large ? *large : *small;
   auto root = message.initRoot<s::StoredEvent>();
   // Field order here is allocation order, which makes the message canonical
   // (pre-order layout, single segment); asserted below.
@@ -231,14 +396,15 @@ std::string encode_stored(const StoredRecord& record) {
 std::optional<StoredRecord> decode_stored(std::string_view bytes, std::string* why) {
   std::string ignored;
   if (!why) why = &ignored;
-  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.size() > 2 * limits::event_bytes_max) {
+  if (bytes.size() % sizeof(capnp::word) != 0 ||
+      bytes.size() > limits::rate_plan_event_bytes_max + 1024) {
     *why = "stored record has an invalid length " + std::to_string(bytes.size());
     return std::nullopt;
   }
   std::optional<StoredRecord> record;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
     const auto words = as_words(bytes);
-    capnp::FlatArrayMessageReader reader(words, event_reader_options());
+    capnp::FlatArrayMessageReader reader(words, event_reader_options(bytes.size()));
     if (reader.getEnd() != words.end()) {
       *why = "stored record has bytes after its message";
       return;

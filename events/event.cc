@@ -10,8 +10,21 @@ const char* payload_name(const Payload& payload) {
     const char* operator()(const AccountOpened&) const { return "AccountOpened"; }
     const char* operator()(const WalletRecharged&) const { return "WalletRecharged"; }
     const char* operator()(const AccountClosed&) const { return "AccountClosed"; }
+    const char* operator()(const RatePlanImported&) const { return "RatePlanImported"; }
+    const char* operator()(const CallAuthorized&) const { return "CallAuthorized"; }
+    const char* operator()(const CallSettled&) const { return "CallSettled"; }
+    const char* operator()(const CallRejected&) const { return "CallRejected"; }
+    const char* operator()(const HoldExpired&) const { return "HoldExpired"; }
   };
   return std::visit(Name{}, payload);
+}
+
+std::string call_key(std::string_view switch_id, std::string_view call_id) {
+  std::string key;
+  key.reserve(switch_id.size() + 1 + call_id.size());
+  key.append(switch_id).push_back(' ');
+  key.append(call_id);
+  return key;
 }
 
 bool postings_balance(const std::vector<Posting>& postings) {

@@ -14,7 +14,20 @@ namespace huawu {
 enum class Unit : std::uint8_t { cny_units = 0, traffic_seconds = 1 };
 inline constexpr std::size_t unit_count = 2;
 
-enum class LedgerAccountKind : std::uint8_t { external_cash = 0, user_wallet = 1 };
+enum class LedgerAccountKind : std::uint8_t {
+  external_cash = 0,  // money entering or leaving the system
+  user_wallet = 1,    // a user's prepaid, available balance (owner = account)
+  user_hold = 2,      // money held for authorized calls (owner = account)
+  call_revenue = 3,   // the provider's revenue from rated calls
+  user_arrears = 4,   // what a user owes for calls its wallet could not cover (<= 0)
+};
+inline constexpr std::uint8_t ledger_account_kind_max = 4;
+
+// Kinds kept per user account (in AccountState) rather than as ledger-wide accounts.
+inline bool is_user_account_kind(LedgerAccountKind kind) {
+  return kind == LedgerAccountKind::user_wallet || kind == LedgerAccountKind::user_hold ||
+         kind == LedgerAccountKind::user_arrears;
+}
 
 struct Posting {
   LedgerAccountKind kind = LedgerAccountKind::external_cash;
@@ -56,7 +69,102 @@ struct AccountClosed {
   bool operator==(const AccountClosed&) const = default;
 };
 
-using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed>;
+// One row of a rate plan (ledger/rating.h states the billing rule).
+struct Rate {
+  std::string prefix;  // dialled digits, 1..limits::rate_prefix_digits_max
+  std::string description;
+  std::int64_t price_units_per_minute = 0;
+  std::int64_t connect_fee_units = 0;
+  std::uint32_t first_block_seconds = 60;
+  std::uint32_t next_block_seconds = 60;
+  bool operator==(const Rate&) const = default;
+};
+
+struct RatePlanImported {
+  std::string plan;
+  std::string source_name;
+  std::vector<Rate> rates;
+  bool operator==(const RatePlanImported&) const = default;
+};
+
+// The rate a call is billed with, fixed when it is authorized or recorded.
+struct CallRate {
+  std::string prefix;
+  std::int64_t price_units_per_minute = 0;
+  std::int64_t connect_fee_units = 0;
+  std::uint32_t first_block_seconds = 60;
+  std::uint32_t next_block_seconds = 60;
+  bool operator==(const CallRate&) const = default;
+};
+
+struct CallAuthorized {
+  std::string switch_id;
+  std::string call_id;
+  std::string account;
+  std::string caller;
+  std::string callee;
+  std::int64_t requested_seconds = 0;
+  std::int64_t granted_seconds = 0;
+  std::int64_t hold_units = 0;
+  CallRate rate;
+  std::int64_t switch_time_us = 0;
+  std::int64_t expires_at_us = 0;
+  bool operator==(const CallAuthorized&) const = default;
+};
+
+enum class CallOrigin : std::uint8_t { authorized = 0, recorded = 1, late_settle = 2 };
+
+struct CallSettled {
+  std::string switch_id;
+  std::string call_id;
+  std::string account;
+  std::string caller;
+  std::string callee;
+  CallOrigin origin = CallOrigin::authorized;
+  std::uint64_t hold_id = 0;
+  std::int64_t released_units = 0;
+  std::int64_t answered_time_us = 0;
+  std::int64_t duration_ms = 0;
+  std::uint32_t disconnect_cause = 0;
+  CallRate rate;
+  std::int64_t billed_seconds = 0;
+  std::int64_t cost_units = 0;
+  std::int64_t wallet_debit_units = 0;
+  std::int64_t arrears_units = 0;
+  bool over_grant = false;
+  std::int64_t balance_after_units = 0;
+  bool operator==(const CallSettled&) const = default;
+};
+
+enum class CallStage : std::uint8_t { authorize = 0, settle = 1, record = 2 };
+
+struct CallRejected {
+  std::string switch_id;
+  std::string call_id;
+  std::string account;
+  CallStage stage = CallStage::authorize;
+  std::string reason;
+  std::uint64_t original_sequence = 0;
+  bool operator==(const CallRejected&) const = default;
+};
+
+struct HoldExpired {
+  std::string switch_id;
+  std::string call_id;
+  std::string account;
+  std::uint64_t hold_id = 0;
+  std::int64_t released_units = 0;
+  bool operator==(const HoldExpired&) const = default;
+};
+
+using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed,
+                             RatePlanImported, CallAuthorized, CallSettled, CallRejected,
+                             HoldExpired>;
+
+// Calls are unique per switch: the key of a call in the ledger's projections
+// and in the store's `calls` family. Switch and call ids are printable ASCII
+// without spaces (decide checks), so the space keeps the pair unambiguous.
+std::string call_key(std::string_view switch_id, std::string_view call_id);
 
 struct Event {
   std::int64_t ledger_time_us = 0;

@@ -32,6 +32,11 @@ struct Event {
     accountOpened @6 :AccountOpened;
     walletRecharged @7 :WalletRecharged;
     accountClosed @8 :AccountClosed;
+    ratePlanImported @9 :RatePlanImported;
+    callAuthorized @10 :CallAuthorized;
+    callSettled @11 :CallSettled;
+    callRejected @12 :CallRejected;
+    holdExpired @13 :HoldExpired;
   }
 }
 
@@ -43,6 +48,9 @@ enum Unit {
 enum LedgerAccountKind {
   externalCash @0;    # money entering or leaving the system
   userWallet @1;      # a user's prepaid balance (owner = account id)
+  userHold @2;        # money held for authorized calls (owner = account id)
+  callRevenue @3;     # the provider's revenue from rated calls
+  userArrears @4;     # what a user owes for calls its wallet could not cover (owner = account id; <= 0)
 }
 
 struct Posting {
@@ -81,4 +89,102 @@ struct AccountClosed {
   account @0 :Text;
   remainingBalanceUnits @1 :Int64;
   disposition @2 :BalanceDisposition;
+}
+
+# One row of a rate plan. Prices are CNY units (1 fen = 100 units).
+struct RateEntry {
+  prefix @0 :Text;               # dialled digits
+  description @1 :Text;
+  priceUnitsPerMinute @2 :Int64;
+  connectFeeUnits @3 :Int64;
+  firstBlockSeconds @4 :UInt32;
+  nextBlockSeconds @5 :UInt32;
+}
+
+# A whole rate plan; it replaces an earlier plan with the same id from this
+# event on (earlier calls keep the rate they were authorized or rated with).
+struct RatePlanImported {
+  plan @0 :Text;
+  sourceName @1 :Text;           # the file it was read from, for people
+  rates @2 :List(RateEntry);
+}
+
+# The rate a call is billed with, fixed when it was authorized or recorded.
+struct CallRate {
+  prefix @0 :Text;
+  priceUnitsPerMinute @1 :Int64;
+  connectFeeUnits @2 :Int64;
+  firstBlockSeconds @3 :UInt32;
+  nextBlockSeconds @4 :UInt32;
+}
+
+# A call may start: `grantedSeconds` at `rate`, with `holdUnits` moved from
+# the wallet to the user's hold account. The hold id is this event's sequence.
+struct CallAuthorized {
+  switchId @0 :Text;
+  callId @1 :Text;
+  account @2 :Text;
+  caller @3 :Text;
+  callee @4 :Text;
+  requestedSeconds @5 :Int64;
+  grantedSeconds @6 :Int64;
+  holdUnits @7 :Int64;
+  rate @8 :CallRate;
+  switchTimeUs @9 :Int64;
+  expiresAtUs @10 :Int64;        # ledger time after which the hold is released
+}
+
+enum CallOrigin {
+  authorized @0;     # settled against its hold
+  recorded @1;       # a call record the switch never asked about
+  lateSettle @2;     # settled after its hold had expired
+}
+
+# A call ended and was billed. Releases the hold (if any) and debits the cost:
+# what the wallet covers from it, the rest (over-grant only) as arrears.
+struct CallSettled {
+  switchId @0 :Text;
+  callId @1 :Text;
+  account @2 :Text;
+  caller @3 :Text;
+  callee @4 :Text;
+  origin @5 :CallOrigin;
+  holdId @6 :UInt64;              # sequence of CallAuthorized; 0 for a record
+  releasedUnits @7 :Int64;        # hold given back to the wallet
+  answeredTimeUs @8 :Int64;
+  durationMs @9 :Int64;
+  disconnectCause @10 :UInt32;
+  rate @11 :CallRate;
+  billedSeconds @12 :Int64;
+  costUnits @13 :Int64;
+  walletDebitUnits @14 :Int64;
+  arrearsUnits @15 :Int64;        # cost - walletDebit
+  overGrant @16 :Bool;            # ran past the granted seconds
+  balanceAfterUnits @17 :Int64;   # wallet + held after this event
+}
+
+enum CallStage {
+  authorize @0;
+  settle @1;
+  record @2;
+}
+
+# A switch request the ledger refused; recorded so that nothing a switch sends
+# is dropped silently and a retry gets the same answer.
+struct CallRejected {
+  switchId @0 :Text;
+  callId @1 :Text;
+  account @2 :Text;               # as the switch sent it (may be empty or unknown)
+  stage @3 :CallStage;
+  reason @4 :Text;                # a rejection name: insufficient_balance, …
+  originalSequence @5 :UInt64;    # for call_already_*: the event that holds the call
+}
+
+# A hold whose call was never settled in time, released by ledger time.
+struct HoldExpired {
+  switchId @0 :Text;
+  callId @1 :Text;
+  account @2 :Text;
+  holdId @3 :UInt64;
+  releasedUnits @4 :Int64;
 }

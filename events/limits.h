@@ -30,6 +30,16 @@ inline constexpr std::size_t rate_prefix_digits_max = 20;
 inline constexpr std::size_t rate_plan_rows_max = 200'000;
 inline constexpr std::int64_t rate_price_fen_max = 1'000'000;
 inline constexpr std::int64_t call_duration_ms_max = 10'000'000'000;
+inline constexpr std::size_t rate_description_length_max = 64;
+// A rate plan import is one event holding the whole table, so it alone may
+// be larger than event_bytes_max: a row is at most 17 words (5 of struct, 3 of
+// prefix, 9 of description).
+inline constexpr std::size_t rate_plan_event_bytes_max = 32 * 1024 * 1024;
+inline constexpr std::uint64_t rate_plan_reader_words_max = rate_plan_event_bytes_max / 8 * 2;
+static_assert(rate_plan_rows_max * 17 * 8 + 64 * 1024 < rate_plan_event_bytes_max);
+// One ExpireHolds request releases at most this many holds (more: the next request).
+inline constexpr std::size_t holds_expired_per_request_max = 1024;
+
 static_assert((call_duration_ms_max / 1000 + 3600) * rate_price_fen_max * 100 < INT64_MAX / 2);
 
 // The writer: requests waiting, and requests decided and committed together.
@@ -40,6 +50,35 @@ inline constexpr std::size_t writer_batch_requests_max = 8'192;
 inline constexpr std::uint64_t checkpoint_interval_events = 100'000;
 // A snapshot is one Cap'n Proto message; its reader limit.
 inline constexpr std::uint64_t snapshot_reader_words_max = std::uint64_t{1} << 34;
+
+// The switch protocol (events/switch_codec.h): one request or reply per frame.
+// Decoding walks every pointer once for the shape check and reads the known
+// fields once more, hence twice the frame's words.
+inline constexpr std::size_t switch_frame_bytes_max = 4096;
+inline constexpr std::uint64_t switch_reader_words_max = switch_frame_bytes_max / 8 * 2;
+inline constexpr int switch_reader_nesting_max = 8;
+inline constexpr std::size_t switch_id_length_max = 64;
+inline constexpr std::size_t call_id_length_max = 64;
+inline constexpr std::size_t request_key_length_max = 64;
+inline constexpr std::size_t phone_number_length_max = 32;    // caller, callee
+inline constexpr std::size_t switch_reason_length_max = 64;   // a reply's reason name
+// The largest valid request (a RecordCall) fits a frame with room to spare.
+static_assert(switch_id_length_max + request_key_length_max + call_id_length_max +
+                  account_id_length_max + 2 * phone_number_length_max + 6 * 8 + 16 * 8 <
+              switch_frame_bytes_max / 2);
+
+// The control protocol (events/control_codec.h): the `huawu` command and a daemon.
+inline constexpr std::size_t control_args_max = 64;
+inline constexpr std::size_t control_arg_bytes_max = 4096;
+inline constexpr std::size_t control_reply_text_bytes_max = std::size_t{64} << 20;  // out, err
+inline constexpr std::size_t control_request_bytes_max = std::size_t{512} << 10;
+inline constexpr std::size_t control_reply_bytes_max = std::size_t{256} << 20;
+inline constexpr std::uint64_t control_request_reader_words_max = control_request_bytes_max / 8 * 2;
+inline constexpr std::uint64_t control_reply_reader_words_max = control_reply_bytes_max / 8 * 2;
+inline constexpr int control_reader_nesting_max = 8;
+static_assert(control_args_max * (control_arg_bytes_max + 16) + actor_length_max + 1024 <
+              control_request_bytes_max);
+static_assert(2 * (control_reply_text_bytes_max + 16) + 1024 < control_reply_bytes_max);
 
 static_assert(amount_units_max < balance_units_max);
 static_assert(balance_units_max < INT64_MAX / 4, "two balances plus an amount must not overflow");

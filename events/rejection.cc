@@ -20,6 +20,18 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::idempotency_key_reused: return "idempotency_key_reused";
     case Rejection::storage_failed: return "storage_failed";
     case Rejection::writer_stopped: return "writer_stopped";
+    case Rejection::rate_plan_not_found: return "rate_plan_not_found";
+    case Rejection::rate_plan_invalid: return "rate_plan_invalid";
+    case Rejection::account_has_holds: return "account_has_holds";
+    case Rejection::switch_request_invalid: return "switch_request_invalid";
+    case Rejection::nothing_to_expire: return "nothing_to_expire";
+    case Rejection::insufficient_balance: return "insufficient_balance";
+    case Rejection::no_rate_plan: return "no_rate_plan";
+    case Rejection::no_rate_for_destination: return "no_rate_for_destination";
+    case Rejection::call_already_authorized: return "call_already_authorized";
+    case Rejection::call_already_settled: return "call_already_settled";
+    case Rejection::call_not_authorized: return "call_not_authorized";
+    case Rejection::duration_invalid: return "duration_invalid";
   }
   return "unknown";
 }

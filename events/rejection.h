@@ -23,9 +23,23 @@ enum class Rejection : std::uint8_t {
   idempotency_key_reused,   // same key, different request content
   storage_failed,           // the store refused a write: the writer stopped (fail-stop)
   writer_stopped,           // submitted after the writer was closed
+  // Rate plans and calls (issue 3, clause A2.1).
+  rate_plan_not_found,      // an account opened on a plan that was never imported
+  rate_plan_invalid,        // an import with a bad plan id, row or duplicate prefix
+  account_has_holds,        // close while calls hold money
+  switch_request_invalid,   // switch id, request key or call id not usable as keys
+  nothing_to_expire,        // ExpireHolds with no hold due
+  // Switch refusals: recorded as CallRejected events, with these names as reasons.
+  insufficient_balance,
+  no_rate_plan,             // the account has no rate plan, or its plan does not exist
+  no_rate_for_destination,  // no prefix of the dialled number is in the plan
+  call_already_authorized,
+  call_already_settled,
+  call_not_authorized,      // a settle for a call the ledger holds nothing for
+  duration_invalid,         // negative or too long, or a request for zero seconds
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::writer_stopped) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::duration_invalid) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

@@ -30,8 +30,62 @@ struct Canonical {
     w.str(c.account);
     w.u8(c.refund ? 1 : 0);
   }
+  void operator()(const ImportRatePlan& c) {
+    w.u8(4);
+    w.str(c.plan);
+    w.str(c.source_name);
+    w.u64(c.rates.size());
+    for (const Rate& rate : c.rates) {
+      w.str(rate.prefix);
+      w.str(rate.description);
+      w.i64(rate.price_units_per_minute);
+      w.i64(rate.connect_fee_units);
+      w.u64(rate.first_block_seconds);
+      w.u64(rate.next_block_seconds);
+    }
+  }
+  void operator()(const SwitchRequest& c) {
+    w.u8(5);
+    w.str(c.switch_id);
+    w.str(c.request_key);
+    std::visit(*this, c.body);
+  }
+  void operator()(const AuthorizeCall& c) {
+    w.u8(0);
+    w.str(c.call_id);
+    w.str(c.account);
+    w.str(c.caller);
+    w.str(c.callee);
+    w.i64(c.requested_seconds);
+    w.i64(c.switch_time_us);
+  }
+  void operator()(const SettleCall& c) {
+    w.u8(1);
+    w.str(c.call_id);
+    w.i64(c.answered_time_us);
+    w.i64(c.billed_duration_ms);
+    w.u64(c.disconnect_cause);
+  }
+  void operator()(const RecordCall& c) {
+    w.u8(2);
+    w.str(c.call_id);
+    w.str(c.account);
+    w.str(c.caller);
+    w.str(c.callee);
+    w.i64(c.answered_time_us);
+    w.i64(c.duration_ms);
+    w.u64(c.disconnect_cause);
+  }
+  void operator()(const ExpireHolds&) { w.u8(6); }
 };
 }  // namespace
+
+std::string switch_idempotency_key(std::string_view switch_id, std::string_view request_key) {
+  std::string key = "switch ";
+  key.append(switch_id).push_back(' ');
+  key.append(request_key);
+  return key;
+}
 
 Hash request_fingerprint(const Command& command) {
   ByteWriter w;

@@ -3,9 +3,12 @@
 // events or a named rejection.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 #include "events/event.h"
+#include "events/switch_protocol.h"
 
 namespace huawu {
 
@@ -31,7 +34,26 @@ struct CloseAccount {
   bool refund = false;  // pay the remaining balance out to external cash
 };
 
-using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAccount>;
+// A whole rate plan (`huawu rates import`); replaces the plan from this event on.
+struct ImportRatePlan {
+  std::string plan;
+  std::string source_name;
+  std::vector<Rate> rates;
+};
+
+// Releases holds whose expiry time the ledger time has passed. The daemon
+// sends one every `expiry_interval_ms`; refused with nothing_to_expire when
+// no hold is due.
+struct ExpireHolds {};
+
+// Switch requests (events/switch_protocol.h) are commands as they are: the
+// idempotency key is switch_idempotency_key(switch id, request key).
+using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAccount,
+                             ImportRatePlan, SwitchRequest, ExpireHolds>;
+
+// The idempotency key of a switch request: the switch's own namespace, with
+// spaces that no key a person types can contain.
+std::string switch_idempotency_key(std::string_view switch_id, std::string_view request_key);
 
 struct Request {
   Command command;

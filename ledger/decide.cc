@@ -68,6 +68,8 @@ struct Decider {
     if (c.initial_units < 0) return reject(Rejection::amount_must_be_positive);
     if (c.initial_units > limits::amount_units_max) return reject(Rejection::amount_too_large);
     if (view.find_account(c.account)) return reject(Rejection::account_exists);
+    if (!c.rate_plan.empty() && !view.find_rate_plan(c.rate_plan))
+      return reject(Rejection::rate_plan_not_found);
     Event event = envelope(request, ledger_time_us);
     if (c.initial_units > 0) event.postings = cash_to_wallet(c.account, c.initial_units);
     event.payload = AccountOpened{c.account, c.rate_plan, c.initial_units};
@@ -81,8 +83,9 @@ struct Decider {
     if (Rejection r = check_amount(c.amount_units); r != Rejection::none) return reject(r);
     if (!is_valid_text(c.source_reference, limits::reference_length_max))
       return reject(Rejection::text_invalid);
-    // Both operands are bounded far below INT64_MAX (limits.h), so the sum is exact.
-    const std::int64_t after_units = account->balance_units + c.amount_units;
+    // The balance after counts money held for calls too: it is what the user has.
+    // Every operand is bounded far below INT64_MAX (limits.h), so the sum is exact.
+    const std::int64_t after_units = account->total_units() + c.amount_units;
     if (after_units > limits::balance_units_max) return reject(Rejection::balance_limit_exceeded);
     Event event = envelope(request, ledger_time_us);
     event.postings = cash_to_wallet(c.account, c.amount_units);
@@ -94,6 +97,8 @@ struct Decider {
     const AccountState* account = nullptr;
     if (Rejection r = check_open_account(view, c.account, &account); r != Rejection::none)
       return reject(r);
+    // Calls in progress hold money: the account closes once they are settled.
+    if (account->held_units > 0) return reject(Rejection::account_has_holds);
     const std::int64_t remaining_units = account->balance_units;
     if (remaining_units > 0 && !c.refund) return reject(Rejection::account_has_balance);
     Event event = envelope(request, ledger_time_us);
@@ -106,12 +111,33 @@ struct Decider {
     event.payload = AccountClosed{c.account, remaining_units, disposition};
     return accept(std::move(event));
   }
+
+  Decision operator()(const ImportRatePlan& c) const {
+    RatePlanImported import{c.plan, c.source_name, c.rates};
+    if (rate_plan_problem(import) != nullptr) return reject(Rejection::rate_plan_invalid);
+    Event event = envelope(request, ledger_time_us);
+    event.payload = std::move(import);
+    return accept(std::move(event));
+  }
+
+  Decision operator()(const SwitchRequest& c) const {
+    return decide_switch(view, c, envelope(request, ledger_time_us));
+  }
+
+  Decision operator()(const ExpireHolds&) const {
+    return decide_expire_holds(view, envelope(request, ledger_time_us));
+  }
 };
 
 }  // namespace
 
 Decision decide(const DecideView& view, const Request& request, std::int64_t ledger_time_us) {
-  if (!is_valid_idempotency_key(request.idempotency_key))
+  // A switch request's key is its own namespace (switch_idempotency_key);
+  // decide_switch checks its parts.
+  const auto* from_switch = std::get_if<SwitchRequest>(&request.command);
+  if (from_switch ? request.idempotency_key !=
+                        switch_idempotency_key(from_switch->switch_id, from_switch->request_key)
+                  : !is_valid_idempotency_key(request.idempotency_key))
     return reject(Rejection::idempotency_key_invalid);
   if (request.actor.empty() || !is_valid_text(request.actor, limits::actor_length_max))
     return reject(Rejection::text_invalid);

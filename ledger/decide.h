@@ -3,6 +3,8 @@
 // returns events or one named rejection. It never writes, never reads the
 // clock (the ledger time comes in with the call) and never does I/O.
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -10,16 +12,33 @@
 #include "events/rejection.h"
 #include "ledger/command.h"
 #include "projections/balances.h"
+#include "projections/calls.h"
+#include "projections/rate_plans.h"
 
 namespace huawu {
 
 // What decide may read. The writer passes the committed state layered with
 // the events already decided earlier in the same batch.
+// Limits on what one authorization grants (from the daemon's configuration).
+struct CallPolicy {
+  std::int64_t max_call_seconds = 7200;   // the most one authorization grants
+  std::int64_t hold_grace_seconds = 120;  // a hold expires at grant + granted seconds + grace
+};
+
 class DecideView {
  public:
   virtual ~DecideView() = default;
   virtual bool ledger_created() const = 0;
   virtual const AccountState* find_account(std::string_view account) const = 0;
+  virtual const RatePlanState* find_rate_plan(std::string_view plan) const = 0;
+  // The hold of a call (active or expired), or null.
+  virtual const HoldState* find_hold(std::string_view call_key) const = 0;
+  // The sequence of the event that billed the call, when it was billed.
+  virtual std::optional<std::uint64_t> call_billed_at(std::string_view call_key) const = 0;
+  // Active holds due by `time_us`, earliest first, until fn returns false.
+  virtual void for_each_due_hold(
+      std::int64_t time_us, const std::function<bool(const HoldState&)>& fn) const = 0;
+  virtual const CallPolicy& call_policy() const = 0;
 };
 
 struct Decision {
@@ -28,5 +47,10 @@ struct Decision {
 };
 
 Decision decide(const DecideView& view, const Request& request, std::int64_t ledger_time_us);
+
+// The parts of decide for switch requests and hold expiry (decide_calls.cc).
+// `event` comes with its envelope filled in.
+Decision decide_switch(const DecideView& view, const SwitchRequest& request, Event event);
+Decision decide_expire_holds(const DecideView& view, Event event);
 
 }  // namespace huawu

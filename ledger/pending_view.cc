@@ -1,6 +1,18 @@
 #include "ledger/pending_view.h"
 
+#include "events/invariant.h"
+
 namespace huawu {
+
+namespace {
+
+template <class MapT>
+void forget_entry(MapT& map, std::string_view key, std::uint64_t sequence) {
+  auto it = map.find(key);
+  if (it != map.end() && it->second.last_sequence <= sequence) map.erase(it);
+}
+
+}  // namespace
 
 const AccountState* PendingView::find_account(std::string_view account) const {
   auto it = accounts_.find(account);
@@ -8,8 +20,43 @@ const AccountState* PendingView::find_account(std::string_view account) const {
   return committed_.balances().find(account);
 }
 
+const RatePlanState* PendingView::find_rate_plan(std::string_view plan) const {
+  auto it = rate_plans_.find(plan);
+  if (it != rate_plans_.end()) return it->second.state.get();
+  return committed_.rate_plans().find(plan);
+}
+
+const HoldState* PendingView::find_hold(std::string_view call_key) const {
+  auto it = holds_.find(call_key);
+  if (it != holds_.end()) return it->second.state ? &*it->second.state : nullptr;
+  return committed_.calls().find(call_key);
+}
+
+std::optional<std::uint64_t> PendingView::call_billed_at(std::string_view call_key) const {
+  auto it = billed_calls_.find(call_key);
+  if (it != billed_calls_.end()) return it->second.state;
+  return store_ ? store_->get_call(call_key) : std::nullopt;
+}
+
+void PendingView::for_each_due_hold(std::int64_t time_us,
+                                    const std::function<bool(const HoldState&)>& fn) const {
+  // A hold with a pending change was settled or expired already. Holds placed
+  // by pending events are not due yet: they expire granted + grace seconds
+  // after their batch's ledger time.
+  committed_.calls().for_each_due(time_us, [&](const std::string& key, const HoldState& hold) {
+    return holds_.count(key) != 0 || fn(hold);
+  });
+}
+
 void PendingView::apply(std::uint64_t sequence, const Event& event) {
   if (std::holds_alternative<LedgerCreated>(event.payload)) ledger_created_ = true;
+  if (const auto* import = std::get_if<RatePlanImported>(&event.payload)) {
+    const RatePlanState* current = find_rate_plan(import->plan);
+    auto& entry = rate_plans_[import->plan];
+    entry.state = build_rate_plan(sequence, current ? current->imports + 1 : 1, *import);
+    entry.last_sequence = sequence;
+  }
+  apply_call(sequence, event);
   const std::string_view id = account_of(event.payload);
   if (id.empty()) return;
   // An entry here always stands for an account that exists: the event that
@@ -25,11 +72,37 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
   it->second.last_sequence = sequence;
 }
 
+void PendingView::apply_call(std::uint64_t sequence, const Event& event) {
+  const std::string key = call_key_of(event.payload);
+  if (key.empty()) return;
+  auto [it, inserted] = holds_.try_emplace(key);
+  if (inserted) {
+    const HoldState* committed = committed_.calls().find(key);
+    if (committed) it->second.state = *committed;
+  }
+  std::optional<HoldState>& hold = it->second.state;
+  const char* why = call_event_problem(hold ? &*hold : nullptr, event);
+  HUAWU_ASSERT(why == nullptr, why);
+  if (const auto* authorized = std::get_if<CallAuthorized>(&event.payload)) {
+    hold = hold_of(sequence, event.ledger_time_us, *authorized);
+  } else if (const auto* settled = std::get_if<CallSettled>(&event.payload)) {
+    if (settled->origin != CallOrigin::recorded) hold.reset();
+    billed_calls_[key] = Entry<std::uint64_t>{sequence, sequence};
+  } else if (std::holds_alternative<HoldExpired>(event.payload)) {
+    hold->expired = true;
+  }
+  it->second.last_sequence = sequence;
+}
+
 void PendingView::forget(std::uint64_t sequence, const Event& event) {
+  if (const auto* import = std::get_if<RatePlanImported>(&event.payload))
+    forget_entry(rate_plans_, import->plan, sequence);
+  if (const std::string key = call_key_of(event.payload); !key.empty()) {
+    forget_entry(holds_, key, sequence);
+    forget_entry(billed_calls_, key, sequence);
+  }
   const std::string_view id = account_of(event.payload);
-  if (id.empty()) return;
-  auto it = accounts_.find(id);
-  if (it != accounts_.end() && it->second.last_sequence <= sequence) accounts_.erase(it);
+  if (!id.empty()) forget_entry(accounts_, id, sequence);
 }
 
 }  // namespace huawu

@@ -2,42 +2,67 @@
 // The state decide sees: the committed projections plus every event decided
 // but not yet applied (the batch being decided and the batch in flight to
 // disk). The committed state is never touched before a batch is durable; this
-// overlay holds the pending effects instead, as full copies of the accounts
-// they touched, and forgets an account once its last pending event is applied.
+// overlay holds the pending effects instead, as full copies of the accounts,
+// holds and rate plans they touched, and forgets each once its last pending
+// event is applied.
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "ledger/decide.h"
+#include "ledger/store.h"
 #include "projections/ledger_state.h"
 
 namespace huawu {
 
 class PendingView final : public DecideView {
  public:
-  explicit PendingView(const LedgerState& committed) : committed_(committed) {}
+  // `store` answers which calls were billed in committed batches; null in
+  // tests that decide against a state alone (then only pending ones count).
+  explicit PendingView(const LedgerState& committed, const Store* store = nullptr,
+                       CallPolicy policy = {})
+      : committed_(committed), store_(store), policy_(policy) {}
 
   bool ledger_created() const override { return ledger_created_ || committed_.info().created(); }
   const AccountState* find_account(std::string_view account) const override;
+  const RatePlanState* find_rate_plan(std::string_view plan) const override;
+  const HoldState* find_hold(std::string_view call_key) const override;
+  std::optional<std::uint64_t> call_billed_at(std::string_view call_key) const override;
+  void for_each_due_hold(std::int64_t time_us,
+                         const std::function<bool(const HoldState&)>& fn) const override;
+  const CallPolicy& call_policy() const override { return policy_; }
 
-  // Records a decided event, with the same per-account rule the projection
-  // applies after the commit.
+  // Records a decided event, with the same rules the projections apply after
+  // the commit.
   void apply(std::uint64_t sequence, const Event& event);
 
-  // Called after `event` was applied to the committed state: the copy of its
-  // account is dropped unless a later pending event changed it again.
+  // Called after `event` was applied to the committed state: its copies are
+  // dropped unless a later pending event changed them again.
   void forget(std::uint64_t sequence, const Event& event);
 
   std::size_t pending_accounts() const { return accounts_.size(); }
 
  private:
+  template <class T>
   struct Entry {
-    AccountState state;
+    T state;
     std::uint64_t last_sequence = 0;
   };
+  template <class T>
+  using Map = std::unordered_map<std::string, Entry<T>, StringHash, std::equal_to<>>;
+
+  void apply_call(std::uint64_t sequence, const Event& event);
+
   const LedgerState& committed_;
-  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> accounts_;
+  const Store* store_;
+  const CallPolicy policy_;
+  Map<AccountState> accounts_;
+  Map<std::optional<HoldState>> holds_;  // nullopt: the call's hold is gone (settled)
+  Map<std::uint64_t> billed_calls_;      // call key -> sequence of its CallSettled
+  Map<std::shared_ptr<const RatePlanState>> rate_plans_;
   bool ledger_created_ = false;
 };
 

@@ -88,7 +88,7 @@ std::optional<std::vector<Rate>> parse_rate_csv(std::string_view text, std::stri
       return refuse("prefix '" + fields[0] + "' must be 1-20 digits");
     if (!prefixes.insert(rate.prefix).second) return refuse("prefix " + rate.prefix + " appears twice");
     rate.description = fields[1];
-    if (!is_valid_text(rate.description, limits::name_length_max))
+    if (!is_valid_text(rate.description, limits::rate_description_length_max))
       return refuse("description too long or not printable text");
     std::string reason;
     auto price = parse_fen(fields[2], &reason);

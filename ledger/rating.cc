@@ -1,5 +1,7 @@
 #include "ledger/rating.h"
 
+#include <algorithm>
+
 #include "events/invariant.h"
 #include "events/limits.h"
 #include "events/money.h"
@@ -23,7 +25,7 @@ std::int64_t billed_seconds(std::int64_t duration_ms, std::uint32_t first_block_
   return first + (seconds - first + next - 1) / next * next;
 }
 
-std::int64_t call_cost_units(const Rate& rate, std::int64_t duration_ms) {
+std::int64_t call_cost_units(const CallRate& rate, std::int64_t duration_ms) {
   const std::int64_t billed =
       billed_seconds(duration_ms, rate.first_block_seconds, rate.next_block_seconds);
   if (billed == 0) return 0;  // unanswered: not even the connect fee
@@ -32,42 +34,27 @@ std::int64_t call_cost_units(const Rate& rate, std::int64_t duration_ms) {
   return (numerator + 59) / 60;
 }
 
-std::int32_t PrefixTable::new_node() {
-  nodes_.push_back(Node{{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}, -1});
-  return static_cast<std::int32_t>(nodes_.size() - 1);
+CallRate call_rate_of(const Rate& rate) {
+  return CallRate{rate.prefix, rate.price_units_per_minute, rate.connect_fee_units,
+                  rate.first_block_seconds, rate.next_block_seconds};
 }
 
-void PrefixTable::insert(const Rate& rate) {
-  HUAWU_ASSERT(!rate.prefix.empty() && rate.prefix.size() <= limits::rate_prefix_digits_max,
-               "prefix length");
-  std::int32_t node = 0;
-  for (char c : rate.prefix) {
-    HUAWU_ASSERT(c >= '0' && c <= '9', "prefixes are digits");
-    std::int32_t next = nodes_[node].child[c - '0'];
-    if (next < 0) {
-      next = new_node();
-      nodes_[node].child[c - '0'] = next;
-    }
-    node = next;
-  }
-  if (nodes_[node].rate >= 0) {
-    rates_[nodes_[node].rate] = rate;
-  } else {
-    nodes_[node].rate = static_cast<std::int32_t>(rates_.size());
-    rates_.push_back(rate);
-  }
-}
-
-const Rate* PrefixTable::lookup(std::string_view number) const {
-  std::int32_t node = 0;
-  std::int32_t best = -1;
-  for (char c : number) {
-    if (c < '0' || c > '9') break;
-    node = nodes_[node].child[c - '0'];
-    if (node < 0) break;
-    if (nodes_[node].rate >= 0) best = nodes_[node].rate;
-  }
-  return best < 0 ? nullptr : &rates_[best];
+std::int64_t affordable_seconds(const CallRate& rate, std::int64_t available_units,
+                                std::int64_t cap_seconds) {
+  HUAWU_ASSERT(available_units >= 0 && available_units <= limits::balance_units_max, "available");
+  HUAWU_ASSERT(rate.first_block_seconds > 0 && rate.next_block_seconds > 0, "blocks");
+  if (cap_seconds <= 0) return 0;
+  // cost(s) <= available  <=>  connect*60 + billed(s)*price <= available*60, because
+  // ceil(x / 60) <= a exactly when x <= 60a for integers (call_cost_units).
+  const std::int64_t budget = (available_units - rate.connect_fee_units) * 60;
+  if (budget < 0) return 0;
+  if (rate.price_units_per_minute == 0) return cap_seconds;
+  const std::int64_t billed_max = budget / rate.price_units_per_minute;
+  const std::int64_t first = rate.first_block_seconds;
+  const std::int64_t next = rate.next_block_seconds;
+  if (billed_max < first) return 0;
+  const std::int64_t billed_grant = first + (billed_max - first) / next * next;
+  return std::min(cap_seconds, billed_grant);
 }
 
 }  // namespace huawu

@@ -16,17 +16,10 @@
 #include <string_view>
 #include <vector>
 
-namespace huawu {
+#include "events/event.h"
+#include "projections/rate_table.h"
 
-struct Rate {
-  std::string prefix;  // dialled digits, 1..limits::rate_prefix_digits_max
-  std::string description;
-  std::int64_t price_units_per_minute = 0;
-  std::int64_t connect_fee_units = 0;
-  std::uint32_t first_block_seconds = 60;
-  std::uint32_t next_block_seconds = 60;
-  bool operator==(const Rate&) const = default;
-};
+namespace huawu {
 
 // "7.5" -> 750 units; refuses signs, exponents, more than 2 decimals and
 // prices above limits::rate_price_fen_max, setting *why.
@@ -34,26 +27,22 @@ std::optional<std::int64_t> parse_fen(std::string_view text, std::string* why);
 
 std::int64_t billed_seconds(std::int64_t duration_ms, std::uint32_t first_block_seconds,
                             std::uint32_t next_block_seconds);
-std::int64_t call_cost_units(const Rate& rate, std::int64_t duration_ms);
+std::int64_t call_cost_units(const CallRate& rate, std::int64_t duration_ms);
+inline std::int64_t call_cost_units(const Rate& rate, std::int64_t duration_ms) {
+  return call_cost_units(CallRate{rate.prefix, rate.price_units_per_minute, rate.connect_fee_units,
+                                  rate.first_block_seconds, rate.next_block_seconds},
+                         duration_ms);
+}
 
-// Longest-prefix match over the dialled digits: a digit trie, so a lookup
-// costs one step per digit whatever the plan's size.
-class PrefixTable {
- public:
-  // Replaces any rate with the same prefix. Prefixes must be all digits.
-  void insert(const Rate& rate);
-  // The rate of the longest prefix of `number` in the table, or null.
-  const Rate* lookup(std::string_view number) const;
-  std::size_t size() const { return rates_.size(); }
+// The rate a call is billed with, taken from a plan's row.
+CallRate call_rate_of(const Rate& rate);
 
- private:
-  struct Node {
-    std::int32_t child[10];
-    std::int32_t rate;  // index in rates_, or -1
-  };
-  std::int32_t new_node();
-  std::vector<Node> nodes_{Node{{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}, -1}};
-  std::vector<Rate> rates_;
-};
+// The most whole seconds, at most `cap_seconds`, whose cost at `rate` is at
+// most `available_units`: 0 when not even the first block is affordable.
+// Since billing rounds up to blocks, the answer ends on a block boundary
+// unless the cap cuts it.
+std::int64_t affordable_seconds(const CallRate& rate, std::int64_t available_units,
+                                std::int64_t cap_seconds);
+
 
 }  // namespace huawu

@@ -41,7 +41,7 @@ std::uint64_t sequence_from_key(std::string_view key) {
 rocksdb::ColumnFamilyOptions Store::family_options(const std::string& name) {
   rocksdb::ColumnFamilyOptions options;
   options.write_buffer_size = 64 << 20;
-  if (name == "idempotency") {
+  if (name == "idempotency" || name == "calls") {
     // Almost every lookup is for a new key: a bloom filter answers "absent"
     // without touching table files.
     rocksdb::BlockBasedTableOptions table;
@@ -58,7 +58,8 @@ rocksdb::DBOptions Store::db_options(bool create) {
   rocksdb::DBOptions options;
   options.create_if_missing = create;
   options.error_if_exists = create;
-  options.create_missing_column_families = create;
+  // Families added by later versions (`calls`) are created in older stores.
+  options.create_missing_column_families = true;
   options.paranoid_checks = true;
   options.max_background_jobs = 2;
   return options;
@@ -66,7 +67,7 @@ rocksdb::DBOptions Store::db_options(bool create) {
 
 const std::vector<std::string>& Store::column_family_names() {
   static const std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, "events",
-                                                 "idempotency", "snapshots", "meta"};
+                                                 "idempotency", "snapshots", "meta", "calls"};
   return names;
 }
 
@@ -107,6 +108,7 @@ std::unique_ptr<Store> Store::open_db(const std::string& path, bool create, std:
   store->idempotency_ = store->handles_[2];
   store->snapshots_ = store->handles_[3];
   store->meta_ = store->handles_[4];
+  store->calls_ = store->handles_[5];
 
   if (create) {
     rocksdb::WriteBatch batch;
@@ -160,6 +162,12 @@ void AppendBatch::add_event(std::uint64_t sequence, const Hash& hash, std::strin
 
 void AppendBatch::add_idempotency(std::string_view key, std::string_view record_bytes) {
   const rocksdb::Status status = write_batch_.Put(idempotency_, slice(key), slice(record_bytes));
+  HUAWU_ASSERT(status.ok(), "WriteBatch::Put only fails past its size limit");
+}
+
+void AppendBatch::add_call(std::string_view call_key, std::uint64_t billed_sequence) {
+  const rocksdb::Status status =
+      write_batch_.Put(calls_, slice(call_key), sequence_key(billed_sequence));
   HUAWU_ASSERT(status.ok(), "WriteBatch::Put only fails past its size limit");
 }
 
@@ -224,6 +232,13 @@ void Store::scan_events(std::uint64_t from,
 
 std::optional<std::string> Store::get_idempotency(std::string_view key) const {
   return get(idempotency_, key);
+}
+
+std::optional<std::uint64_t> Store::get_call(std::string_view call_key) const {
+  auto value = get(calls_, call_key);
+  if (!value) return std::nullopt;
+  if (value->size() != 8) throw StorageError("calls record of " + std::to_string(value->size()) + " bytes");
+  return sequence_from_key(*value);
 }
 
 bool Store::put_snapshot(std::string_view name, std::string_view bytes, std::string* why) {

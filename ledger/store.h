@@ -5,6 +5,7 @@
 //   events       be64(sequence) -> StoredEvent (Cap'n Proto, canonical)
 //   idempotency  key bytes      -> IdempotencyRecord (ledger/idempotency.h)
 //   snapshots    name           -> projection checkpoint bytes
+//   calls        call key       -> be64(sequence of the CallSettled that billed it)
 //   meta         "head"         -> be64(sequence) || hash (32 bytes)
 //                "schema"       -> schema version, decimal text
 //
@@ -49,6 +50,8 @@ class AppendBatch {
   // chain hash, which becomes the batch's head.
   void add_event(std::uint64_t sequence, const Hash& hash, std::string_view stored_bytes);
   void add_idempotency(std::string_view key, std::string_view record_bytes);
+  // Remembers that a call was billed, so a duplicate is never billed again.
+  void add_call(std::string_view call_key, std::uint64_t billed_sequence);
   void clear();
 
   bool empty() const { return event_count_ == 0; }
@@ -58,11 +61,13 @@ class AppendBatch {
 
  private:
   friend class Store;
-  AppendBatch(rocksdb::ColumnFamilyHandle* events, rocksdb::ColumnFamilyHandle* idempotency)
-      : events_(events), idempotency_(idempotency) {}
+  AppendBatch(rocksdb::ColumnFamilyHandle* events, rocksdb::ColumnFamilyHandle* idempotency,
+              rocksdb::ColumnFamilyHandle* calls)
+      : events_(events), idempotency_(idempotency), calls_(calls) {}
 
   rocksdb::ColumnFamilyHandle* events_;
   rocksdb::ColumnFamilyHandle* idempotency_;
+  rocksdb::ColumnFamilyHandle* calls_;
   rocksdb::WriteBatch write_batch_;
   std::uint64_t event_count_ = 0;
   std::uint64_t first_sequence_ = 0;
@@ -85,7 +90,7 @@ class Store {
   const Hash& head_hash() const { return head_hash_; }
 
   // An empty batch for this store.
-  AppendBatch new_batch() const { return AppendBatch(events_, idempotency_); }
+  AppendBatch new_batch() const { return AppendBatch(events_, idempotency_, calls_); }
 
   // Appends atomically and durably, adding the new head to the batch. The
   // batch must continue the log: its first event is head + 1 (asserted).
@@ -100,6 +105,8 @@ class Store {
                    const std::function<bool(std::uint64_t, std::string_view)>& fn) const;
 
   std::optional<std::string> get_idempotency(std::string_view key) const;
+  // The sequence of the event that billed the call, if it was billed.
+  std::optional<std::uint64_t> get_call(std::string_view call_key) const;
 
   // Checkpoints are derivable from the log, so losing one is harmless; they
   // are still written with sync=true so a checkpoint never names events that
@@ -130,6 +137,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* idempotency_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* calls_ = nullptr;
   // Only one thread appends (the writer's committer); the head changes only
   // inside append(). A checkpoint may fail on another thread, hence atomic.
   std::uint64_t head_sequence_ = 0;

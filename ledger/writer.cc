@@ -54,6 +54,8 @@ struct Writer::Prepared {
   // read back from the log once this batch is durable.
   std::vector<std::optional<IdempotencyRecord>> retry_of_record;
   std::uint64_t last_sequence = 0;  // of the batch's last event, when it has any
+  // The stored records, kept by the committer for the durable hook.
+  std::vector<std::string> records;
 };
 
 Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions options)
@@ -64,7 +66,7 @@ Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions opt
       append_(store.new_batch()) {
   HUAWU_ASSERT(options_.batch_requests_max > 0 && options_.queue_requests_max > 0, "limits");
   HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state is current with the log");
-  pending_view_ = std::make_unique<PendingView>(state_);
+  pending_view_ = std::make_unique<PendingView>(state_, &store_, options_.call_policy);
   next_sequence_ = store_.head_sequence() + 1;
   chain_head_ = store_.head_hash();
   last_ledger_time_us_ = state_.last_ledger_time_us();
@@ -92,6 +94,34 @@ void Writer::submit(Request request, Completion completion) {
   completion(rejected(Rejection::writer_stopped));
 }
 
+void Writer::read(ReadTask task) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!stopped_) {
+      reads_.push_back(std::move(task));
+      lock.unlock();
+      not_empty_.notify_one();
+      return;
+    }
+  }
+  task(state_);  // the writer thread has ended: nothing else touches the state
+}
+
+void Writer::read_and_wait(const ReadTask& task) {
+  std::promise<void> done;
+  auto future = done.get_future();
+  read([&](const LedgerState& state) {
+    task(state);
+    done.set_value();
+  });
+  future.get();
+}
+
+void Writer::run_reads(std::vector<ReadTask>& reads) {
+  for (ReadTask& task : reads) task(state_);
+  reads.clear();
+}
+
 Outcome Writer::submit_and_wait(Request request) {
   std::promise<Outcome> promise;
   auto future = promise.get_future();
@@ -117,14 +147,22 @@ void Writer::close() {
 
 void Writer::run() {
   std::unique_ptr<Prepared> in_flight;
+  std::vector<ReadTask> reads;
   for (;;) {
     std::vector<Pending> requests;
     {
       std::unique_lock lock(mutex_);
       // With a batch in flight, never sleep on an empty queue: its requests
       // are waiting for their replies.
-      if (!in_flight) not_empty_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-      if (queue_.empty() && closing_ && !in_flight) break;
+      if (!in_flight)
+        not_empty_.wait(lock, [&] { return closing_ || !queue_.empty() || !reads_.empty(); });
+      reads.swap(reads_);
+      if (queue_.empty() && closing_ && !in_flight) {
+        stopped_ = true;  // later reads run on their caller's thread
+        lock.unlock();
+        run_reads(reads);
+        break;
+      }
       const std::size_t n = std::min(queue_.size(), options_.batch_requests_max);
       requests.reserve(n);
       for (std::size_t i = 0; i < n; ++i) {
@@ -167,6 +205,9 @@ void Writer::run() {
         in_flight = std::move(next);
       }
     }
+    // Reads see every batch answered so far (not the one in flight, whose
+    // requests are not acknowledged yet).
+    run_reads(reads);
   }
   if (!failed_ && state_.applied_through() != last_checkpoint_sequence_) checkpoint();
 }
@@ -253,7 +294,7 @@ bool Writer::wait_committed(std::string* why) {
 
 void Writer::commit_loop() {
   for (;;) {
-    const Prepared* batch = nullptr;
+    Prepared* batch = nullptr;
     {
       std::unique_lock lock(commit_mutex_);
       commit_changed_.wait(lock, [&] { return committer_stop_ || commit_request_ != nullptr; });
@@ -273,18 +314,25 @@ void Writer::commit_loop() {
   }
 }
 
-bool Writer::encode_and_append(const Prepared& batch, std::string* why) {
+bool Writer::encode_and_append(Prepared& batch, std::string* why) {
   // The writer does not touch a batch while it is here (the hand-off under
-  // commit_mutex_ orders the two threads), so reading it needs no lock.
+  // commit_mutex_ orders the two threads), so using it needs no lock.
   append_.clear();
+  const bool keep_records = static_cast<bool>(options_.on_durable);
   for (std::size_t i : batch.accepted) {
     const Outcome& outcome = batch.outcomes[i];
     for (std::size_t k = 0; k < outcome.events.size(); ++k) {
       const std::uint64_t sequence = outcome.first_sequence + k;
-      StoredRecord stored{sequence, chain_head_, {}, encode_event(outcome.events[k])};
+      const Event& event = outcome.events[k];
+      StoredRecord stored{sequence, chain_head_, {}, encode_event(event)};
       stored.hash = chain_hash(chain_head_, sequence, stored.event_bytes);
-      append_.add_event(sequence, stored.hash, encode_stored(stored));
+      std::string record = encode_stored(stored);
+      append_.add_event(sequence, stored.hash, record);
+      if (keep_records) batch.records.push_back(std::move(record));
       chain_head_ = stored.hash;
+      // A billed call is remembered by key, in the same atomic batch.
+      if (const auto* settled = std::get_if<CallSettled>(&event.payload))
+        append_.add_call(call_key(settled->switch_id, settled->call_id), sequence);
     }
     const Request& request = batch.requests[i].request;
     const IdempotencyRecord record{outcome.first_sequence,
@@ -313,6 +361,11 @@ void Writer::finish(Prepared& batch) {
     if (it != pending_keys_.end() && it->second.batch == &batch) pending_keys_.erase(it);
   }
   if (!batch.accepted.empty()) ++batches_committed_;
+  if (options_.on_durable && !batch.accepted.empty()) {
+    HUAWU_ASSERT(batch.records.size() == batch.last_sequence - batch.outcomes[batch.accepted.front()].first_sequence + 1,
+                 "one record per event");
+    options_.on_durable(batch.outcomes[batch.accepted.front()].first_sequence, std::move(batch.records));
+  }
 
   // Retries get their original's events before any outcome moves.
   for (std::size_t i = 0; i < batch.outcomes.size(); ++i) {

@@ -29,6 +29,7 @@
 #include "events/rejection.h"
 #include "ledger/clock.h"
 #include "ledger/command.h"
+#include "ledger/decide.h"
 #include "ledger/idempotency.h"
 #include "ledger/store.h"
 #include "projections/ledger_state.h"
@@ -48,11 +49,21 @@ struct Outcome {
 // not block for long and must not submit to the same writer.
 using Completion = std::function<void(Outcome&&)>;
 
+// Called on the writer thread once a batch is durable and applied, with the
+// stored records of its events in sequence order (what the daemon publishes).
+// Must not block for long.
+using DurableHook = std::function<void(std::uint64_t first_sequence, std::vector<std::string>&& records)>;
+
 struct WriterOptions {
   std::size_t queue_requests_max = limits::writer_queue_requests_max;
   std::size_t batch_requests_max = limits::writer_batch_requests_max;
   std::uint64_t checkpoint_interval_events = limits::checkpoint_interval_events;
+  CallPolicy call_policy;
+  DurableHook on_durable;  // empty: records are not kept
 };
+
+// A read of the committed state, run on the writer thread between batches.
+using ReadTask = std::function<void(const LedgerState&)>;
 
 class PendingView;
 
@@ -69,6 +80,13 @@ class Writer {
   // completion runs at once with writer_stopped.
   void submit(Request request, Completion completion);
   Outcome submit_and_wait(Request request);
+
+  // Runs `task` on the writer thread between batches, with the committed
+  // state: it sees every acknowledged request, and nothing runs beside it.
+  // After close() it runs at once on the caller's thread. Keep it short: the
+  // writer waits for it.
+  void read(ReadTask task);
+  void read_and_wait(const ReadTask& task);
 
   // Stops taking requests, commits everything queued, writes a checkpoint and
   // joins the threads. Idempotent.
@@ -95,12 +113,13 @@ class Writer {
   void finish(Prepared& batch);
   void refuse(Prepared& batch, Rejection rejection);
   void checkpoint();
+  void run_reads(std::vector<ReadTask>& reads);
   // Hand-off between the two threads.
   void start_commit(Prepared& batch);
   bool wait_committed(std::string* why);
   // Committer thread: encode, chain, append.
   void commit_loop();
-  bool encode_and_append(const Prepared& batch, std::string* why);
+  bool encode_and_append(Prepared& batch, std::string* why);
 
   Store& store_;
   LedgerState& state_;
@@ -111,11 +130,13 @@ class Writer {
   std::condition_variable not_empty_;   // guarded by mutex_
   std::condition_variable not_full_;    // guarded by mutex_
   std::deque<Pending> queue_;           // guarded by mutex_
+  std::vector<ReadTask> reads_;         // guarded by mutex_
   bool closing_ = false;                // guarded by mutex_
+  bool stopped_ = false;                // guarded by mutex_: the writer thread has ended
 
   std::mutex commit_mutex_;
   std::condition_variable commit_changed_;     // guarded by commit_mutex_
-  const Prepared* commit_request_ = nullptr;   // guarded by commit_mutex_
+  Prepared* commit_request_ = nullptr;         // guarded by commit_mutex_
   bool commit_finished_ = false;               // guarded by commit_mutex_
   bool commit_ok_ = false;                     // guarded by commit_mutex_
   std::string commit_error_;                   // guarded by commit_mutex_

@@ -15,9 +15,67 @@ std::string_view account_of(const Payload& payload) {
     std::string_view operator()(const AccountOpened& e) const { return e.account; }
     std::string_view operator()(const WalletRecharged& e) const { return e.account; }
     std::string_view operator()(const AccountClosed& e) const { return e.account; }
+    std::string_view operator()(const RatePlanImported&) const { return {}; }
+    std::string_view operator()(const CallAuthorized& e) const { return e.account; }
+    std::string_view operator()(const CallSettled& e) const { return e.account; }
+    // A refusal moves no money and may name an account that does not exist.
+    std::string_view operator()(const CallRejected&) const { return {}; }
+    std::string_view operator()(const HoldExpired& e) const { return e.account; }
   };
   return std::visit(Of{}, payload);
 }
+
+namespace {
+
+// The three per-user ledger accounts after an event's postings.
+struct UserAccounts {
+  std::int64_t wallet_units = 0;
+  std::int64_t held_units = 0;
+  std::int64_t owed_units = 0;
+};
+
+// Adds the event's postings on user accounts of `id`; nullptr or why not.
+const char* add_user_postings(std::string_view id, const Event& event, UserAccounts& accounts) {
+  for (const Posting& posting : event.postings) {
+    if (!is_user_account_kind(posting.kind)) continue;
+    if (posting.owner != id) return "a user account posting names another account than the event";
+    if (posting.unit != Unit::cny_units) return "a user account posting is not in CNY units";
+    switch (posting.kind) {
+      case LedgerAccountKind::user_wallet: accounts.wallet_units += posting.amount; break;
+      case LedgerAccountKind::user_hold: accounts.held_units += posting.amount; break;
+      default: accounts.owed_units -= posting.amount; break;  // user_arrears: owed is its negative
+    }
+  }
+  return nullptr;
+}
+
+// What each event type claims about the accounts after it.
+const char* claims_problem(const AccountState* current, const UserAccounts& after, const Event& event) {
+  const std::int64_t total_units = after.wallet_units + after.held_units;
+  if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
+    if (after.wallet_units != opened->initial_balance_units) return "opening postings differ from the initial balance";
+  } else if (const auto* recharged = std::get_if<WalletRecharged>(&event.payload)) {
+    if (total_units != recharged->balance_after_units) return "recharge postings differ from the balance after";
+  } else if (std::holds_alternative<AccountClosed>(event.payload)) {
+    if (total_units != 0) return "a closed account would keep a balance or a hold";
+  } else if (const auto* authorized = std::get_if<CallAuthorized>(&event.payload)) {
+    if (authorized->hold_units <= 0 || authorized->granted_seconds <= 0) return "an authorization without a hold";
+    if (after.held_units - current->held_units != authorized->hold_units) return "hold postings differ from the hold";
+  } else if (const auto* settled = std::get_if<CallSettled>(&event.payload)) {
+    if (total_units != settled->balance_after_units) return "call postings differ from the balance after";
+    if (settled->cost_units != settled->wallet_debit_units + settled->arrears_units || settled->arrears_units < 0 ||
+        settled->wallet_debit_units < 0)
+      return "a call's cost is not its wallet debit plus arrears";
+    if (current->held_units - after.held_units != settled->released_units) return "released hold differs from postings";
+    if (after.owed_units - current->owed_units != settled->arrears_units) return "arrears differ from postings";
+  } else if (const auto* expired = std::get_if<HoldExpired>(&event.payload)) {
+    if (current->held_units - after.held_units != expired->released_units || expired->released_units <= 0)
+      return "released hold differs from postings";
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 const char* account_event_problem(const AccountState* current, const Event& event) {
   const std::string_view id = account_of(event.payload);
@@ -27,34 +85,28 @@ const char* account_event_problem(const AccountState* current, const Event& even
   if (current && current->status == AccountStatus::closed) return "event for a closed account";
   if (!postings_balance(event.postings)) return "postings do not sum to zero per unit";
   // postings_balance bounds each amount by balance_units_max and their number
-  // by postings_per_event_max, so this sum cannot overflow.
-  std::int64_t balance_units = current ? current->balance_units : 0;
-  for (const Posting& posting : event.postings) {
-    if (posting.kind != LedgerAccountKind::user_wallet) continue;
-    if (posting.owner != id) return "a wallet posting names another account than the event";
-    if (posting.unit != Unit::cny_units) return "a wallet posting is not in CNY units";
-    balance_units += posting.amount;
-  }
-  if (balance_units < 0) return "a prepaid wallet would go below zero";
-  if (balance_units > limits::balance_units_max) return "a wallet would pass the balance limit";
-  if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
-    if (balance_units != opened->initial_balance_units) return "opening postings differ from the initial balance";
-  } else if (const auto* recharged = std::get_if<WalletRecharged>(&event.payload)) {
-    if (balance_units != recharged->balance_after_units) return "recharge postings differ from the balance after";
-  } else if (std::holds_alternative<AccountClosed>(event.payload)) {
-    if (balance_units != 0) return "a closed account would keep a balance";
-  }
-  return nullptr;
+  // by postings_per_event_max, so these sums cannot overflow.
+  UserAccounts after;
+  if (current) after = UserAccounts{current->balance_units, current->held_units, current->owed_units};
+  if (const char* why = add_user_postings(id, event, after)) return why;
+  if (after.wallet_units < 0) return "a prepaid wallet would go below zero";
+  if (after.held_units < 0) return "a hold would go below zero";
+  if (after.owed_units < 0) return "arrears would go below zero";
+  if (after.wallet_units + after.held_units > limits::balance_units_max)
+    return "a wallet would pass the balance limit";
+  if (after.owed_units > limits::balance_units_max) return "arrears would pass the balance limit";
+  return claims_problem(current, after, event);
 }
 
 void apply_to_account(AccountState& account, bool existed, std::uint64_t sequence,
                       const Event& event) {
   const char* problem = account_event_problem(existed ? &account : nullptr, event);
   HUAWU_ASSERT(problem == nullptr, problem);
-  const std::string_view id = account_of(event.payload);
-  for (const Posting& posting : event.postings)
-    if (posting.kind == LedgerAccountKind::user_wallet && posting.owner == id)
-      account.balance_units += posting.amount;
+  UserAccounts after{account.balance_units, account.held_units, account.owed_units};
+  add_user_postings(account_of(event.payload), event, after);
+  account.balance_units = after.wallet_units;
+  account.held_units = after.held_units;
+  account.owed_units = after.owed_units;
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     account.status = AccountStatus::open;
     account.rate_plan = opened->rate_plan;
@@ -69,7 +121,7 @@ const char* Balances::problem(const Event& event) const {
   const std::string_view id = account_of(event.payload);
   if (id.empty()) {
     for (const Posting& posting : event.postings)
-      if (posting.kind == LedgerAccountKind::user_wallet) return "a wallet posting on a ledger-wide event";
+      if (is_user_account_kind(posting.kind)) return "a user account posting on a ledger-wide event";
     return postings_balance(event.postings) ? nullptr : "postings do not sum to zero per unit";
   }
   return account_event_problem(find(id), event);
@@ -86,16 +138,20 @@ void Balances::apply(std::uint64_t sequence, const Event& event) {
     const bool existed = it != accounts_.end();
     if (!existed) it = accounts_.emplace(std::string(id), AccountState{}).first;
     AccountState& account = it->second;
-    const std::int64_t before_units = account.balance_units;
+    // Only the numbers: copying the whole state would allocate on every event.
+    const std::int64_t wallet_before = account.balance_units, held_before = account.held_units,
+                       owed_before = account.owed_units;
     const AccountStatus status_before = account.status;
     apply_to_account(account, existed, sequence, event);
-    wallets_total_units_ += account.balance_units - before_units;
+    wallets_total_units_ += account.balance_units - wallet_before;
+    held_total_units_ += account.held_units - held_before;
+    owed_total_units_ += account.owed_units - owed_before;
     if (!existed) ++accounts_open_;
     if (existed && status_before == AccountStatus::open && account.status == AccountStatus::closed)
       --accounts_open_;
   }
   for (const Posting& posting : event.postings) {
-    if (posting.kind == LedgerAccountKind::user_wallet) continue;
+    if (is_user_account_kind(posting.kind)) continue;
     ledger_accounts_[LedgerAccountKey{posting.kind, posting.owner, posting.unit}] += posting.amount;
   }
 }
@@ -106,9 +162,12 @@ const AccountState* Balances::find(std::string_view account) const {
 }
 
 std::int64_t Balances::ledger_account_units(const LedgerAccountKey& key) const {
-  if (key.kind == LedgerAccountKind::user_wallet) {
+  if (is_user_account_kind(key.kind)) {
     const AccountState* account = find(key.owner);
-    return account && key.unit == Unit::cny_units ? account->balance_units : 0;
+    if (!account || key.unit != Unit::cny_units) return 0;
+    if (key.kind == LedgerAccountKind::user_wallet) return account->balance_units;
+    if (key.kind == LedgerAccountKind::user_hold) return account->held_units;
+    return -account->owed_units;
   }
   auto it = ledger_accounts_.find(key);
   return it == ledger_accounts_.end() ? 0 : it->second;
@@ -116,17 +175,23 @@ std::int64_t Balances::ledger_account_units(const LedgerAccountKey& key) const {
 
 bool Balances::check_invariants(std::string* why) const {
   std::array<std::int64_t, unit_count> sum{};
-  std::int64_t wallets = 0;
+  std::int64_t wallets = 0, held = 0, owed = 0;
   std::uint64_t open = 0;
   for (const auto& [id, account] : accounts_) {
-    if (account.balance_units < 0) {
-      *why = "wallet " + id + " is negative";
+    if (account.balance_units < 0 || account.held_units < 0 || account.owed_units < 0) {
+      *why = "account " + id + " has a negative wallet, hold or arrears";
+      return false;
+    }
+    if (account.status == AccountStatus::closed && account.total_units() != 0) {
+      *why = "closed account " + id + " keeps money";
       return false;
     }
     wallets += account.balance_units;
+    held += account.held_units;
+    owed += account.owed_units;
     if (account.status == AccountStatus::open) ++open;
   }
-  sum[static_cast<std::size_t>(Unit::cny_units)] += wallets;
+  sum[static_cast<std::size_t>(Unit::cny_units)] += wallets + held - owed;
   for (const auto& [key, units] : ledger_accounts_) sum[static_cast<std::size_t>(key.unit)] += units;
   for (std::size_t unit = 0; unit < unit_count; ++unit) {
     if (sum[unit] != 0) {
@@ -135,7 +200,8 @@ bool Balances::check_invariants(std::string* why) const {
       return false;
     }
   }
-  if (wallets != wallets_total_units_ || open != accounts_open_) {
+  if (wallets != wallets_total_units_ || held != held_total_units_ || owed != owed_total_units_ ||
+      open != accounts_open_) {
     *why = "running totals disagree with the accounts";
     return false;
   }
@@ -143,7 +209,7 @@ bool Balances::check_invariants(std::string* why) const {
 }
 
 // Layout: u64 account count, then per account sorted by id: str id, u8 status,
-// str rate plan, i64 balance, u64 opened seq, u64 closed seq; then u64 ledger
+// str rate plan, i64 balance, i64 held, i64 owed, u64 opened seq, u64 closed seq; then u64 ledger
 // account count and per ledger account in key order: u8 kind, str owner,
 // u8 unit, i64 units.
 void Balances::serialize(std::string& out) const {
@@ -159,6 +225,8 @@ void Balances::serialize(std::string& out) const {
     w.u8(static_cast<std::uint8_t>(a.status));
     w.str(a.rate_plan);
     w.i64(a.balance_units);
+    w.i64(a.held_units);
+    w.i64(a.owed_units);
     w.u64(a.opened_sequence);
     w.u64(a.closed_sequence);
   }
@@ -190,6 +258,8 @@ bool Balances::deserialize(std::string_view bytes, std::string* why) {
     a.status = status == 0 ? AccountStatus::open : AccountStatus::closed;
     a.rate_plan = r.str();
     a.balance_units = r.i64();
+    a.held_units = r.i64();
+    a.owed_units = r.i64();
     a.opened_sequence = r.u64();
     a.closed_sequence = r.u64();
     if (status > 1) {
@@ -198,6 +268,8 @@ bool Balances::deserialize(std::string_view bytes, std::string* why) {
     }
     if (a.status == AccountStatus::open) ++accounts_open_;
     wallets_total_units_ += a.balance_units;
+    held_total_units_ += a.held_units;
+    owed_total_units_ += a.owed_units;
     accounts_.emplace(std::move(id), std::move(a));
   }
   const std::uint64_t ledger_accounts = r.u64();
@@ -206,8 +278,9 @@ bool Balances::deserialize(std::string_view bytes, std::string* why) {
     std::string owner = r.str();
     const std::uint8_t unit = r.u8();
     const std::int64_t units = r.i64();
-    // Wallets live in the accounts section, never here.
-    if (kind >= static_cast<std::uint8_t>(LedgerAccountKind::user_wallet) || unit >= unit_count) {
+    // Per-user ledger accounts live in the accounts section, never here.
+    if (kind > ledger_account_kind_max || is_user_account_kind(static_cast<LedgerAccountKind>(kind)) ||
+        unit >= unit_count) {
       *why = "balances snapshot: bad ledger account";
       return false;
     }

@@ -21,10 +21,16 @@ enum class AccountStatus : std::uint8_t { open = 0, closed = 1 };
 struct AccountState {
   AccountStatus status = AccountStatus::open;
   std::string rate_plan;
-  std::int64_t balance_units = 0;  // the user_wallet ledger account, CNY units
+  // The user_wallet ledger account, CNY units: what the user can spend now
+  // (the available balance). Money held for authorized calls is not in it.
+  std::int64_t balance_units = 0;
+  std::int64_t held_units = 0;   // the user_hold ledger account: held for calls in progress
+  std::int64_t owed_units = 0;   // minus the user_arrears ledger account: unpaid call cost
   std::uint64_t opened_sequence = 0;
   std::uint64_t closed_sequence = 0;  // 0 while open
   bool operator==(const AccountState&) const = default;
+  // What the user has: available plus held (what a statement shows as the balance).
+  std::int64_t total_units() const { return balance_units + held_units; }
 };
 
 // Why `event` cannot follow `current` (null: the account was never opened),
@@ -60,8 +66,10 @@ class Balances {
 
   std::uint64_t accounts_open() const { return accounts_open_; }
   std::uint64_t accounts_closed() const { return accounts_.size() - accounts_open_; }
-  // Sum of all user wallet balances (CNY units).
+  // Sum of all user wallet balances, and of all holds (CNY units).
   std::int64_t wallets_total_units() const { return wallets_total_units_; }
+  std::int64_t held_total_units() const { return held_total_units_; }
+  std::int64_t owed_total_units() const { return owed_total_units_; }
 
   // Checks the whole-state invariants: per unit, all ledger accounts and
   // wallets sum to zero; no wallet is negative. Sets *why on failure.
@@ -78,9 +86,11 @@ class Balances {
  private:
   // Hashing by id keeps the hot path O(1); serialize() sorts for determinism.
   std::unordered_map<std::string, AccountState, StringHash, std::equal_to<>> accounts_;
-  std::map<LedgerAccountKey, std::int64_t> ledger_accounts_;  // every kind but user_wallet
+  std::map<LedgerAccountKey, std::int64_t> ledger_accounts_;  // kinds not kept per user
   std::uint64_t accounts_open_ = 0;
   std::int64_t wallets_total_units_ = 0;
+  std::int64_t held_total_units_ = 0;
+  std::int64_t owed_total_units_ = 0;
 };
 
 }  // namespace huawu

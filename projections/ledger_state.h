@@ -7,7 +7,9 @@
 
 #include "events/event.h"
 #include "projections/balances.h"
+#include "projections/calls.h"
 #include "projections/ledger_info.h"
+#include "projections/rate_plans.h"
 
 namespace huawu {
 
@@ -26,6 +28,8 @@ class LedgerState {
   std::int64_t last_ledger_time_us() const { return last_ledger_time_us_; }
   const LedgerInfo& info() const { return info_; }
   const Balances& balances() const { return balances_; }
+  const RatePlans& rate_plans() const { return rate_plans_; }
+  const Calls& calls() const { return calls_; }
 
   bool check_invariants(std::string* why) const;
 
@@ -39,6 +43,8 @@ class LedgerState {
   std::int64_t last_ledger_time_us_ = 0;
   LedgerInfo info_;
   Balances balances_;
+  RatePlans rate_plans_;
+  Calls calls_;
 };
 
 }  // namespace huawu

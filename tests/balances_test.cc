@@ -220,6 +220,8 @@ void write_account(ByteWriter& w, const std::string& id, std::uint8_t status,
   w.u8(status);
   w.str(plan);
   w.i64(balance);
+  w.i64(0);  // held
+  w.i64(0);  // owed
   w.u64(opened_sequence);
   w.u64(closed_sequence);
 }

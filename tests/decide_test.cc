@@ -54,6 +54,10 @@ Request recharge(std::string account, std::int64_t amount_units, std::string ref
 Request close(std::string account, bool refund = false) {
   return Request{CloseAccount{std::move(account), refund}, auto_key, actor, 0};
 }
+const std::vector<Rate> plan_rates = {Rate{"86", "China", 750, 0, 60, 60}};
+Request import_plan(std::string plan) {
+  return Request{ImportRatePlan{std::move(plan), "plan.csv", plan_rates}, auto_key, actor, 0};
+}
 Request keyed(std::string key, Request request) {
   request.idempotency_key = std::move(key);
   return request;
@@ -196,6 +200,10 @@ TEST_CASE("decide: one request a row, against the committed state", "[decide]") 
                                                        {cash(-500'000), wallet("alice", 500'000)})},
     {open("alice"),                                 Rejection::account_exists},
     {open("alice", 7, "plan-b"),                    Rejection::account_exists},
+    // A rate plan must be imported before accounts are opened on it.
+    {open("bob", 0, "plan-a"),                      Rejection::rate_plan_not_found},
+    {import_plan("bad plan"),                       Rejection::rate_plan_invalid},
+    {import_plan("plan-a"),                         ok(RatePlanImported{"plan-a", "plan.csv", plan_rates})},
     // An empty wallet moves no money, so no postings. The business time is
     // the request's when it gives one.
     {at_business_time(an_hour_before_us,
@@ -237,7 +245,7 @@ TEST_CASE("decide: one request a row, against the committed state", "[decide]") 
     {close("bob", true),                            ok(AccountClosed{"bob", 0, none})},
   });
   // clang-format on
-  CHECK(state.applied_through() == 7);  // the seven rows that were accepted
+  CHECK(state.applied_through() == 8);  // the eight rows that were accepted
   CHECK(state.balances().accounts_open() == 0);
   CHECK(state.balances().accounts_closed() == 2);
   CHECK(state.balances().wallets_total_units() == 0);
@@ -299,6 +307,13 @@ class FakeView final : public DecideView {
     auto it = accounts.find(account);
     return it == accounts.end() ? nullptr : &it->second;
   }
+  // No rate plans or calls: these tests are about accounts.
+  const RatePlanState* find_rate_plan(std::string_view) const override { return nullptr; }
+  const HoldState* find_hold(std::string_view) const override { return nullptr; }
+  std::optional<std::uint64_t> call_billed_at(std::string_view) const override { return std::nullopt; }
+  void for_each_due_hold(std::int64_t, const std::function<bool(const HoldState&)>&) const override {}
+  const CallPolicy& call_policy() const override { return policy; }
+  CallPolicy policy;
 };
 
 AccountState account_with(std::int64_t balance_units, AccountStatus status = AccountStatus::open) {
@@ -419,7 +434,9 @@ std::vector<Request> batch_requests() {
       close("alice"),        // account_has_balance
       close("alice", true),
       recharge("alice", 1),  // account_closed, from the batch itself
-      open("bob", 0, "plan-a"),
+      open("bob", 0, "plan-a"),  // rate_plan_not_found
+      import_plan("plan-a"),
+      open("bob", 0, "plan-a"),  // sees the plan imported earlier in the batch
   };
   for (std::size_t i = 0; i < requests.size(); ++i) requests[i].idempotency_key = row_key(i);
   return requests;

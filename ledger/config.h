@@ -1,0 +1,64 @@
+#pragma once
+// The daemon's configuration (`huawu serve --config FILE`), a TOML file:
+//
+//   data_dir = "/var/lib/huawu"
+//   [switch]  endpoint, publish_endpoint
+//   [writer]  queue_requests_max, batch_requests_max
+//   [calls]   max_call_seconds, hold_grace_seconds, expiry_interval_ms
+//   [log]     level, file
+//
+// Every key is optional; a missing key keeps its default below. Anything else
+// is refused, naming the key: an unknown table or key (a typo must never fall
+// back to a default silently), a value of the wrong type (a float where an
+// integer belongs, too), a value out of range. ops/huawu.example.toml lists
+// every key with its default.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "events/limits.h"
+
+namespace huawu {
+
+struct DaemonConfig {
+  std::string data_dir = "./huawu-data";
+  std::string switch_endpoint = "tcp://127.0.0.1:7750";   // ROUTER the switches' DEALERs connect to
+  std::string publish_endpoint = "tcp://127.0.0.1:7751";  // PUB of every committed event
+  std::size_t queue_requests_max = limits::writer_queue_requests_max;
+  std::size_t batch_requests_max = limits::writer_batch_requests_max;
+  std::int64_t max_call_seconds = 7200;    // the most one authorization grants
+  std::int64_t hold_grace_seconds = 120;   // a hold expires at grant + granted seconds + grace
+  std::int64_t expiry_interval_ms = 1000;  // how often the daemon asks the ledger to expire holds
+  std::string log_level = "info";          // trace|debug|info|warn|error|critical|off
+  std::string log_file;                    // empty: standard error
+
+  bool operator==(const DaemonConfig&) const = default;
+};
+
+// Ranges of the values (inclusive). queue_requests_max is at least
+// batch_requests_max and at most limits::writer_queue_requests_max.
+namespace config_limits {
+inline constexpr std::int64_t max_call_seconds_max = 86'400;
+inline constexpr std::int64_t hold_grace_seconds_max = 3'600;
+inline constexpr std::int64_t expiry_interval_ms_min = 10;
+inline constexpr std::int64_t expiry_interval_ms_max = 60'000;
+// load_config refuses a larger file before parsing it.
+inline constexpr std::size_t file_bytes_max = 1024 * 1024;
+}  // namespace config_limits
+
+// Parses TOML text. On refusal returns nullopt and, when why is not null, sets
+// *why to "KEY: PROBLEM (line N)" (KEY dotted, e.g. "writer.batch_requests_max")
+// or "invalid TOML: ... (line N, column M)". Never throws on any input.
+std::optional<DaemonConfig> parse_config(std::string_view toml_text, std::string* why);
+
+// Reads and parses a file; every refusal (missing or unreadable file, too
+// large, any parse_config refusal) starts with the path.
+std::optional<DaemonConfig> load_config(const std::string& path, std::string* why);
+
+// The whole config as TOML text with every value, in the layout of the
+// example file; parse_config(render_config(c)) == c.
+std::string render_config(const DaemonConfig& config);
+
+}  // namespace huawu

@@ -1,0 +1,46 @@
+#include "projections/rate_table.h"
+
+#include "events/invariant.h"
+#include "events/limits.h"
+
+namespace huawu {
+
+std::int32_t PrefixTable::new_node() {
+  nodes_.push_back(Node{{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}, -1});
+  return static_cast<std::int32_t>(nodes_.size() - 1);
+}
+
+void PrefixTable::insert(const Rate& rate) {
+  HUAWU_ASSERT(!rate.prefix.empty() && rate.prefix.size() <= limits::rate_prefix_digits_max,
+               "prefix length");
+  std::int32_t node = 0;
+  for (char c : rate.prefix) {
+    HUAWU_ASSERT(c >= '0' && c <= '9', "prefixes are digits");
+    std::int32_t next = nodes_[node].child[c - '0'];
+    if (next < 0) {
+      next = new_node();
+      nodes_[node].child[c - '0'] = next;
+    }
+    node = next;
+  }
+  if (nodes_[node].rate >= 0) {
+    rates_[nodes_[node].rate] = rate;
+  } else {
+    nodes_[node].rate = static_cast<std::int32_t>(rates_.size());
+    rates_.push_back(rate);
+  }
+}
+
+const Rate* PrefixTable::lookup(std::string_view number) const {
+  std::int32_t node = 0;
+  std::int32_t best = -1;
+  for (char c : number) {
+    if (c < '0' || c > '9') break;
+    node = nodes_[node].child[c - '0'];
+    if (node < 0) break;
+    if (nodes_[node].rate >= 0) best = nodes_[node].rate;
+  }
+  return best < 0 ? nullptr : &rates_[best];
+}
+
+}  // namespace huawu

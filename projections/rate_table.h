@@ -1,0 +1,33 @@
+#pragma once
+// A rate plan's rows, searchable by longest prefix of the dialled digits.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "events/event.h"
+
+namespace huawu {
+
+// Longest-prefix match over the dialled digits: a digit trie, so a lookup
+// costs one step per digit whatever the plan's size.
+class PrefixTable {
+ public:
+  // Replaces any rate with the same prefix. Prefixes must be all digits.
+  void insert(const Rate& rate);
+  // The rate of the longest prefix of `number` in the table, or null.
+  const Rate* lookup(std::string_view number) const;
+  std::size_t size() const { return rates_.size(); }
+  // Rows in insertion order.
+  const std::vector<Rate>& rates() const { return rates_; }
+
+ private:
+  struct Node {
+    std::int32_t child[10];
+    std::int32_t rate;  // index in rates_, or -1
+  };
+  std::int32_t new_node();
+  std::vector<Node> nodes_{Node{{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}, -1}};
+  std::vector<Rate> rates_;
+};
+
+}  // namespace huawu

@@ -72,12 +72,17 @@ class Channel {
 
 // Stage 1: keys, sequences, links and hashes, in log order. Returns the
 // number of events verified and the last hash.
-std::uint64_t check_chain(const Store& store, Channel& channel, Finding& finding, Hash& last_hash) {
+// `through`: the last sequence to check. An event past it is a finding (it
+// is past the head), unless the log is growing (`growing`): then it is
+// simply not this audit's.
+std::uint64_t check_chain(const Store& store, std::uint64_t through, bool growing, Channel& channel,
+                          Finding& finding, Hash& last_hash) {
   Hash prev_hash{};
   std::uint64_t expected = 1;
   std::vector<VerifiedEvent> chunk;
   chunk.reserve(Channel::chunk_events);
   store.scan_events(1, [&](std::uint64_t sequence, std::string_view bytes) {
+    if (growing && sequence > through) return false;
     std::string why;
     auto decoded = decode_stored(bytes, &why);
     if (!decoded) return finding = {expected, why}, false;
@@ -86,9 +91,8 @@ std::uint64_t check_chain(const Store& store, Channel& channel, Finding& finding
                                " stored under key " + std::to_string(sequence)};
       return false;
     }
-    if (sequence > store.head_sequence())
-      return finding = {sequence, "event past the head " + std::to_string(store.head_sequence())},
-             false;
+    if (sequence > through)
+      return finding = {sequence, "event past the head " + std::to_string(through)}, false;
     if (decoded->prev_hash != prev_hash)
       return finding = {sequence, "previous hash does not match the event before"}, false;
     if (chain_hash(prev_hash, sequence, decoded->event_bytes) != decoded->hash)
@@ -111,8 +115,18 @@ std::uint64_t check_chain(const Store& store, Channel& channel, Finding& finding
 
 }  // namespace
 
-AuditReport audit_verify(const Store& store, const LedgerState* live) {
+namespace {
+
+// A growing log (a daemon serving it) is audited up to a sequence the live
+// state had reached, and compared with that state's bytes.
+struct Bound {
+  std::uint64_t through = 0;
+  std::string_view live_bytes;
+};
+
+AuditReport audit(const Store& store, const LedgerState* live, const Bound* bound) {
   AuditReport report;
+  const std::uint64_t through = bound ? bound->through : store.head_sequence();
   const auto started = std::chrono::steady_clock::now();
   Finding finding;
 
@@ -122,6 +136,8 @@ AuditReport audit_verify(const Store& store, const LedgerState* live) {
     std::string why;
     if (parsed.deserialize(*checkpoint, &why)) report.checkpoint_sequence = parsed.applied_through();
     else finding = {0, "checkpoint unreadable: " + why};
+    // A checkpoint written after the bound was taken is not this audit's to compare.
+    if (bound && report.checkpoint_sequence > through) report.checkpoint_sequence = 0;
   }
 
   LedgerState rebuilt;
@@ -135,7 +151,7 @@ AuditReport audit_verify(const Store& store, const LedgerState* live) {
     std::exception_ptr chain_error;
     std::thread checker([&] {
       try {
-        chain_events = check_chain(store, channel, chain_finding, last_hash);
+        chain_events = check_chain(store, through, bound != nullptr, channel, chain_finding, last_hash);
       } catch (...) {
         chain_error = std::current_exception();  // rethrown on the caller's thread
         channel.close();
@@ -170,7 +186,7 @@ AuditReport audit_verify(const Store& store, const LedgerState* live) {
     report.events = finding.found() ? finding.sequence - 1 : chain_events;
     if (!finding.found()) {
       report.checkpoint_matches = report.checkpoint_sequence != 0;
-      if (chain_events != store.head_sequence() || last_hash != store.head_hash())
+      if (chain_events != through || (!bound && last_hash != store.head_hash()))
         finding = {chain_events + 1, "log ends at " + std::to_string(chain_events) +
                                          " but the head says " +
                                          std::to_string(store.head_sequence())};
@@ -180,16 +196,29 @@ AuditReport audit_verify(const Store& store, const LedgerState* live) {
     finding = {report.checkpoint_sequence, "checkpoint is ahead of the log"};
   std::string why;
   if (!finding.found() && !rebuilt.check_invariants(&why)) finding = {report.events, why};
-  if (!finding.found() && live) {
+  if (!finding.found() && (live || bound)) {
     report.live_compared = true;
-    if (live->serialize() != rebuilt.serialize())
-      finding = {live->applied_through(), "live state differs from the state rebuilt from the log"};
+    const std::string live_bytes = live ? live->serialize() : std::string(bound->live_bytes);
+    if (live_bytes != rebuilt.serialize())
+      finding = {through, "live state differs from the state rebuilt from the log"};
   }
   report.first_bad_sequence = finding.sequence;
   report.problem = finding.problem;
   report.ok = !finding.found();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
+}
+
+}  // namespace
+
+AuditReport audit_verify(const Store& store, const LedgerState* live) {
+  return audit(store, live, nullptr);
+}
+
+AuditReport audit_verify_through(const Store& store, std::uint64_t through,
+                                 std::string_view live_state_bytes) {
+  const Bound bound{through, live_state_bytes};
+  return audit(store, nullptr, &bound);
 }
 
 }  // namespace huawu

@@ -4,6 +4,7 @@
 // the live state.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "ledger/store.h"
 #include "projections/ledger_state.h"
@@ -24,5 +25,11 @@ struct AuditReport {
 // `live` may be null (nothing to compare). Never throws for bad data: a bad
 // event is a finding, reported with its sequence.
 AuditReport audit_verify(const Store& store, const LedgerState* live);
+
+// The same for a log that is still growing (a daemon serves it): checks
+// sequences 1..through and compares the rebuilt state with the serialized
+// live state as it was at `through` (LedgerState::serialize()).
+AuditReport audit_verify_through(const Store& store, std::uint64_t through,
+                                 std::string_view live_state_bytes);
 
 }  // namespace huawu

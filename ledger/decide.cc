@@ -139,6 +139,9 @@ Decision decide(const DecideView& view, const Request& request, std::int64_t led
                         switch_idempotency_key(from_switch->switch_id, from_switch->request_key)
                   : !is_valid_idempotency_key(request.idempotency_key))
     return reject(Rejection::idempotency_key_invalid);
+  // Keys of a switch request before the actor, which names the switch.
+  if (from_switch && decide_switch_keys_invalid(*from_switch))
+    return reject(Rejection::switch_request_invalid);
   if (request.actor.empty() || !is_valid_text(request.actor, limits::actor_length_max))
     return reject(Rejection::text_invalid);
   const bool creating = std::holds_alternative<CreateLedger>(request.command);

@@ -51,6 +51,9 @@ Decision decide(const DecideView& view, const Request& request, std::int64_t led
 // The parts of decide for switch requests and hold expiry (decide_calls.cc).
 // `event` comes with its envelope filled in.
 Decision decide_switch(const DecideView& view, const SwitchRequest& request, Event event);
+// True when the switch id, request key or call id cannot serve as keys
+// (printable ASCII without spaces, within their limits).
+bool decide_switch_keys_invalid(const SwitchRequest& request);
 Decision decide_expire_holds(const DecideView& view, Event event);
 
 }  // namespace huawu

@@ -206,11 +206,14 @@ std::string_view call_id_of(const SwitchBody& body) {
 
 }  // namespace
 
+bool decide_switch_keys_invalid(const SwitchRequest& request) {
+  return !valid_switch_id(request.switch_id, limits::switch_id_length_max) ||
+         !valid_switch_id(request.request_key, limits::request_key_length_max) ||
+         !valid_switch_id(call_id_of(request.body), limits::call_id_length_max);
+}
+
 Decision decide_switch(const DecideView& view, const SwitchRequest& request, Event event) {
-  if (!valid_switch_id(request.switch_id, limits::switch_id_length_max) ||
-      !valid_switch_id(request.request_key, limits::request_key_length_max) ||
-      !valid_switch_id(call_id_of(request.body), limits::call_id_length_max))
-    return refused(Rejection::switch_request_invalid);
+  if (decide_switch_keys_invalid(request)) return refused(Rejection::switch_request_invalid);
   return std::visit(SwitchDecider{view, request, event}, request.body);
 }
 

@@ -21,3 +21,16 @@ target_compile_definitions(audit_test PRIVATE HUAWU_BIN="$<TARGET_FILE:huawu>")
 add_dependencies(audit_test huawu)
 target_compile_definitions(crash_test PRIVATE HUAWU_CRASH_CHILD="$<TARGET_FILE:crash_child>")
 add_dependencies(crash_test crash_child)
+
+# Integration tests that start the real daemon (`huawu serve`) on loopback ports.
+add_library(huawu_daemon_test_support STATIC daemon_support.cc)
+target_link_libraries(huawu_daemon_test_support
+  PUBLIC huawu_ledger cppzmq nlohmann_json::nlohmann_json PRIVATE huawu_flags)
+target_compile_definitions(huawu_daemon_test_support PRIVATE HUAWU_BIN="$<TARGET_FILE:huawu>")
+add_dependencies(huawu_daemon_test_support huawu)
+foreach(test_name daemon_test)
+  add_executable(${test_name} ${test_name}.cc)
+  target_link_libraries(${test_name}
+    PRIVATE huawu_daemon_test_support huawu_store_test_support huawu_test_main huawu_flags)
+  catch_discover_tests(${test_name} TEST_PREFIX "${test_name}: " PROPERTIES LABELS daemon TIMEOUT 300)
+endforeach()

@@ -1,0 +1,239 @@
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "cli/local_verbs.h"
+#include "cli/switch_sim.h"
+#include "cli/verbs.h"
+
+namespace huawu::cli {
+
+namespace {
+
+std::string default_data_dir() {
+  const char* env = std::getenv("HUAWU_DATA");
+  return env && *env ? env : "./huawu-data";
+}
+
+// The arguments without the global --data option: the daemon serves one
+// data directory, its own.
+std::vector<std::string> without_data_option(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--data") {
+      ++i;
+      continue;
+    }
+    if (args[i].rfind("--data=", 0) == 0) continue;
+    out.push_back(args[i]);
+  }
+  return out;
+}
+
+void add_switch_sim_options(CLI::App& verb, SimOptions& sim) {
+  verb.add_option("--endpoint", sim.endpoint, "the daemon's switch endpoint (default tcp://127.0.0.1:7750)");
+  verb.add_option("--switch-id", sim.switch_id, "the switch id the simulator uses");
+  verb.add_option("--rate", sim.rate_calls_per_second, "new calls started per second");
+  verb.add_option("--duration", sim.duration_seconds, "seconds to start new calls for, then drain");
+  verb.add_option("--accounts", sim.accounts, "accounts called from: PREFIX00001..");
+  verb.add_option("--account-prefix", sim.account_prefix, "account id prefix (default sim-)");
+  verb.add_option("--concurrency", sim.concurrency, "most calls in progress at once");
+  verb.add_option("--duplicates", sim.duplicates_percent, "percent of requests sent twice with the same key");
+  verb.add_option("--records", sim.record_percent, "percent of calls sent only as call records");
+  verb.add_option("--unanswered", sim.unanswered_percent, "percent of calls that end unanswered");
+  verb.add_option("--overrun", sim.overrun_percent, "percent of calls that run past their grant");
+  verb.add_option("--talk-ms", sim.talk_ms_max, "most wall-clock ms between a grant and its settle");
+  verb.add_option("--seed", sim.seed, "random seed");
+  verb.add_option("--timeout", sim.reply_timeout_seconds, "seconds a reply may take before it is an anomaly");
+  verb.add_flag("--setup", sim.setup, "first import the simulator's rate plan and open its accounts");
+  verb.add_option("--initial", sim.initial_yuan, "with --setup: each account's opening balance in yuan");
+}
+
+}  // namespace
+
+int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, std::ostream& err,
+            LedgerAccess* daemon_access, const Forward& forward) {
+  const bool command = side == Side::command;
+  CLI::App app{"huawu (话务): event-sourced ledger for prepaid internet telephony"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "huawu 0.2.0");
+  std::string data_dir = default_data_dir();
+  bool json = false;
+  CLI::Option* data_option = nullptr;
+  if (command)
+    data_option = app.add_option("--data", data_dir, "data directory (default $HUAWU_DATA, else ./huawu-data)");
+
+  // What the parsed verb does: run on a ledger (forwardable to a daemon), or on its own.
+  std::function<int(Context&)> on_ledger;
+  std::function<int()> on_its_own;
+  std::string import_file;  // rates import: sent to a daemon as an absolute path
+
+  std::string account_id, initial = "0", plan, key, amount, reference, number, file, from, to;
+  bool refund = false;
+  auto add_json = [&](CLI::App* verb, const char* what = "print one JSON object") {
+    verb->add_flag("--json", json, what);
+  };
+  auto add_key = [&](CLI::App* verb) {
+    verb->add_option("--key", key, "idempotency key: a retry with the same key changes nothing");
+  };
+
+  // init (command only)
+  std::string provider_id = "provider", provider_name = "Provider";
+  if (command) {
+    auto* init = app.add_subcommand("init", "create a new store (refuses if one exists)");
+    init->add_option("--provider-id", provider_id, "provider id (default: provider)");
+    init->add_option("--provider-name", provider_name, "provider name");
+    add_json(init);
+    init->callback([&] { on_its_own = [&] { return verb_init(data_dir, json, provider_id, provider_name, out, err); }; });
+  }
+
+  // account open | close
+  auto* account = app.add_subcommand("account", "open or close user accounts");
+  account->require_subcommand(1);
+  auto* open = account->add_subcommand("open", "open a user account with a wallet");
+  open->add_option("ID", account_id, "account id: 1-64 of [A-Za-z0-9_.-]")->required();
+  open->add_option("--initial", initial, "initial balance in yuan, up to 4 decimals (default 0)");
+  open->add_option("--plan", plan, "rate plan its calls are billed with (imported with `rates import`)");
+  add_key(open);
+  add_json(open);
+  open->callback([&] { on_ledger = [&](Context& c) { return verb_account_open(c, account_id, initial, plan, key); }; });
+  auto* close = account->add_subcommand("close", "close a user account");
+  close->add_option("ID", account_id, "account id")->required();
+  close->add_flag("--refund", refund, "refund the remaining balance (required when it is not zero)");
+  add_key(close);
+  add_json(close);
+  close->callback([&] { on_ledger = [&](Context& c) { return verb_account_close(c, account_id, refund, key); }; });
+
+  // recharge
+  auto* recharge = app.add_subcommand("recharge", "add money to a user's wallet");
+  recharge->add_option("ID", account_id, "account id")->required();
+  recharge->add_option("AMOUNT", amount, "yuan, up to 4 decimals: 50, 12.3456")->required();
+  recharge->add_option("--ref", reference, "source reference (receipt, payment id)");
+  add_key(recharge);
+  add_json(recharge);
+  recharge->callback([&] { on_ledger = [&](Context& c) { return verb_recharge(c, account_id, amount, reference, key); }; });
+
+  // balance
+  auto* balance = app.add_subcommand("balance", "show a user's wallet: balance, available, held for calls");
+  balance->add_option("ID", account_id, "account id")->required();
+  add_json(balance);
+  balance->callback([&] { on_ledger = [&](Context& c) { return verb_balance(c, account_id); }; });
+
+  // rates import | show | lookup
+  auto* rates = app.add_subcommand("rates", "rate plans: import, show, look up a number");
+  rates->require_subcommand(1);
+  auto* import = rates->add_subcommand("import", "import a rate plan from CSV; replaces the plan from now on");
+  import->add_option("PLAN", plan, "rate plan id")->required();
+  import->add_option("FILE", file,
+                     "CSV: prefix,description,price_fen_per_minute,connect_fee_fen,first_block_s,next_block_s")
+      ->required();
+  add_key(import);
+  add_json(import);
+  import->callback([&] {
+    import_file = file;
+    on_ledger = [&](Context& c) { return verb_rates_import(c, plan, file, key); };
+  });
+  auto* show = rates->add_subcommand("show", "print a rate plan (as CSV, or JSON)");
+  show->add_option("PLAN", plan, "rate plan id")->required();
+  add_json(show);
+  show->callback([&] { on_ledger = [&](Context& c) { return verb_rates_show(c, plan); }; });
+  auto* lookup = rates->add_subcommand("lookup", "the rate a dialled number is billed at (longest prefix)");
+  lookup->add_option("PLAN", plan, "rate plan id")->required();
+  lookup->add_option("NUMBER", number, "dialled digits, e.g. 8613800138000")->required();
+  add_json(lookup);
+  lookup->callback([&] { on_ledger = [&](Context& c) { return verb_rates_lookup(c, plan, number); }; });
+
+  // calls, holds
+  auto* calls = app.add_subcommand("calls", "an account's billed and refused calls and expired holds");
+  calls->add_option("ACCOUNT", account_id, "account id")->required();
+  calls->add_option("--from", from, "from this day (China time) or ISO 8601 time, e.g. 2026-11-25");
+  calls->add_option("--to", to, "through this day (China time) or until this ISO 8601 time");
+  add_json(calls);
+  calls->callback([&] { on_ledger = [&](Context& c) { return verb_calls(c, account_id, from, to); }; });
+  auto* holds = app.add_subcommand("holds", "an account's holds for calls in progress");
+  holds->add_option("ACCOUNT", account_id, "account id")->required();
+  add_json(holds);
+  holds->callback([&] { on_ledger = [&](Context& c) { return verb_holds(c, account_id); }; });
+
+  // events
+  std::uint64_t event_from = 1, limit = 0;
+  auto* events = app.add_subcommand("events", "print the event log");
+  events->add_option("--from", event_from, "first sequence (default 1)");
+  events->add_option("--limit", limit, "at most this many events (default all)");
+  add_json(events, "one JSON object per line");
+  events->callback([&] { on_ledger = [&](Context& c) { return verb_events(c, event_from, limit); }; });
+
+  // audit verify
+  auto* audit = app.add_subcommand("audit", "verify the whole history");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand("verify", "recompute the hash chain and rebuild every projection from sequence 1");
+  add_json(verify);
+  verify->callback([&] { on_ledger = [&](Context& c) { return verb_audit_verify(c); }; });
+
+  // serve, tail, switch-sim (command only)
+  std::string config_path, endpoint;
+  std::uint64_t count = 0;
+  double seconds = 0;
+  SimOptions sim;
+  if (command) {
+    auto* serve = app.add_subcommand("serve", "run the daemon: switch, control and event sockets");
+    serve->add_option("--config", config_path, "TOML configuration (every default: ops/huawu.example.toml)");
+    serve->callback([&] {
+      std::optional<std::string> data_override;
+      if (data_option->count() > 0) data_override = data_dir;
+      on_its_own = [&, data_override] { return verb_serve(config_path, data_override, out, err); };
+    });
+
+    auto* tail = app.add_subcommand("tail", "print committed events live, as the daemon publishes them");
+    tail->add_option("--endpoint", endpoint, "PUB endpoint (default: the serving daemon's, else tcp://127.0.0.1:7751)");
+    tail->add_option("--count", count, "stop after this many events");
+    tail->add_option("--seconds", seconds, "stop after this many seconds");
+    add_json(tail, "one JSON object per line");
+    tail->callback([&] { on_its_own = [&] { return verb_tail(data_dir, endpoint, json, count, seconds, out, err); }; });
+
+    auto* switch_sim = app.add_subcommand("switch-sim", "simulate a softswitch against a running daemon");
+    add_switch_sim_options(*switch_sim, sim);
+    add_json(switch_sim);
+    switch_sim->callback([&] {
+      on_its_own = [&] {
+        sim.json = json;
+        if (sim.data_dir.empty()) sim.data_dir = data_dir;
+        return run_switch_sim(sim, out, err);
+      };
+    });
+  }
+
+  // CLI11 takes a vector in reverse order.
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    // Exit 0 for --help/--version, 2 for every usage error (CLI11 gives 1xx).
+    return app.exit(e, out, err) == 0 ? exit_ok : exit_bad_input;
+  }
+  if (on_its_own) return on_its_own();
+  if (!on_ledger) return exit_bad_input;  // cannot happen: a verb is required
+
+  if (command && forward) {
+    std::vector<std::string> forwarded = without_data_option(args);
+    if (!import_file.empty())  // the daemon's working directory is not ours
+      std::replace(forwarded.begin(), forwarded.end(), import_file,
+                   std::filesystem::absolute(import_file).lexically_normal().string());
+    if (auto code = forward(data_dir, forwarded)) return *code;
+  }
+  std::unique_ptr<EmbeddedAccess> embedded;
+  if (!daemon_access) embedded = std::make_unique<EmbeddedAccess>(data_dir);
+  Context ctx{data_dir, json, out, err, daemon_access ? *daemon_access : *embedded};
+  try {
+    return on_ledger(ctx);
+  } catch (const StorageError& e) {
+    err << "huawu: storage error: " << e.what() << "\n";
+    return exit_storage;
+  }
+}
+
+}  // namespace huawu::cli

@@ -1,0 +1,104 @@
+#include "cli/context.h"
+
+#include <sodium.h>
+
+#include "cli/format.h"
+
+namespace huawu::cli {
+
+namespace {
+
+// A random key for requests that come without one: retries of such a request
+// are not recognised, which is what a person typing a command expects.
+std::string fresh_key() {
+  unsigned char bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  std::string key = "cli-";
+  static constexpr char digits[] = "0123456789abcdef";
+  for (unsigned char b : bytes) {
+    key.push_back(digits[b >> 4]);
+    key.push_back(digits[b & 15]);
+  }
+  return key;
+}
+
+}  // namespace
+
+Writer* EmbeddedAccess::writer(std::string* why) {
+  if (!ledger_) {
+    store_.reset();  // one handle on the store at a time
+    ledger_ = Ledger::open(data_dir_, clock_, why);
+  }
+  return ledger_ ? &ledger_->writer() : nullptr;
+}
+
+const Store* EmbeddedAccess::store(std::string* why) {
+  if (ledger_) return &ledger_->store();
+  if (!store_) store_ = Store::open(data_dir_, why);
+  return store_.get();
+}
+
+std::optional<AuditReport> EmbeddedAccess::audit(std::string* why) {
+  const Store* store = this->store(why);
+  if (!store) return std::nullopt;
+  // The live state as an ordinary open would recover it: checkpoint + tail.
+  // When it does not recover, the audit still runs and names the first bad
+  // sequence; *why says why recovery failed.
+  LedgerState live;
+  const bool recovered = recover_state(*store, live, why);
+  AuditReport report = audit_verify(*store, recovered ? &live : nullptr);
+  if (!recovered && report.ok) {
+    report.ok = false;
+    report.problem = *why;
+  }
+  return report;
+}
+
+int print_error(Context& ctx, int code, const std::string& error, const std::string& message) {
+  if (ctx.json) {
+    ctx.out << json_line(nlohmann::json{{"ok", false}, {"error", error}, {"message", message}}) << "\n";
+  } else {
+    ctx.err << "huawu: " << message << "\n";
+  }
+  return code;
+}
+
+Writer* writer_or_report(Context& ctx, int* code) {
+  std::string why;
+  Writer* writer = ctx.access.writer(&why);
+  if (!writer) *code = print_error(ctx, exit_storage, "store_unavailable", why);
+  return writer;
+}
+
+int run_request(Context& ctx, Request request) {
+  int code = exit_ok;
+  Writer* writer = writer_or_report(ctx, &code);
+  if (!writer) return code;
+  if (request.idempotency_key.empty()) request.idempotency_key = fresh_key();
+  request.actor = ctx.access.actor();
+  const std::string key = request.idempotency_key;
+  Outcome outcome = writer->submit_and_wait(std::move(request));
+  if (outcome.rejection != Rejection::none) {
+    const std::string name(rejection_name(outcome.rejection));
+    return print_error(ctx, exit_refused, name, "refused: " + name);
+  }
+  if (ctx.json) {
+    nlohmann::json events = nlohmann::json::array();
+    for (std::size_t i = 0; i < outcome.events.size(); ++i)
+      events.push_back(event_json(outcome.first_sequence + i, outcome.events[i]));
+    ctx.out << json_line(nlohmann::json{{"ok", true},
+                                        {"replayed", outcome.replayed},
+                                        {"idempotency_key", key},
+                                        {"first_sequence", outcome.first_sequence},
+                                        {"events", events}})
+            << "\n";
+    return exit_ok;
+  }
+  if (outcome.replayed)
+    ctx.out << "already done with key " << key << " (nothing changed); original outcome:\n";
+  for (std::size_t i = 0; i < outcome.events.size(); ++i)
+    ctx.out << "event " << outcome.first_sequence + i << ": " << event_summary(outcome.events[i]) << "\n";
+  return exit_ok;
+}
+
+}  // namespace huawu::cli

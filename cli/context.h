@@ -1,0 +1,82 @@
+#pragma once
+// What every verb of the huawu command works with: its output streams and its
+// way to the ledger. The same verb runs in the command itself (on a store it
+// opens, or forwarded to a daemon) and inside the daemon for a forwarded
+// request, so verbs write only to these streams and reach the ledger only
+// through LedgerAccess.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/audit.h"
+#include "ledger/clock.h"
+#include "ledger/ledger.h"
+#include "ledger/writer.h"
+
+namespace huawu::cli {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_refused = 1;
+inline constexpr int exit_bad_input = 2;
+inline constexpr int exit_storage = 3;
+
+// The ledger a verb acts on. Each accessor returns null with *why when the
+// store cannot be used (then the verb exits with exit_storage).
+class LedgerAccess {
+ public:
+  virtual ~LedgerAccess() = default;
+  // For requests (submit) and reads of the committed state (read_and_wait).
+  virtual Writer* writer(std::string* why) = 0;
+  // For reading the log.
+  virtual const Store* store(std::string* why) = 0;
+  // `huawu audit verify`: the whole log against the live state.
+  virtual std::optional<AuditReport> audit(std::string* why) = 0;
+  // The principal requests are made as.
+  virtual const std::string& actor() const = 0;
+};
+
+// The command's own path when no daemon serves the data directory: it opens
+// the store itself, as the local provider operator. The store is opened on
+// first use: the whole ledger for verbs that change or read state, only the
+// store for verbs that read the log (so they work on a log that no longer
+// recovers, which is when an auditor needs them most).
+class EmbeddedAccess final : public LedgerAccess {
+ public:
+  explicit EmbeddedAccess(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  Writer* writer(std::string* why) override;
+  const Store* store(std::string* why) override;
+  std::optional<AuditReport> audit(std::string* why) override;
+  const std::string& actor() const override { return actor_; }
+
+ private:
+  std::string data_dir_;
+  std::string actor_ = "local:operator";
+  SystemClock clock_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<Store> store_;
+};
+
+struct Context {
+  std::string data_dir;
+  bool json = false;
+  std::ostream& out;
+  std::ostream& err;
+  LedgerAccess& access;
+};
+
+// Prints an error (JSON {"ok":false,"error","message"} with --json, else a
+// line on err) and returns `code`.
+int print_error(Context& ctx, int code, const std::string& error, const std::string& message);
+
+// The writer, or null after printing a storage error into *code.
+Writer* writer_or_report(Context& ctx, int* code);
+
+// Submits one request as the access's actor (with a random idempotency key
+// when it has none) and prints its outcome.
+int run_request(Context& ctx, Request request);
+
+}  // namespace huawu::cli

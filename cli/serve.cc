@@ -1,0 +1,138 @@
+// `huawu serve`: wires the daemon together (ledger/daemon.h) and runs it
+// until SIGINT or SIGTERM.
+#include <signal.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include "cli/app.h"
+#include "cli/local_verbs.h"
+#include "ledger/daemon.h"
+#include "ledger/publisher.h"
+
+namespace huawu::cli {
+
+namespace {
+
+// The daemon's own ledger, for verbs forwarded to it.
+class DaemonAccess final : public LedgerAccess {
+ public:
+  explicit DaemonAccess(Ledger& ledger) : ledger_(ledger) {}
+  Writer* writer(std::string*) override { return &ledger_.writer(); }
+  const Store* store(std::string*) override { return &ledger_.store(); }
+  std::optional<AuditReport> audit(std::string*) override {
+    // The log keeps growing while the audit runs: take the live state's bytes
+    // at one sequence on the writer thread, then audit the log up to it.
+    std::uint64_t through = 0;
+    std::string live_bytes;
+    ledger_.writer().read_and_wait([&](const LedgerState& state) {
+      through = state.applied_through();
+      live_bytes = state.serialize();
+    });
+    return audit_verify_through(ledger_.store(), through, live_bytes);
+  }
+  // Forwarded verbs act as the command's local provider operator would.
+  const std::string& actor() const override { return actor_; }
+
+ private:
+  Ledger& ledger_;
+  std::string actor_ = "local:operator";
+};
+
+Daemon* running_daemon = nullptr;
+
+extern "C" void on_stop_signal(int) {
+  if (running_daemon) running_daemon->stop();  // async-signal-safe
+}
+
+bool set_up_logging(const DaemonConfig& config, std::ostream& err) {
+  try {
+    if (!config.log_file.empty())
+      spdlog::set_default_logger(spdlog::basic_logger_mt("huawu", config.log_file));
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+    spdlog::flush_every(std::chrono::seconds(1));
+    return true;
+  } catch (const spdlog::spdlog_ex& e) {
+    err << "huawu: cannot log to " << config.log_file << ": " << e.what() << "\n";
+    return false;
+  }
+}
+
+}  // namespace
+
+int verb_serve(const std::string& config_path, const std::optional<std::string>& data_dir_override,
+               std::ostream& out, std::ostream& err) {
+  std::string why;
+  DaemonConfig config;
+  if (!config_path.empty()) {
+    auto loaded = load_config(config_path, &why);
+    if (!loaded) {
+      err << "huawu: " << why << "\n";
+      return exit_bad_input;
+    }
+    config = *loaded;
+  }
+  if (data_dir_override) config.data_dir = *data_dir_override;
+  if (!set_up_logging(config, err)) return exit_bad_input;
+  spdlog::info("huawu: configuration\n{}", render_config(config));
+
+  auto lock = DaemonLock::acquire(config.data_dir, &why);
+  if (!lock) {
+    err << "huawu: " << why << "\n";
+    return exit_storage;
+  }
+  auto publisher = EventPublisher::start(config.publish_endpoint, &why);
+  if (!publisher) {
+    err << "huawu: " << why << "\n";
+    return exit_storage;
+  }
+  WriterOptions options;
+  options.queue_requests_max = config.queue_requests_max;
+  options.batch_requests_max = config.batch_requests_max;
+  options.call_policy = CallPolicy{config.max_call_seconds, config.hold_grace_seconds};
+  options.on_durable = [p = publisher.get()](std::uint64_t first, std::vector<std::string>&& records) {
+    p->publish(first, std::move(records));
+  };
+  SystemClock clock;
+  auto ledger = Ledger::open(config.data_dir, clock, &why, options);
+  if (!ledger) {
+    err << "huawu: " << why << "\n";
+    return exit_storage;
+  }
+  DaemonAccess access(*ledger);
+  ControlHandler control = [&access](const ControlRequest& request) {
+    std::ostringstream verb_out, verb_err;
+    const int code = run_app(request.args, Side::daemon, verb_out, verb_err, &access, {});
+    return ControlReply{code, verb_out.str(), verb_err.str()};
+  };
+  auto daemon = Daemon::start(config, *ledger, publisher->endpoint(), std::move(control), &why);
+  if (!daemon) {
+    err << "huawu: " << why << "\n";
+    return exit_storage;
+  }
+  running_daemon = daemon.get();
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  out << "huawu: serving " << config.data_dir << " (switch " << daemon->endpoints().switch_endpoint
+      << ", events " << daemon->endpoints().publish_endpoint << "); SIGINT or SIGTERM stops" << std::endl;
+
+  daemon->run();
+  // Every request taken was answered. Close the control workers, then drain
+  // the writer and write a checkpoint; publish what was committed last.
+  running_daemon = nullptr;
+  daemon.reset();
+  const std::uint64_t head = ledger->state().applied_through();
+  ledger->close();
+  spdlog::info("huawu: stopped cleanly at sequence {}; checkpoint written", head);
+  publisher.reset();
+  spdlog::shutdown();
+  return exit_ok;
+}
+
+}  // namespace huawu::cli

@@ -1,0 +1,83 @@
+#pragma once
+// Helpers for tests that start the real daemon (`huawu serve`) as a child
+// process on loopback ports and talk to it as a switch (DEALER) and as the
+// command does. Nothing here uses Catch; refusals throw std::runtime_error.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "events/switch_protocol.h"
+#include "ledger/rating.h"
+
+namespace huawu::test {
+
+// The rate plan the daemon tests use (CSV, `rates import` format).
+//   86     China fixed           10 fen/min, 60/60
+//   86138  China Mobile 138       6 fen/min, 6/6
+//   861    China mobile          12 fen/min, 30/6, 5 fen connect fee
+//   44     UK                   120 fen/min, 1/1
+std::string test_plan_csv();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // standard output only
+};
+
+// Runs the huawu binary with --data DATA and the arguments; waits for it.
+CommandResult run_huawu(const std::string& data_dir, const std::vector<std::string>& args);
+
+// A daemon process serving `data_dir` on ephemeral loopback ports.
+class DaemonProcess {
+ public:
+  // Writes a config (ports chosen by the system) and starts `huawu serve`;
+  // returns once daemon.json names its endpoints. Extra TOML lines go into
+  // the [calls] table, e.g. "hold_grace_seconds = 1".
+  DaemonProcess(const std::string& data_dir, const std::string& calls_toml = "");
+  ~DaemonProcess();  // SIGKILL if still running
+
+  const std::string& switch_endpoint() const { return switch_endpoint_; }
+  const std::string& publish_endpoint() const { return publish_endpoint_; }
+  pid_t pid() const { return pid_; }
+
+  // SIGTERM and wait: returns the exit status (0 for a clean stop).
+  int stop();
+  // SIGKILL and wait.
+  void kill();
+
+ private:
+  std::string data_dir_;
+  pid_t pid_ = -1;
+  std::string switch_endpoint_;
+  std::string publish_endpoint_;
+};
+
+// A switch: one DEALER socket.
+class SwitchClient {
+ public:
+  explicit SwitchClient(const std::string& endpoint);
+  void send(const SwitchRequest& request);
+  void send_raw(const std::string& bytes);
+  // The next reply, or nullopt after `timeout`. Throws when a reply does not decode.
+  std::optional<SwitchReply> receive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Sends and waits for the reply with the request's key (throws on timeout).
+  SwitchReply call(const SwitchRequest& request);
+
+ private:
+  zmq::context_t context_{1};
+  zmq::socket_t socket_;
+};
+
+SwitchRequest authorize(std::string switch_id, std::string key, std::string call_id, std::string account,
+                        std::string callee, std::int64_t requested_seconds);
+SwitchRequest settle(std::string switch_id, std::string key, std::string call_id, std::int64_t duration_ms);
+SwitchRequest record(std::string switch_id, std::string key, std::string call_id, std::string account,
+                     std::string callee, std::int64_t duration_ms);
+
+}  // namespace huawu::test

@@ -1,0 +1,336 @@
+// Integration tests: the real daemon (`huawu serve`) on loopback ports, with
+// the tests as the switch (a DEALER) and as operators (the huawu command,
+// which forwards to the daemon). Issue 3, clause A2.1.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "events/switch_codec.h"
+#include "ledger/daemon.h"
+#include "tests/daemon_support.h"
+#include "tests/test_support.h"
+
+namespace huawu::test {
+namespace {
+
+// A ledger with the test plan and accounts: `accounts` maps id -> yuan.
+std::string prepared_store(const TempDir& dir, const std::map<std::string, std::string>& accounts) {
+  const std::string data = dir.sub("data");
+  REQUIRE(run_huawu(data, {"init", "--provider-name", "Acme VoIP"}).exit_code == 0);
+  const std::string plan = dir.sub("plan.csv");
+  std::ofstream(plan) << test_plan_csv();
+  REQUIRE(run_huawu(data, {"rates", "import", "std", plan}).exit_code == 0);
+  for (const auto& [id, yuan] : accounts)
+    REQUIRE(run_huawu(data, {"account", "open", id, "--initial", yuan, "--plan", "std"}).exit_code == 0);
+  return data;
+}
+
+nlohmann::json balance_json(const std::string& data, const std::string& account) {
+  const CommandResult result = run_huawu(data, {"balance", account, "--json"});
+  REQUIRE(result.exit_code == 0);
+  return nlohmann::json::parse(result.out);
+}
+
+}  // namespace
+
+TEST_CASE("authorize, settle and their retries through the daemon", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"alice", "10"}});
+  DaemonProcess daemon(data);
+  SwitchClient sw(daemon.switch_endpoint());
+
+  // 86 at 10 fen/min 60/60: 10 yuan pays 100 minutes; 300 s asked, 300 s granted.
+  const SwitchReply granted = sw.call(authorize("sw1", "a-1", "call-1", "alice", "8621", 300));
+  CHECK(granted.kind == SwitchReplyKind::authorize);
+  CHECK(granted.reason.empty());
+  CHECK(granted.granted_seconds == 300);
+  CHECK(granted.hold_units == 5'000);  // 5 minutes x 1000 units
+  CHECK(granted.hold_id == granted.sequence);
+  CHECK(balance_json(data, "alice")["held_units"] == 5'000);
+
+  // A retransmission gets the original reply, field for field.
+  CHECK(sw.call(authorize("sw1", "a-1", "call-1", "alice", "8621", 300)) == granted);
+
+  // 61 s at 60/60 bills 120 s = 2000 units.
+  const SwitchReply settled = sw.call(settle("sw1", "s-1", "call-1", 61'000));
+  CHECK(settled.kind == SwitchReplyKind::settle);
+  CHECK(settled.reason.empty());
+  CHECK(settled.billed_seconds == 120);
+  CHECK(settled.cost_units == 2'000);
+  CHECK(settled.balance_units == 98'000);
+  CHECK_FALSE(settled.over_grant);
+  CHECK(sw.call(settle("sw1", "s-1", "call-1", 61'000)) == settled);
+
+  // The same call settled again under another key is never billed twice.
+  const SwitchReply again = sw.call(settle("sw1", "s-1-bis", "call-1", 61'000));
+  CHECK(again.reason == "call_already_settled");
+  CHECK(again.cost_units == 0);
+  const nlohmann::json balance = balance_json(data, "alice");
+  CHECK(balance["balance_units"] == 98'000);
+  CHECK(balance["held_units"] == 0);
+
+  // The same key with another request is refused, not applied.
+  const SwitchReply reused = sw.call(settle("sw1", "s-1", "call-1", 1'000));
+  CHECK(reused.kind == SwitchReplyKind::error);
+  CHECK(reused.reason == "idempotency_key_reused");
+  CHECK(daemon.stop() == 0);
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
+TEST_CASE("200 concurrent authorizations on one wallet never grant more than it holds", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"shared", "10"}});
+  DaemonProcess daemon(data);
+  // Four switches, fifty calls each, all sent before any reply is read; each
+  // asks for 10 minutes at 10 fen/min: 1 yuan. The wallet pays for ten.
+  std::vector<std::unique_ptr<SwitchClient>> switches;
+  for (int s = 0; s < 4; ++s) switches.push_back(std::make_unique<SwitchClient>(daemon.switch_endpoint()));
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = std::to_string(i);
+    switches[i % 4]->send(authorize("sw" + std::to_string(i % 4), "k" + id, "c" + id, "shared", "8621", 600));
+  }
+  std::int64_t held_units = 0, granted_calls = 0;
+  std::map<std::string, int> reasons;
+  for (int i = 0; i < 200; ++i) {
+    auto reply = switches[i % 4]->receive();
+    REQUIRE(reply);
+    REQUIRE(reply->kind == SwitchReplyKind::authorize);
+    held_units += reply->hold_units;
+    if (reply->granted_seconds > 0) ++granted_calls;
+    ++reasons[reply->reason];
+  }
+  CHECK(held_units <= 100'000);
+  CHECK(held_units == 100'000);  // and nothing affordable was refused
+  CHECK(granted_calls == 10);
+  CHECK(reasons["insufficient_balance"] == 190);
+  const nlohmann::json balance = balance_json(data, "shared");
+  CHECK(balance["available_units"] == 0);
+  CHECK(balance["held_units"] == 100'000);
+}
+
+TEST_CASE("refusals are recorded with their reasons and answered", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"bob", "0.01"}, {"carol", "5"}});
+  REQUIRE(run_huawu(data, {"account", "open", "noplan", "--initial", "5"}).exit_code == 0);
+  DaemonProcess daemon(data);
+  SwitchClient sw(daemon.switch_endpoint());
+  struct Row {
+    SwitchRequest request;
+    const char* reason;
+  };
+  const std::vector<Row> rows = {
+      {authorize("sw", "r1", "x1", "nobody", "8621", 60), "account_not_found"},
+      {authorize("sw", "r2", "x2", "-bad", "8621", 60), "account_id_invalid"},
+      {authorize("sw", "r3", "x3", "noplan", "8621", 60), "no_rate_plan"},
+      {authorize("sw", "r4", "x4", "carol", "3312345", 60), "no_rate_for_destination"},
+      {authorize("sw", "r5", "x5", "bob", "8621", 60), "insufficient_balance"},  // 0.01 yuan < 0.1
+      {authorize("sw", "r6", "x6", "carol", "8621", 0), "duration_invalid"},
+      {settle("sw", "r7", "never", 1000), "call_not_authorized"},
+      {record("sw", "r8", "x8", "nobody", "8621", 1000), "account_not_found"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.request.request_key);
+    const SwitchReply reply = sw.call(row.request);
+    CHECK(reply.reason == row.reason);
+    CHECK(reply.sequence > 0);  // recorded as a CallRejected event
+    CHECK(reply.granted_seconds == 0);
+  }
+  // An authorized call cannot be authorized again.
+  REQUIRE(sw.call(authorize("sw", "r9", "y1", "carol", "8621", 60)).granted_seconds == 60);
+  CHECK(sw.call(authorize("sw", "r10", "y1", "carol", "8621", 60)).reason == "call_already_authorized");
+  CHECK(sw.call(record("sw", "r11", "y1", "carol", "8621", 1000)).reason == "call_already_authorized");
+  daemon.stop();
+  const CommandResult events = run_huawu(data, {"events"});
+  std::size_t rejected = 0;
+  for (std::size_t at = 0; (at = events.out.find("CallRejected", at)) != std::string::npos; ++at) ++rejected;
+  CHECK(rejected == rows.size() + 2);
+}
+
+TEST_CASE("call records, over-grant settles and arrears", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"dave", "1"}});
+  DaemonProcess daemon(data);
+  SwitchClient sw(daemon.switch_endpoint());
+  // A record never authorized: 44 at 120 fen/min 1/1, 30 s -> 0.6 yuan.
+  const SwitchReply recorded = sw.call(record("sw", "rec-1", "r-1", "dave", "4420", 30'000));
+  CHECK(recorded.kind == SwitchReplyKind::record);
+  CHECK(recorded.cost_units == 6'000);
+  CHECK(recorded.balance_units == 4'000);
+  // 0.4 yuan left pays 20 s at 1/1; the call runs 50 s: debited in full,
+  // flagged, and what the wallet cannot cover is arrears.
+  const SwitchReply granted = sw.call(authorize("sw", "a-2", "r-2", "dave", "4420", 3600));
+  CHECK(granted.granted_seconds == 20);
+  const SwitchReply over = sw.call(settle("sw", "s-2", "r-2", 50'000));
+  CHECK(over.over_grant);
+  CHECK(over.cost_units == 10'000);
+  CHECK(over.arrears_units == 6'000);
+  CHECK(over.balance_units == 0);
+  const nlohmann::json balance = balance_json(data, "dave");
+  CHECK(balance["balance_units"] == 0);
+  CHECK(balance["arrears_units"] == 6'000);
+  // An unanswered call costs nothing, not even a connect fee.
+  REQUIRE(run_huawu(data, {"recharge", "dave", "1"}).exit_code == 0);
+  REQUIRE(sw.call(authorize("sw", "a-3", "r-3", "dave", "86139", 60)).granted_seconds > 0);
+  const SwitchReply unanswered = sw.call(settle("sw", "s-3", "r-3", 0));
+  CHECK(unanswered.cost_units == 0);
+  CHECK(unanswered.balance_units == 10'000);
+  daemon.stop();
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
+TEST_CASE("holds expire by ledger time; a late settle is still billed", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"erin", "5"}});
+  DaemonProcess daemon(data, "hold_grace_seconds = 1");
+  SwitchClient sw(daemon.switch_endpoint());
+  const SwitchReply granted = sw.call(authorize("sw", "a", "late", "erin", "8621", 1));
+  REQUIRE(granted.granted_seconds == 1);
+  CHECK(balance_json(data, "erin")["held_units"] == 1'000);
+  // Granted 1 s + 1 s of grace; the daemon asks to expire every 100 ms.
+  nlohmann::json balance;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    balance = balance_json(data, "erin");
+    if (balance["held_units"] == 0) break;
+  }
+  CHECK(balance["held_units"] == 0);
+  CHECK(balance["available_units"] == 50'000);
+  const CommandResult holds = run_huawu(data, {"holds", "erin", "--json"});
+  REQUIRE(holds.exit_code == 0);
+  const nlohmann::json listed = nlohmann::json::parse(holds.out)["holds"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["status"] == "expired");
+  const SwitchReply late = sw.call(settle("sw", "s", "late", 30'000));
+  CHECK(late.reason.empty());
+  CHECK(late.cost_units == 1'000);
+  CHECK(late.balance_units == 49'000);
+  CHECK(sw.call(settle("sw", "s2", "late", 30'000)).reason == "call_already_settled");
+  daemon.stop();
+  const CommandResult calls = run_huawu(data, {"calls", "erin", "--json"});
+  REQUIRE(calls.exit_code == 0);
+  const nlohmann::json listed_calls = nlohmann::json::parse(calls.out);
+  CHECK(listed_calls["billed_calls"] == 1);
+  CHECK(listed_calls["holds_expired"] == 1);
+  CHECK(listed_calls["calls"][1]["origin"] == "late_settle");
+}
+
+TEST_CASE("malformed frames get an error reply and the daemon keeps serving", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"fay", "5"}});
+  DaemonProcess daemon(data);
+  SwitchClient sw(daemon.switch_endpoint());
+  const std::string valid = encode_switch_request(authorize("sw", "m", "m1", "fay", "8621", 60));
+  std::vector<std::string> bad = {
+      "",
+      "not capnp at all",
+      valid.substr(0, valid.size() / 2),           // truncated
+      std::string(8, '\xff'),                      // a segment table claiming too much
+      std::string(5000, '\0'),                     // above the frame limit
+      encode_switch_request(settle("sw", "neg", "m1", -5)),  // negative duration
+      encode_switch_request(authorize("sw", "", "m2", "fay", "8621", 60)),  // no request key
+  };
+  // Deeply nested pointers: a struct pointer chain far past the nesting limit.
+  std::string deep(8 + 8 * 64, '\0');
+  deep[4] = 64;  // one segment of 64 words
+  for (int i = 0; i < 63; ++i) deep[8 + 8 * i + 4] = 0, deep[8 + 8 * i + 6] = 1;  // each word: pointer to next, 1 ptr
+  bad.push_back(deep);
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string noise(8 * (1 + random() % 32), '\0');
+    for (char& c : noise) c = static_cast<char>(random());
+    bad.push_back(noise);
+  }
+  for (const std::string& frame : bad) sw.send_raw(frame);
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    auto reply = sw.receive();
+    REQUIRE(reply);
+    CHECK(reply->kind == SwitchReplyKind::error);
+    CHECK(reply->reason == "malformed_request");
+  }
+  // Still serving.
+  const SwitchReply ok = sw.call(authorize("sw", "m", "m1", "fay", "8621", 60));
+  CHECK(ok.granted_seconds == 60);
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("the command gives the same output with and without a daemon", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"gus", "12.5"}});
+  const std::vector<std::vector<std::string>> queries = {
+      {"balance", "gus", "--json"}, {"balance", "gus"},          {"rates", "show", "std"},
+      {"rates", "lookup", "std", "8613812345678", "--json"},     {"holds", "gus"},
+      {"calls", "gus", "--json"},   {"balance", "nobody"},       {"events", "--json"},
+      {"rates", "lookup", "std", "12ab"},
+  };
+  std::vector<CommandResult> embedded;
+  for (const auto& query : queries) embedded.push_back(run_huawu(data, query));
+  DaemonProcess daemon(data);
+  REQUIRE(daemon_serving(data));
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    INFO(queries[i][0]);
+    const CommandResult served = run_huawu(data, queries[i]);
+    CHECK(served.exit_code == embedded[i].exit_code);
+    CHECK(served.out == embedded[i].out);
+  }
+  // Changes go through the daemon too, and are there after it stops.
+  REQUIRE(run_huawu(data, {"recharge", "gus", "1", "--key", "pay-1"}).exit_code == 0);
+  const CommandResult retry = run_huawu(data, {"recharge", "gus", "1", "--key", "pay-1"});
+  CHECK(retry.out.find("already done") != std::string::npos);
+  const std::string plan = dir.sub("plan2.csv");
+  std::ofstream(plan) << test_plan_csv() << "33,France,50,0,60,60\n";
+  REQUIRE(run_huawu(data, {"rates", "import", "std", plan}).exit_code == 0);  // relative paths resolve too
+  CHECK(run_huawu(data, {"rates", "lookup", "std", "3312345"}).exit_code == 0);
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+  CHECK(daemon.stop() == 0);
+  CHECK_FALSE(daemon_serving(data));
+  CHECK(balance_json(data, "gus")["balance_units"] == 135'000);
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
+TEST_CASE("every committed event is published; huawu tail prints them", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"hal", "5"}});
+  DaemonProcess daemon(data);
+  CommandResult tailed;
+  std::thread tail([&] { tailed = run_huawu(data, {"tail", "--count", "3", "--seconds", "20"}); });
+  struct Join {
+    std::thread& thread;
+    ~Join() {
+      if (thread.joinable()) thread.join();
+    }
+  } join_tail{tail};
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a SUB joins late (slow joiner)
+  SwitchClient sw(daemon.switch_endpoint());
+  REQUIRE(sw.call(authorize("sw", "t1", "tc", "hal", "8621", 60)).granted_seconds == 60);
+  REQUIRE(sw.call(settle("sw", "t2", "tc", 10'000)).cost_units == 1'000);
+  REQUIRE(run_huawu(data, {"recharge", "hal", "2"}).exit_code == 0);
+  tail.join();
+  CHECK(tailed.exit_code == 0);
+  CHECK(tailed.out.find("CallAuthorized") != std::string::npos);
+  CHECK(tailed.out.find("CallSettled") != std::string::npos);
+  CHECK(tailed.out.find("WalletRecharged") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM drains, checkpoints and exits cleanly; a second daemon is refused", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"ivy", "50"}});
+  DaemonProcess daemon(data);
+  CHECK_THROWS(DaemonProcess(data));  // the daemon lock is held
+  SwitchClient sw(daemon.switch_endpoint());
+  for (int i = 0; i < 100; ++i)
+    sw.send(record("sw", "q" + std::to_string(i), "q" + std::to_string(i), "ivy", "8621", 1'000));
+  for (int i = 0; i < 100; ++i) REQUIRE(sw.receive());
+  CHECK(daemon.stop() == 0);
+  CHECK_FALSE(std::ifstream(daemon_info_path(data)).good());
+  const CommandResult audit = run_huawu(data, {"audit", "verify", "--json"});
+  CHECK(audit.exit_code == 0);
+  const nlohmann::json report = nlohmann::json::parse(audit.out);
+  CHECK(report["checkpoint_sequence"] == report["events"]);  // the clean stop wrote a checkpoint
+}
+
+}  // namespace huawu::test

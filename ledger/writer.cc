@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <optional>
 #include <unordered_map>
@@ -317,6 +318,7 @@ void Writer::commit_loop() {
 bool Writer::encode_and_append(Prepared& batch, std::string* why) {
   // The writer does not touch a batch while it is here (the hand-off under
   // commit_mutex_ orders the two threads), so using it needs no lock.
+  const auto started = std::chrono::steady_clock::now();
   append_.clear();
   const bool keep_records = static_cast<bool>(options_.on_durable);
   for (std::size_t i : batch.accepted) {
@@ -340,7 +342,12 @@ bool Writer::encode_and_append(Prepared& batch, std::string* why) {
                                    request_fingerprint(request.command)};
     append_.add_idempotency(request.idempotency_key, encode_idempotency(record));
   }
-  return store_.append(append_, why);
+  const auto encoded = std::chrono::steady_clock::now();
+  const bool ok = store_.append(append_, why);
+  const auto appended = std::chrono::steady_clock::now();
+  encode_seconds_ += std::chrono::duration<double>(encoded - started).count();
+  append_seconds_ += std::chrono::duration<double>(appended - encoded).count();
+  return ok;
 }
 
 void Writer::finish(Prepared& batch) {

@@ -94,6 +94,10 @@ class Writer {
 
   // Statistics, for benchmarks and logs (read after close(), or racy).
   std::uint64_t batches_committed() const { return batches_committed_; }
+  // Where the committer's time went: encoding and hashing, and the RocksDB
+  // write with its fsync (seconds, summed over batches).
+  double encode_seconds() const { return encode_seconds_; }
+  double append_seconds() const { return append_seconds_; }
 
  private:
   struct Pending {
@@ -156,6 +160,8 @@ class Writer {
   // Committer thread only: the hash chain's head and a reused batch buffer.
   Hash chain_head_{};
   AppendBatch append_;  // from store_.new_batch()
+  double encode_seconds_ = 0;
+  double append_seconds_ = 0;
 
   std::thread committer_;
   std::thread thread_;

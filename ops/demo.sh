@@ -47,9 +47,12 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" -j 2 huawu huawu_demo_load | tail -n 1
 started=$SECONDS
 
-section "a new store"
+section "a new store and its rate plans"
 rm -rf "$data"
 run init --provider-id dianxin-hz --provider-name "Hangzhou Dianxin Telecom Co."
+run rates import basic ops/demo/rates-basic.csv --key rates-basic-2026-11
+run rates import talk-plus ops/demo/rates-talk-plus.csv --key rates-talk-plus-2026-11
+run rates lookup talk-plus 8657188880000
 
 section "bulk load: $accounts accounts opened and recharged in one process (group commit)"
 echo "(the huawu command opens the store and fsyncs once per call; a bulk import"
@@ -88,6 +91,48 @@ section "the last 5 events"
 run events --from $((head_sequence - 4))
 
 section "audit"
+run audit verify
+
+section "the daemon: huawu serve, with a softswitch simulator"
+config=$root/build/demo-huawu.toml
+serve_log=$root/build/demo-serve.log
+cat >"$config" <<TOML
+data_dir = "$data"
+[switch]
+endpoint = "tcp://127.0.0.1:*"        # the demo takes free ports; production: 7750
+publish_endpoint = "tcp://127.0.0.1:*"  # production: 7751
+[calls]
+hold_grace_seconds = 60
+TOML
+echo "$ huawu serve --config $config &"
+"$build/cli/huawu" serve --config "$config" >"$serve_log" 2>&1 &
+daemon_pid=$!
+trap 'kill "$daemon_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do
+  [[ -f $data/daemon.json ]] && break
+  sleep 0.1
+done
+cat "$data/daemon.json"
+switch=$(jq -r .switch_endpoint "$data/daemon.json")
+echo "(with a daemon serving the store, every huawu command goes to it)"
+run balance 13800130042
+
+section "500 subscribers for the simulated switch, on its own rate plan"
+run switch-sim --setup --endpoint "$switch" --accounts 500 --initial 200 --rate 1 --duration 0.001 | grep "^setup"
+
+section "5 seconds of traffic: 2,000 calls/s, parallel calls on shared wallets, 2% retransmissions"
+run switch-sim --endpoint "$switch" --accounts 500 --rate 2000 --duration 5 --concurrency 1000 --duplicates 2
+
+section "one subscriber after the traffic"
+run balance sim-00001
+run holds sim-00001
+run calls sim-00001
+
+section "stopping the daemon (SIGTERM: drain, checkpoint, exit)"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+trap - EXIT
+tail -n 2 "$serve_log"
 run audit verify
 
 printf '\ndemo finished in %d s (after the build); the store is in %s\n' \

@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
+  jq
   librocksdb-dev
   capnproto libcapnp-dev
   libzmq3-dev cppzmq-dev

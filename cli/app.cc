@@ -50,6 +50,8 @@ void add_switch_sim_options(CLI::App& verb, SimOptions& sim) {
   verb.add_option("--seed", sim.seed, "random seed");
   verb.add_option("--timeout", sim.reply_timeout_seconds, "seconds a reply may take before it is an anomaly");
   verb.add_flag("--setup", sim.setup, "first import the simulator's rate plan and open its accounts");
+  verb.add_flag("--foreign-plan", [&sim](std::int64_t) { sim.own_plan = false; },
+                "the accounts are on another plan: do not recompute costs");
   verb.add_option("--initial", sim.initial_yuan, "with --setup: each account's opening balance in yuan");
 }
 

@@ -178,6 +178,7 @@ void Daemon::run() {
   spdlog::info("huawu: serving {}: switch {}, events {}, control {}", config_.data_dir,
                endpoints_.switch_endpoint, endpoints_.publish_endpoint, endpoints_.control_endpoint);
   std::vector<zmq::message_t> frames;
+  std::vector<std::pair<Request, Completion>> to_submit;
   for (;;) {
     const bool stopping = stopping_.load();
     if (stopping && in_flight_ == 0 && !expiry_in_flight_) break;
@@ -205,8 +206,10 @@ void Daemon::run() {
       for (int i = 0; i < 4096; ++i) {
         frames.clear();
         if (!zmq::recv_multipart(switch_socket_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
-        on_switch_frames(frames);
+        on_switch_frames(frames, to_submit);
       }
+      // One hand-over for everything read this turn: one lock, one wake-up.
+      ledger_->writer().submit_many(to_submit);
       for (int i = 0; i < 64; ++i) {
         frames.clear();
         if (!zmq::recv_multipart(control_socket_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
@@ -219,7 +222,8 @@ void Daemon::run() {
                malformed_);
 }
 
-void Daemon::on_switch_frames(std::vector<zmq::message_t>& frames) {
+void Daemon::on_switch_frames(std::vector<zmq::message_t>& frames,
+                              std::vector<std::pair<Request, Completion>>& to_submit) {
   if (frames.size() < 2) return;  // a ROUTER always adds the routing id: cannot happen
   std::vector<std::string> envelope;
   envelope.reserve(frames.size() - 1);
@@ -239,7 +243,7 @@ void Daemon::on_switch_frames(std::vector<zmq::message_t>& frames) {
   std::string request_key = request->request_key;
   const SwitchReplyKind kind = reply_kind_of(request->body);
   ++in_flight_;
-  ledger_->writer().submit(
+  to_submit.emplace_back(
       Request{std::move(*request), std::move(key), std::move(actor), 0},
       [this, envelope = std::move(envelope), request_key = std::move(request_key), kind](Outcome&& outcome) mutable {
         std::lock_guard lock(done_mutex_);

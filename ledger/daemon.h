@@ -113,7 +113,10 @@ class Daemon {
     ControlReply reply;
   };
 
-  void on_switch_frames(std::vector<zmq::message_t>& frames);
+  // Decodes one switch frame into `to_submit` (or answers it at once when it
+  // cannot be read).
+  void on_switch_frames(std::vector<zmq::message_t>& frames,
+                        std::vector<std::pair<Request, Completion>>& to_submit);
   void on_control_frames(std::vector<zmq::message_t>& frames);
   void send_replies();
   void maybe_expire_holds(std::int64_t now_ms);

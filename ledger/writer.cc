@@ -123,6 +123,23 @@ void Writer::run_reads(std::vector<ReadTask>& reads) {
   reads.clear();
 }
 
+void Writer::submit_many(std::vector<std::pair<Request, Completion>>& requests) {
+  std::size_t next = 0;
+  while (next < requests.size()) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return closing_ || queue_.size() < options_.queue_requests_max; });
+    if (closing_) break;
+    while (next < requests.size() && queue_.size() < options_.queue_requests_max) {
+      queue_.push_back(Pending{std::move(requests[next].first), std::move(requests[next].second)});
+      ++next;
+    }
+    lock.unlock();
+    not_empty_.notify_one();
+  }
+  for (; next < requests.size(); ++next) requests[next].second(rejected(Rejection::writer_stopped));
+  requests.clear();
+}
+
 Outcome Writer::submit_and_wait(Request request) {
   std::promise<Outcome> promise;
   auto future = promise.get_future();

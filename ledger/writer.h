@@ -80,6 +80,10 @@ class Writer {
   // completion runs at once with writer_stopped.
   void submit(Request request, Completion completion);
   Outcome submit_and_wait(Request request);
+  // Queues many at once (one lock and one wake-up for all: the daemon's I/O
+  // thread hands over every frame it read in one turn). Blocks while the
+  // queue is full. Leaves `requests` empty.
+  void submit_many(std::vector<std::pair<Request, Completion>>& requests);
 
   // Runs `task` on the writer thread between batches, with the committed
   // state: it sees every acknowledged request, and nothing runs beside it.

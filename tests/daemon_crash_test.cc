@@ -1,5 +1,6 @@
 // The daemon is SIGKILLed at random moments under load, 20 times (CI), and
-// restarted. Afterwards every acknowledged settle is in the log exactly once,
+// restarted. The load is the switch simulator (`huawu switch-sim`, in the
+// background) plus this test's own switch, which remembers every reply. Afterwards every acknowledged settle is in the log exactly once,
 // no call is billed twice, retries of acknowledged requests get their
 // original replies, and audit verify passes. Issue 3: "never charged twice
 // for one call, never lose a call record".
@@ -59,6 +60,15 @@ TEST_CASE("SIGKILL of the daemon under load loses no acknowledged settle and bil
   const int cycles = cycles_from_env();
   for (int cycle = 0; cycle < cycles; ++cycle) {
     DaemonProcess daemon(data);
+    if (cycle == 0)  // the simulator's plan and accounts, through the daemon
+      REQUIRE(run_huawu(data, {"switch-sim", "--setup", "--endpoint", daemon.switch_endpoint(), "--accounts", "50",
+                               "--initial", "100000", "--rate", "1", "--duration", "0.001"})
+                  .exit_code == 0);
+    // Killed with the daemon: its replies are not checked here, only ours are.
+    BackgroundCommand simulator(data, {"switch-sim", "--endpoint", daemon.switch_endpoint(), "--switch-id",
+                                       "sim-" + std::to_string(cycle), "--accounts", "50", "--rate", "2000",
+                                       "--duration", "5", "--concurrency", "400", "--duplicates", "2",
+                                       "--seed", std::to_string(seed + static_cast<std::uint64_t>(cycle))});
     SwitchClient sw(daemon.switch_endpoint());
 
     // Retries of acknowledged requests get their original replies, field for field.

@@ -75,6 +75,18 @@ CommandResult run_huawu(const std::string& data_dir, const std::vector<std::stri
   return result;
 }
 
+BackgroundCommand::BackgroundCommand(const std::string& data_dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {HUAWU_BIN, "--data", data_dir};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_ = spawn(argv, data_dir + ".background.log");
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+}
+
 DaemonProcess::DaemonProcess(const std::string& data_dir, const std::string& calls_toml) : data_dir_(data_dir) {
   const std::string config = data_dir + ".toml";
   {

@@ -33,6 +33,19 @@ struct CommandResult {
 // Runs the huawu binary with --data DATA and the arguments; waits for it.
 CommandResult run_huawu(const std::string& data_dir, const std::vector<std::string>& args);
 
+// `huawu --data DATA ARGS...` running in the background (output to a log
+// beside the data directory); SIGKILLed and reaped when the object goes.
+class BackgroundCommand {
+ public:
+  BackgroundCommand(const std::string& data_dir, const std::vector<std::string>& args);
+  ~BackgroundCommand();
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
 // A daemon process serving `data_dir` on ephemeral loopback ports.
 class DaemonProcess {
  public:

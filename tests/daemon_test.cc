@@ -219,6 +219,35 @@ TEST_CASE("holds expire by ledger time; a late settle is still billed", "[daemon
   CHECK(listed_calls["calls"][1]["origin"] == "late_settle");
 }
 
+TEST_CASE("settles in any order, duplicates, and a settle before its authorization", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"kim", "20"}});
+  DaemonProcess daemon(data);
+  SwitchClient sw(daemon.switch_endpoint());
+  for (const char* call : {"o1", "o2", "o3"})
+    REQUIRE(sw.call(authorize("sw", std::string("a-") + call, call, "kim", "8621", 600)).granted_seconds == 600);
+  CHECK(balance_json(data, "kim")["held_units"] == 30'000);
+  // Settled in the reverse order of their authorizations: each against its own hold.
+  CHECK(sw.call(settle("sw", "s-o3", "o3", 180'000)).cost_units == 3'000);
+  CHECK(sw.call(settle("sw", "s-o1", "o1", 60'000)).cost_units == 1'000);
+  // A duplicate (retransmitted) settle and a second settle under a new key.
+  CHECK(sw.call(settle("sw", "s-o1", "o1", 60'000)).cost_units == 1'000);
+  CHECK(sw.call(settle("sw", "s-o1-again", "o1", 60'000)).reason == "call_already_settled");
+  CHECK(sw.call(settle("sw", "s-o2", "o2", 120'000)).balance_units == 194'000);
+  // A settle that overtakes its authorization is refused and recorded; the
+  // authorization that follows holds money until it is settled or expires.
+  CHECK(sw.call(settle("sw", "s-o4", "o4", 60'000)).reason == "call_not_authorized");
+  REQUIRE(sw.call(authorize("sw", "a-o4", "o4", "kim", "8621", 60)).granted_seconds == 60);
+  CHECK(sw.call(settle("sw", "s-o4-retry", "o4", 60'000)).cost_units == 1'000);
+  const nlohmann::json balance = balance_json(data, "kim");
+  CHECK(balance["balance_units"] == 193'000);
+  CHECK(balance["held_units"] == 0);
+  // The same call id on another switch is another call.
+  REQUIRE(sw.call(authorize("sw-2", "a-o1", "o1", "kim", "8621", 60)).granted_seconds == 60);
+  CHECK(daemon.stop() == 0);
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
 TEST_CASE("malformed frames get an error reply and the daemon keeps serving", "[daemon]") {
   TempDir dir;
   const std::string data = prepared_store(dir, {{"fay", "5"}});

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "events/events.capnp.h"
+#include "events/frame_codec.h"
 #include "events/limits.h"
 #include "events/invariant.h"
 
@@ -29,16 +30,9 @@ capnp::ReaderOptions event_reader_options(std::size_t bytes = 0) {
 
 // Cap'n Proto reads words in place; bytes from RocksDB or a socket carry no
 // alignment promise, so unaligned input is copied into an aligned buffer. The
-// buffer is per thread and reused: decoding is on every hot read path.
-kj::ArrayPtr<const capnp::word> as_words(std::string_view bytes) {
-  thread_local std::vector<capnp::word> scratch;
-  const std::size_t words = bytes.size() / sizeof(capnp::word);
-  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0)
-    return {reinterpret_cast<const capnp::word*>(bytes.data()), words};
-  scratch.resize(words);
-  std::memcpy(scratch.data(), bytes.data(), words * sizeof(capnp::word));
-  return {scratch.data(), words};
-}
+// buffer is per thread and reused (frame::as_words): decoding is on every hot
+// read path.
+using frame::as_words;
 
 // The first segment of every message built here: per thread, reused. Thread
 // storage starts zeroed, and MallocMessageBuilder zeroes what it used of a
@@ -54,19 +48,9 @@ kj::ArrayPtr<capnp::word> first_segment() {
   return kj::arrayPtr(words.data(), words.size());
 }
 
-// Serializes straight into the returned string: no intermediate flat array.
-std::string serialize_message(capnp::MessageBuilder& message) {
-  std::string out(capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word), '\0');
-  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
-  capnp::writeMessage(stream, message);
-  return out;
-}
-
-std::string text(capnp::Text::Reader reader) { return std::string(reader.cStr(), reader.size()); }
-
-// Cap'n Proto's std::string conversion goes through c_str() and would cut a
-// text at an embedded NUL; pass the explicit size so bytes survive whole.
-capnp::Text::Reader as_text(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+using frame::as_text;  // explicit size: a text survives an embedded NUL whole
+using frame::serialize_message;
+using frame::text;
 
 // ---- encode ---------------------------------------------------------------
 

@@ -1,14 +1,10 @@
 #include "events/switch_codec.h"
 
-#include <capnp/any.h>
 #include <capnp/message.h>
-#include <capnp/serialize.h>
-#include <kj/exception.h>
 
 #include <cstdint>
-#include <cstring>
-#include <vector>
 
+#include "events/frame_codec.h"
 #include "events/limits.h"
 #include "events/switch.capnp.h"
 
@@ -18,133 +14,22 @@ namespace s = huawu::schema;
 
 namespace {
 
-capnp::ReaderOptions switch_reader_options() {
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = limits::switch_reader_words_max;
-  options.nestingLimit = limits::switch_reader_nesting_max;
-  return options;
-}
+using frame::as_text;
+using frame::fail;
+using frame::text;
 
-// Cap'n Proto reads words in place; a ZeroMQ frame carries no alignment
-// promise, so unaligned input is copied into an aligned per-thread buffer
-// (at most one frame: the size is checked before).
-kj::ArrayPtr<const capnp::word> as_words(std::string_view bytes) {
-  thread_local std::vector<capnp::word> scratch;
-  const std::size_t words = bytes.size() / sizeof(capnp::word);
-  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0)
-    return {reinterpret_cast<const capnp::word*>(bytes.data()), words};
-  scratch.resize(words);
-  std::memcpy(scratch.data(), bytes.data(), words * sizeof(capnp::word));
-  return {scratch.data(), words};
-}
-
-std::string serialize_message(capnp::MessageBuilder& message) {
-  std::string out(capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word), '\0');
-  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
-  capnp::writeMessage(stream, message);
-  return out;
-}
-
-std::string text(capnp::Text::Reader reader) { return std::string(reader.cStr(), reader.size()); }
-
-// Explicit size: bytes after an embedded NUL survive (and are then refused by
-// the decoder's grammar checks rather than silently cut).
-capnp::Text::Reader as_text(const std::string& s) {
-  return capnp::Text::Reader(s.data(), s.size());
-}
-
-// ---- the shape of a frame -----------------------------------------------------
-//
-// Visits every object reachable from the root through Cap'n Proto's checked
-// getters, fields this build does not know included. Each visit is charged to
-// the reader's traversal limit and each level to its nesting limit, so a
-// hand-made frame (deep nesting, many pointers to one object, a list claiming
-// more than the frame holds) throws here, before any field is read. The work
-// is bounded by the traversal limit.
-
-bool walk(capnp::AnyPointer::Reader pointer, std::string* why);
-
-bool walk_struct(capnp::AnyStruct::Reader object, std::string* why) {
-  for (auto pointer : object.getPointerSection())
-    if (!walk(pointer, why)) return false;
-  return true;
-}
-
-bool walk(capnp::AnyPointer::Reader pointer, std::string* why) {
-  switch (pointer.getPointerType()) {
-    case capnp::PointerType::NULL_:
-      return true;
-    case capnp::PointerType::STRUCT:
-      return walk_struct(pointer.getAs<capnp::AnyStruct>(), why);
-    case capnp::PointerType::LIST: {
-      auto list = pointer.getAs<capnp::AnyList>();
-      if (list.getElementSize() == capnp::ElementSize::POINTER) {
-        for (auto element : list.as<capnp::List<capnp::AnyPointer>>())
-          if (!walk(element, why)) return false;
-      } else if (list.getElementSize() == capnp::ElementSize::INLINE_COMPOSITE) {
-        for (auto element : list.as<capnp::List<capnp::AnyStruct>>())
-          if (!walk_struct(element, why)) return false;
-      }
-      return true;
-    }
-    case capnp::PointerType::CAPABILITY:
-      break;
-  }
-  *why = "capability pointer in a frame that carries none";
-  return false;
-}
-
-// Cap'n Proto's description of a malformed message, whole and printable: it
-// may quote the offending byte, a NUL included, which would cut a C string.
-std::string describe(const kj::Exception& e) {
-  std::string out(e.getDescription().begin(), e.getDescription().size());
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
-}
-
-// The checks every frame gets, then `read` on its root. `what` names the
-// message in reasons ("switch request").
-template <typename Root, typename Out, typename Read>
-std::optional<Out> decode_frame(std::string_view bytes, const char* what, std::string* why,
-                                Read&& read) {
-  std::string ignored;
-  if (!why) why = &ignored;
-  if (bytes.size() > limits::switch_frame_bytes_max) {
-    *why = std::string(what) + " of " + std::to_string(bytes.size()) +
-           " bytes is larger than the frame limit of " +
-           std::to_string(limits::switch_frame_bytes_max);
-    return std::nullopt;
-  }
-  if (bytes.size() % sizeof(capnp::word) != 0) {
-    *why =
-        std::string(what) + " length " + std::to_string(bytes.size()) + " is not a multiple of 8";
-    return std::nullopt;
-  }
-  std::optional<Out> out;
-  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
-    const auto words = as_words(bytes);
-    capnp::FlatArrayMessageReader reader(words, switch_reader_options());
-    if (reader.getEnd() != words.end()) {
-      *why = std::string(what) + " has bytes after its message";
-      return;
-    }
-    if (!walk(reader.getRoot<capnp::AnyPointer>(), why)) return;
-    out = read(reader.getRoot<Root>(), why);
-  });
-  KJ_IF_MAYBE(e, failure) {
-    *why = std::string("malformed ") + what + ": " + describe(*e);
-    return std::nullopt;
-  }
-  return out;
-}
+// Switch traffic is constant: the aligned copy of an unaligned frame is kept
+// per thread for the next call (it is at most one frame: the size is checked
+// before).
+constexpr frame::Limits frame_limits{
+    .bytes_max = limits::switch_frame_bytes_max,
+    .reader_words_max = limits::switch_reader_words_max,
+    .nesting_max = limits::switch_reader_nesting_max,
+    .limit_name = "frame limit",
+    .reuse_buffer = true,
+};
 
 // ---- validation -----------------------------------------------------------------
-
-bool fail(std::string* why, std::string reason) {
-  *why = std::move(reason);
-  return false;
-}
 
 bool visible_ascii(std::string_view value) {  // 0x21..0x7e: printable, no space
   for (const char c : value)
@@ -359,7 +244,7 @@ std::string encode_switch_request(const SwitchRequest& request) {
   root.setSwitchId(as_text(request.switch_id));
   root.setRequestKey(as_text(request.request_key));
   std::visit(BodyWriter{root.initBody()}, request.body);
-  return serialize_message(message);
+  return frame::serialize_message(message);
 }
 
 std::string encode_switch_reply(const SwitchReply& reply) {
@@ -378,15 +263,17 @@ std::string encode_switch_reply(const SwitchReply& reply) {
   root.setBalanceUnits(reply.balance_units);
   root.setOverGrant(reply.over_grant);
   root.setArrearsUnits(reply.arrears_units);
-  return serialize_message(message);
+  return frame::serialize_message(message);
 }
 
 std::optional<SwitchRequest> decode_switch_request(std::string_view bytes, std::string* why) {
-  return decode_frame<s::SwitchRequest, SwitchRequest>(bytes, "switch request", why, read_request);
+  return frame::decode_frame<s::SwitchRequest, SwitchRequest>(bytes, frame_limits, "switch request",
+                                                              why, read_request);
 }
 
 std::optional<SwitchReply> decode_switch_reply(std::string_view bytes, std::string* why) {
-  return decode_frame<s::SwitchReply, SwitchReply>(bytes, "switch reply", why, read_reply);
+  return frame::decode_frame<s::SwitchReply, SwitchReply>(bytes, frame_limits, "switch reply", why,
+                                                          read_reply);
 }
 
 }  // namespace huawu

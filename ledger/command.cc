@@ -2,6 +2,7 @@
 
 #include "events/bytes.h"
 #include "events/hash.h"
+#include "projections/rate_table.h"
 
 namespace huawu {
 
@@ -35,14 +36,7 @@ struct Canonical {
     w.str(c.plan);
     w.str(c.source_name);
     w.u64(c.rates.size());
-    for (const Rate& rate : c.rates) {
-      w.str(rate.prefix);
-      w.str(rate.description);
-      w.i64(rate.price_units_per_minute);
-      w.i64(rate.connect_fee_units);
-      w.u64(rate.first_block_seconds);
-      w.u64(rate.next_block_seconds);
-    }
+    for (const Rate& rate : c.rates) write_rate(w, rate);
   }
   void operator()(const SwitchRequest& c) {
     w.u8(5);

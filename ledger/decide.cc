@@ -7,15 +7,6 @@ namespace huawu {
 
 namespace {
 
-Decision reject(Rejection rejection) { return Decision{rejection, {}}; }
-
-// A vector built from a braced list copies its elements; events are moved.
-Decision accept(Event event) {
-  Decision decision;
-  decision.events.push_back(std::move(event));
-  return decision;
-}
-
 Event envelope(const Request& request, std::int64_t ledger_time_us) {
   Event event;
   event.ledger_time_us = ledger_time_us;

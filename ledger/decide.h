@@ -48,6 +48,15 @@ struct Decision {
 
 Decision decide(const DecideView& view, const Request& request, std::int64_t ledger_time_us);
 
+// A refusal, and an acceptance of one event (moved, not copied as a braced
+// list would).
+inline Decision reject(Rejection rejection) { return Decision{rejection, {}}; }
+inline Decision accept(Event event) {
+  Decision decision;
+  decision.events.push_back(std::move(event));
+  return decision;
+}
+
 // The parts of decide for switch requests and hold expiry (decide_calls.cc).
 // `event` comes with its envelope filled in.
 Decision decide_switch(const DecideView& view, const SwitchRequest& request, Event event);

@@ -15,14 +15,6 @@ namespace huawu {
 
 namespace {
 
-Decision refused(Rejection rejection) { return Decision{rejection, {}}; }
-
-Decision with(Event event) {
-  Decision decision;
-  decision.events.push_back(std::move(event));
-  return decision;
-}
-
 bool valid_switch_id(std::string_view id, std::size_t length_max) {
   return id.size() <= length_max && is_valid_idempotency_key(id);
 }
@@ -44,7 +36,7 @@ Decision rejected_call(Event event, const SwitchRequest& request, std::string_vi
                        std::uint64_t original_sequence = 0) {
   event.payload = CallRejected{request.switch_id, std::string(call_id), std::string(account), stage,
                                std::string(rejection_name(reason)), original_sequence};
-  return with(std::move(event));
+  return accept(std::move(event));
 }
 
 // The call must be new: neither billed nor holding money.
@@ -129,7 +121,7 @@ struct SwitchDecider {
                                    c.caller,          c.callee,        c.requested_seconds,
                                    granted_seconds,   held_units,      call_rate,
                                    c.switch_time_us,  expires_at_us};
-    return with(std::move(event));
+    return accept(std::move(event));
   }
 
   Decision operator()(const SettleCall& c) const {
@@ -166,7 +158,7 @@ struct SwitchDecider {
     settled.over_grant = c.billed_duration_ms > hold->granted_seconds * 1000;
     bill(event, settled, *account);
     event.payload = std::move(settled);
-    return with(std::move(event));
+    return accept(std::move(event));
   }
 
   Decision operator()(const RecordCall& c) const {
@@ -196,7 +188,7 @@ struct SwitchDecider {
     settled.cost_units = call_cost_units(settled.rate, c.duration_ms);
     bill(event, settled, *account);
     event.payload = std::move(settled);
-    return with(std::move(event));
+    return accept(std::move(event));
   }
 };
 
@@ -213,7 +205,7 @@ bool decide_switch_keys_invalid(const SwitchRequest& request) {
 }
 
 Decision decide_switch(const DecideView& view, const SwitchRequest& request, Event event) {
-  if (decide_switch_keys_invalid(request)) return refused(Rejection::switch_request_invalid);
+  if (decide_switch_keys_invalid(request)) return reject(Rejection::switch_request_invalid);
   return std::visit(SwitchDecider{view, request, event}, request.body);
 }
 
@@ -227,7 +219,7 @@ Decision decide_expire_holds(const DecideView& view, Event event) {
     decision.events.push_back(std::move(expired));
     return decision.events.size() < limits::holds_expired_per_request_max;
   });
-  if (decision.events.empty()) return refused(Rejection::nothing_to_expire);
+  if (decision.events.empty()) return reject(Rejection::nothing_to_expire);
   return decision;
 }
 

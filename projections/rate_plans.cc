@@ -99,14 +99,7 @@ void RatePlans::serialize(std::string& out) const {
     w.u64(plan->imported_sequence);
     w.u64(plan->imports);
     w.u64(plan->table.size());
-    for (const Rate& rate : plan->table.rates()) {
-      w.str(rate.prefix);
-      w.str(rate.description);
-      w.i64(rate.price_units_per_minute);
-      w.i64(rate.connect_fee_units);
-      w.u64(rate.first_block_seconds);
-      w.u64(rate.next_block_seconds);
-    }
+    for (const Rate& rate : plan->table.rates()) write_rate(w, rate);
   }
   out.append(w.bytes());
 }
@@ -123,16 +116,7 @@ bool RatePlans::deserialize(std::string_view bytes, std::string* why) {
     const std::uint64_t imports = r.u64();
     const std::uint64_t rows = r.u64();
     if (rows > limits::rate_plan_rows_max) break;
-    for (std::uint64_t k = 0; k < rows && !r.failed(); ++k) {
-      Rate rate;
-      rate.prefix = r.str();
-      rate.description = r.str();
-      rate.price_units_per_minute = r.i64();
-      rate.connect_fee_units = r.i64();
-      rate.first_block_seconds = static_cast<std::uint32_t>(r.u64());
-      rate.next_block_seconds = static_cast<std::uint32_t>(r.u64());
-      import.rates.push_back(std::move(rate));
-    }
+    for (std::uint64_t k = 0; k < rows && !r.failed(); ++k) import.rates.push_back(read_rate(r));
     if (r.failed()) break;
     if (const char* problem = rate_plan_problem(import)) {
       *why = std::string("rate plans snapshot: ") + problem;

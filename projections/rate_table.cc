@@ -1,9 +1,30 @@
 #include "projections/rate_table.h"
 
+#include "events/bytes.h"
 #include "events/invariant.h"
 #include "events/limits.h"
 
 namespace huawu {
+
+void write_rate(ByteWriter& w, const Rate& rate) {
+  w.str(rate.prefix);
+  w.str(rate.description);
+  w.i64(rate.price_units_per_minute);
+  w.i64(rate.connect_fee_units);
+  w.u64(rate.first_block_seconds);
+  w.u64(rate.next_block_seconds);
+}
+
+Rate read_rate(ByteReader& r) {
+  Rate rate;
+  rate.prefix = r.str();
+  rate.description = r.str();
+  rate.price_units_per_minute = r.i64();
+  rate.connect_fee_units = r.i64();
+  rate.first_block_seconds = static_cast<std::uint32_t>(r.u64());
+  rate.next_block_seconds = static_cast<std::uint32_t>(r.u64());
+  return rate;
+}
 
 std::int32_t PrefixTable::new_node() {
   nodes_.push_back(Node{{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}, -1});

@@ -8,6 +8,15 @@
 
 namespace huawu {
 
+class ByteWriter;
+class ByteReader;
+
+// One rate row in the byte layout of snapshots and request fingerprints:
+// str prefix, str description, i64 price, i64 connect fee, u64 first block,
+// u64 next block.
+void write_rate(ByteWriter& w, const Rate& rate);
+Rate read_rate(ByteReader& r);
+
 // Longest-prefix match over the dialled digits: a digit trie, so a lookup
 // costs one step per digit whatever the plan's size.
 class PrefixTable {

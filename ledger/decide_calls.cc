@@ -70,10 +70,15 @@ Rejection find_rate(const DecideView& view, std::string_view account_id, std::st
 // Debits `cost_units` from what the wallet has after the hold came back; what
 // it cannot cover (a call past its grant, a late settle) becomes arrears, so a
 // prepaid wallet never goes below zero.
-void bill(Event& event, CallSettled& settled, const AccountState& account) {
+// Refuses (balance_limit_exceeded, nothing posted) when the arrears would
+// pass the balance limit: the projection's bound on every account.
+Rejection bill(Event& event, CallSettled& settled, const AccountState& account) {
   const std::int64_t wallet_units = account.balance_units + settled.released_units;
   settled.wallet_debit_units = std::min(settled.cost_units, wallet_units);
   settled.arrears_units = settled.cost_units - settled.wallet_debit_units;
+  // Both are bounded by balance_units_max (limits.h), so the sum cannot overflow.
+  if (account.owed_units + settled.arrears_units > limits::balance_units_max)
+    return Rejection::balance_limit_exceeded;
   settled.balance_after_units =
       wallet_units - settled.wallet_debit_units + account.held_units - settled.released_units;
   post(event, LedgerAccountKind::user_hold, settled.account, -settled.released_units);
@@ -81,6 +86,7 @@ void bill(Event& event, CallSettled& settled, const AccountState& account) {
        settled.released_units - settled.wallet_debit_units);
   post(event, LedgerAccountKind::user_arrears, settled.account, -settled.arrears_units);
   post(event, LedgerAccountKind::call_revenue, "", settled.cost_units);
+  return Rejection::none;
 }
 
 struct SwitchDecider {
@@ -156,7 +162,8 @@ struct SwitchDecider {
                                             hold->rate.next_block_seconds);
     settled.cost_units = call_cost_units(hold->rate, c.billed_duration_ms);
     settled.over_grant = c.billed_duration_ms > hold->granted_seconds * 1000;
-    bill(event, settled, *account);
+    if (Rejection r = bill(event, settled, *account); r != Rejection::none)
+      return rejected_call(std::move(event), request, c.call_id, hold->account, stage, r, hold->hold_id);
     event.payload = std::move(settled);
     return accept(std::move(event));
   }
@@ -186,7 +193,8 @@ struct SwitchDecider {
     settled.rate = call_rate_of(*rate);
     settled.billed_seconds = billed_seconds(c.duration_ms, rate->first_block_seconds, rate->next_block_seconds);
     settled.cost_units = call_cost_units(settled.rate, c.duration_ms);
-    bill(event, settled, *account);
+    if (Rejection billing = bill(event, settled, *account); billing != Rejection::none)
+      return rejected_call(std::move(event), request, c.call_id, c.account, stage, billing);
     event.payload = std::move(settled);
     return accept(std::move(event));
   }

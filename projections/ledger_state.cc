@@ -1,5 +1,7 @@
 #include "projections/ledger_state.h"
 
+#include <unordered_map>
+
 #include "events/invariant.h"
 #include "events/bytes.h"
 
@@ -32,14 +34,24 @@ void LedgerState::apply(std::uint64_t sequence, const Event& event) {
 
 bool LedgerState::check_invariants(std::string* why) const {
   if (!balances_.check_invariants(why) || !calls_.check_invariants(why)) return false;
-  // Every active hold is money in its account's hold.
-  std::int64_t held_units = 0;
+  // Every active hold is money in its own account's hold, and nothing else is.
+  std::unordered_map<std::string_view, std::int64_t> held_by_account;
   calls_.for_each_hold([&](const std::string&, const HoldState& hold) {
-    if (!hold.expired) held_units += hold.hold_units;
+    if (!hold.expired) held_by_account[hold.account] += hold.hold_units;
   });
-  if (held_units != balances_.held_total_units()) {
-    *why = "active holds sum to " + std::to_string(held_units) + " units but accounts hold " +
-           std::to_string(balances_.held_total_units());
+  std::string mismatch;
+  balances_.for_each_account([&](const std::string& id, const AccountState& account) {
+    auto it = held_by_account.find(id);
+    const std::int64_t held_units = it == held_by_account.end() ? 0 : it->second;
+    if (held_units != account.held_units && mismatch.empty())
+      mismatch = "account " + id + " holds " + std::to_string(account.held_units) +
+                 " units but its active holds sum to " + std::to_string(held_units);
+    if (it != held_by_account.end()) held_by_account.erase(it);
+  });
+  if (mismatch.empty() && !held_by_account.empty())
+    mismatch = "a hold names account " + std::string(held_by_account.begin()->first) + ", which does not exist";
+  if (!mismatch.empty()) {
+    *why = mismatch;
     return false;
   }
   return true;

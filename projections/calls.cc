@@ -174,10 +174,17 @@ bool Calls::deserialize(std::string_view bytes, std::string* why) {
     h.rate.prefix = r.str();
     h.rate.price_units_per_minute = r.i64();
     h.rate.connect_fee_units = r.i64();
-    h.rate.first_block_seconds = static_cast<std::uint32_t>(r.u64());
-    h.rate.next_block_seconds = static_cast<std::uint32_t>(r.u64());
+    const std::uint64_t first_block = r.u64();
+    const std::uint64_t next_block = r.u64();
     const std::uint8_t expired = r.u8();
     if (r.failed()) break;
+    // Blocks as every rate has them (1-3600 s), checked before the cast.
+    if (first_block < 1 || first_block > 3600 || next_block < 1 || next_block > 3600) {
+      *why = "calls snapshot: a hold's rate block is not 1-3600 seconds";
+      return false;
+    }
+    h.rate.first_block_seconds = static_cast<std::uint32_t>(first_block);
+    h.rate.next_block_seconds = static_cast<std::uint32_t>(next_block);
     if (expired > 1 || (i > 0 && key <= previous)) {
       *why = "calls snapshot: not canonical";
       return false;

@@ -116,7 +116,14 @@ bool RatePlans::deserialize(std::string_view bytes, std::string* why) {
     const std::uint64_t imports = r.u64();
     const std::uint64_t rows = r.u64();
     if (rows > limits::rate_plan_rows_max) break;
-    for (std::uint64_t k = 0; k < rows && !r.failed(); ++k) import.rates.push_back(read_rate(r));
+    for (std::uint64_t k = 0; k < rows && !r.failed(); ++k) {
+      auto rate = read_rate(r);
+      if (!rate) {
+        *why = "rate plans snapshot: a rate block does not fit 32 bits";
+        return false;
+      }
+      import.rates.push_back(std::move(*rate));
+    }
     if (r.failed()) break;
     if (const char* problem = rate_plan_problem(import)) {
       *why = std::string("rate plans snapshot: ") + problem;

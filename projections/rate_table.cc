@@ -15,14 +15,17 @@ void write_rate(ByteWriter& w, const Rate& rate) {
   w.u64(rate.next_block_seconds);
 }
 
-Rate read_rate(ByteReader& r) {
+std::optional<Rate> read_rate(ByteReader& r) {
   Rate rate;
   rate.prefix = r.str();
   rate.description = r.str();
   rate.price_units_per_minute = r.i64();
   rate.connect_fee_units = r.i64();
-  rate.first_block_seconds = static_cast<std::uint32_t>(r.u64());
-  rate.next_block_seconds = static_cast<std::uint32_t>(r.u64());
+  const std::uint64_t first = r.u64();
+  const std::uint64_t next = r.u64();
+  if (first > UINT32_MAX || next > UINT32_MAX) return std::nullopt;
+  rate.first_block_seconds = static_cast<std::uint32_t>(first);
+  rate.next_block_seconds = static_cast<std::uint32_t>(next);
   return rate;
 }
 

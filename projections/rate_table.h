@@ -1,6 +1,7 @@
 #pragma once
 // A rate plan's rows, searchable by longest prefix of the dialled digits.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -14,8 +15,10 @@ class ByteReader;
 // One rate row in the byte layout of snapshots and request fingerprints:
 // str prefix, str description, i64 price, i64 connect fee, u64 first block,
 // u64 next block.
+// read_rate: nullopt when a block does not fit 32 bits (a cast would make
+// two images one state).
 void write_rate(ByteWriter& w, const Rate& rate);
-Rate read_rate(ByteReader& r);
+std::optional<Rate> read_rate(ByteReader& r);
 
 // Longest-prefix match over the dialled digits: a digit trie, so a lookup
 // costs one step per digit whatever the plan's size.

@@ -25,6 +25,7 @@
 #include "events/rejection.h"
 #include "ledger/command.h"
 #include "ledger/pending_view.h"
+#include "ledger/rating.h"
 #include "projections/ledger_state.h"
 
 namespace Catch {
@@ -930,6 +931,85 @@ TEST_CASE("calls decide: a re-imported plan rates new calls, not calls already a
   REQUIRE(plan);
   CHECK(plan->imports == 2);
   CHECK(plan->imported_sequence == g0 + 2);
+}
+
+TEST_CASE("calls decide: rate plan imports", "[decide][calls]") {
+  Scenario s;
+  s.setup({create()});
+  std::vector<Rate> twice = p1_rates;
+  twice.push_back(Rate{"86", "China again", 700, 0, 60, 60});
+  std::vector<Rate> zero_block = p1_rates;
+  zero_block[0].first_block_seconds = 0;
+  // clang-format off
+  s.run({
+    {open("alice", 10'000, "p1"),           Rejection::rate_plan_not_found},
+    {import("bad plan", p1_rates),          Rejection::rate_plan_invalid},
+    {import("p1", {}),                      Rejection::rate_plan_invalid},
+    {import("p1", twice),                   Rejection::rate_plan_invalid},
+    {import("p1", zero_block),              Rejection::rate_plan_invalid},
+    {import("p1", p1_rates),                ok(RatePlanImported{"p1", "p1.csv", p1_rates})},
+    {open("alice", 10'000, "p1"),           ok(AccountOpened{"alice", "p1", 10'000},
+                                               {cash(-10'000), wallet("alice", 10'000)})},
+  });
+  // clang-format on
+}
+
+// decide's events must pass the rules apply asserts (account_event_problem),
+// or the writer stops on HUAWU_ASSERT. Arrears are bounded by
+// limits::balance_units_max like balances; at the highest price a plan may
+// have, the longest call record costs 16,666,700,000,000 units, so 600 of them
+// on an empty wallet pass the bound.
+TEST_CASE("calls decide: arrears never pass the balance limit", "[decide][calls]") {
+  const std::int64_t price_max = limits::rate_price_fen_max * 100;
+  const std::int64_t longest_ms = limits::call_duration_ms_max;
+  const CallRate dearest{"86", price_max, 0, 60, 60};
+  const std::int64_t cost = 16'666'700'000'000;
+  REQUIRE(call_cost_units(dearest, longest_ms) == cost);
+  const std::int64_t calls_below = limits::balance_units_max / cost;  // 599
+  REQUIRE(calls_below == 599);
+
+  Scenario s;
+  s.setup({create(), import("dear", {Rate{"86", "Dearest", price_max, 0, 60, 60}}), open("debtor", 0, "dear")});
+  for (std::int64_t i = 0; i < calls_below; ++i) {
+    const Decision d = s.commit(record("m" + std::to_string(i), "debtor", china, longest_ms));
+    REQUIRE(std::get<CallSettled>(d.events.at(0).payload).arrears_units == cost);
+  }
+  const AccountState* debtor = s.state().balances().find("debtor");
+  REQUIRE(debtor->owed_units == calls_below * cost);
+
+  // One more: decided, but not applied here (apply would stop the process).
+  Request one_more = record("m-last", "debtor", china, longest_ms);
+  assign_keys(one_more, "one-more");
+  const Decision d = decide(s.view(), one_more, s.now_us());
+  REQUIRE(d.events.size() <= 1);
+  for (const Event& event : d.events) {
+    INFO(payload_name(event.payload));
+    const char* problem = account_event_problem(debtor, event);
+    INFO((problem ? problem : ""));
+    CHECK(problem == nullptr);
+    CHECK(s.state().problem(s.next_sequence(), event).empty());
+  }
+
+  // The same through a settle past its grant, from a fake view at the bound.
+  FakeView view;
+  AccountState near = available(750);
+  near.owed_units = limits::balance_units_max - 100;
+  view.accounts.emplace("acct", near);
+  Request auth = authorize("c1", "acct", china, 60);
+  assign_keys(auth, "auth");
+  const Decision authorized_call = decide(view, auth, start_us);
+  REQUIRE(authorized_call.events.size() == 1);
+  const auto& a = std::get<CallAuthorized>(authorized_call.events[0].payload);
+  view.accounts.at("acct").balance_units = 0;
+  view.accounts.at("acct").held_units = 750;
+  view.holds.emplace(call_key(sw, "c1"), hold_of(10, start_us, a));
+  Request over = settle("c1", 600'000);  // 7,500: 6,750 past what the hold pays
+  assign_keys(over, "over");
+  const Decision settled_call = decide(view, over, start_us);
+  REQUIRE(settled_call.events.size() == 1);
+  const char* problem = account_event_problem(&view.accounts.at("acct"), settled_call.events[0]);
+  INFO((problem ? problem : ""));
+  CHECK(problem == nullptr);
 }
 
 // ---- expiry in bulk ------------------------------------------------------------------------

@@ -39,15 +39,18 @@ Decision rejected_call(Event event, const SwitchRequest& request, std::string_vi
   return accept(std::move(event));
 }
 
-// The call must be new: neither billed nor holding money.
+// The call must be new: neither holding money nor billed. A call with a hold
+// was never billed (billing releases the hold, and a billed call is never
+// authorized again), so the hold, in memory, is asked first and the store
+// only for calls without one.
 Rejection check_new_call(const DecideView& view, std::string_view key, std::uint64_t* original) {
-  if (auto billed = view.call_billed_at(key)) {
-    *original = *billed;
-    return Rejection::call_already_settled;
-  }
   if (const HoldState* hold = view.find_hold(key)) {
     *original = hold->hold_id;
     return Rejection::call_already_authorized;
+  }
+  if (auto billed = view.call_billed_at(key)) {
+    *original = *billed;
+    return Rejection::call_already_settled;
   }
   return Rejection::none;
 }
@@ -135,11 +138,14 @@ struct SwitchDecider {
     const std::string key = call_key(request.switch_id, c.call_id);
     if (c.billed_duration_ms < 0 || c.billed_duration_ms > limits::call_duration_ms_max)
       return rejected_call(std::move(event), request, c.call_id, "", stage, Rejection::duration_invalid);
-    if (auto billed = view.call_billed_at(key))
-      return rejected_call(std::move(event), request, c.call_id, "", stage, Rejection::call_already_settled, *billed);
+    // A hold means the call is not billed yet (see check_new_call).
     const HoldState* hold = view.find_hold(key);
-    if (!hold)
+    if (!hold) {
+      if (auto billed = view.call_billed_at(key))
+        return rejected_call(std::move(event), request, c.call_id, "", stage, Rejection::call_already_settled,
+                             *billed);
       return rejected_call(std::move(event), request, c.call_id, "", stage, Rejection::call_not_authorized);
+    }
     const AccountState* account = view.find_account(hold->account);
     if (!account || account->status == AccountStatus::closed)
       return rejected_call(std::move(event), request, c.call_id, hold->account, stage, Rejection::account_closed,

@@ -43,7 +43,8 @@ class LedgerAccess {
 // the store itself, as the local provider operator. The store is opened on
 // first use: the whole ledger for verbs that change or read state, only the
 // store for verbs that read the log (so they work on a log that no longer
-// recovers, which is when an auditor needs them most).
+// recovers, which is when an auditor needs them most). A later writer()
+// closes that store-only handle, so a verb asks for the writer first.
 class EmbeddedAccess final : public LedgerAccess {
  public:
   explicit EmbeddedAccess(std::string data_dir) : data_dir_(std::move(data_dir)) {}

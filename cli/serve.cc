@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "cli/app.h"
@@ -78,6 +79,11 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   if (!set_up_logging(config, err)) return exit_bad_input;
   spdlog::info("huawu: configuration\n{}", render_config(config));
 
+  if (!std::filesystem::exists(std::filesystem::path(config.data_dir) / "CURRENT")) {
+    err << "huawu: no store in " << config.data_dir << " (create one with: huawu --data "
+        << config.data_dir << " init)\n";
+    return exit_storage;
+  }
   auto lock = DaemonLock::acquire(config.data_dir, &why);
   if (!lock) {
     err << "huawu: " << why << "\n";

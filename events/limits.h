@@ -46,6 +46,9 @@ static_assert((call_duration_ms_max / 1000 + 3600) * rate_price_fen_max * 100 < 
 inline constexpr std::size_t writer_queue_requests_max = 65'536;
 inline constexpr std::size_t writer_batch_requests_max = 8'192;
 
+// A commit slower than this is logged: every request in it waited that long.
+inline constexpr double slow_commit_seconds = 0.050;
+
 // Projection checkpoints: written every this many events and at clean close.
 inline constexpr std::uint64_t checkpoint_interval_events = 100'000;
 // A snapshot is one Cap'n Proto message; its reader limit.

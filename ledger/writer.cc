@@ -362,8 +362,13 @@ bool Writer::encode_and_append(Prepared& batch, std::string* why) {
   const auto encoded = std::chrono::steady_clock::now();
   const bool ok = store_.append(append_, why);
   const auto appended = std::chrono::steady_clock::now();
+  const double append_seconds = std::chrono::duration<double>(appended - encoded).count();
   encode_seconds_ += std::chrono::duration<double>(encoded - started).count();
-  append_seconds_ += std::chrono::duration<double>(appended - encoded).count();
+  append_seconds_ += append_seconds;
+  // Every request of the batch waits this long for its reply: say so.
+  if (append_seconds > limits::slow_commit_seconds)
+    spdlog::warn("huawu: slow commit: {:.1f} ms to write and sync {} events ({} requests)",
+                 append_seconds * 1e3, append_.head_sequence() - append_.first_sequence() + 1, batch.accepted.size());
   return ok;
 }
 
@@ -410,13 +415,20 @@ void Writer::refuse(Prepared& batch, Rejection rejection) {
 }
 
 void Writer::checkpoint() {
+  // On the writer thread: nothing is decided while it runs, so its time is
+  // added to the replies of the requests waiting (logged for operators).
+  const auto started = std::chrono::steady_clock::now();
   std::string why;
-  if (!store_.put_snapshot("state", state_.serialize(), &why)) {
+  const std::string snapshot = state_.serialize();
+  if (!store_.put_snapshot("state", snapshot, &why)) {
     failed_ = true;
     spdlog::critical("huawu: {}; refusing all further writes until restart", why);
     return;
   }
   last_checkpoint_sequence_ = state_.applied_through();
+  spdlog::info("huawu: checkpoint at sequence {}: {} bytes in {:.1f} ms", last_checkpoint_sequence_,
+               snapshot.size(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() * 1e3);
 }
 
 }  // namespace huawu

@@ -183,7 +183,7 @@ TEST_CASE("call records, over-grant settles and arrears", "[daemon]") {
   CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
 }
 
-TEST_CASE("holds expire by ledger time; a late settle is still billed", "[daemon]") {
+TEST_CASE("holds expire by ledger time and a late settle is still billed", "[daemon]") {
   TempDir dir;
   const std::string data = prepared_store(dir, {{"erin", "5"}});
   DaemonProcess daemon(data, "hold_grace_seconds = 1");
@@ -321,7 +321,7 @@ TEST_CASE("the command gives the same output with and without a daemon", "[daemo
   CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
 }
 
-TEST_CASE("every committed event is published; huawu tail prints them", "[daemon]") {
+TEST_CASE("every committed event is published and huawu tail prints them", "[daemon]") {
   TempDir dir;
   const std::string data = prepared_store(dir, {{"hal", "5"}});
   DaemonProcess daemon(data);
@@ -345,7 +345,7 @@ TEST_CASE("every committed event is published; huawu tail prints them", "[daemon
   CHECK(tailed.out.find("WalletRecharged") != std::string::npos);
 }
 
-TEST_CASE("SIGTERM drains, checkpoints and exits cleanly; a second daemon is refused", "[daemon]") {
+TEST_CASE("SIGTERM drains, checkpoints and exits cleanly, and a second daemon is refused", "[daemon]") {
   TempDir dir;
   const std::string data = prepared_store(dir, {{"ivy", "50"}});
   DaemonProcess daemon(data);

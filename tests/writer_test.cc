@@ -130,7 +130,7 @@ TEST_CASE("a retry with the same key and content replays the original outcome", 
   }
 }
 
-TEST_CASE("two identical requests in one batch append once; the second replays", "[writer]") {
+TEST_CASE("two identical requests in one batch append once and the second replays", "[writer]") {
   Fixture f;
   REQUIRE_ACCEPTED(f.submit(open_request("open-a", "a")));
   const auto head_before = f.ledger->store().head_sequence();

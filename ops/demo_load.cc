@@ -7,6 +7,8 @@
 //       opens accounts 1380013xxxx with initial balances, recharges each once
 //   huawu_demo_load summary --data DIR
 //       prints account counts, the total wallet balance and the event count
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -133,6 +135,9 @@ int summary(const std::string& data_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Standard output carries this program's own lines; logs go to standard error.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("huawu"));
+  spdlog::set_level(spdlog::level::warn);
   CLI::App app{"bulk loader and summary for ops/demo.sh"};
   app.require_subcommand(1);
   std::string data_dir;

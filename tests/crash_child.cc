@@ -11,6 +11,8 @@
 //   A <key> <first_sequence>  acknowledged
 //   X <key> <rejection>       refused (the test treats this as a failure)
 //   E <reason>                could not open the ledger
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -71,6 +73,9 @@ void submitter(Writer& writer, const std::string& cycle, int thread) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Standard output carries this program's own lines; logs go to standard error.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("huawu"));
+  spdlog::set_level(spdlog::level::warn);
   if (argc != 5) {
     std::fprintf(stderr, "usage: crash_child DIR CYCLE THREADS CHECKPOINT_INTERVAL\n");
     return 2;

@@ -7,6 +7,8 @@
 // Producers submit asynchronously and only block when the writer's queue is
 // full (limits::writer_queue_requests_max), so every batch the writer takes is
 // as large as the queue allows: this measures the writer, not the clients.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -141,6 +143,9 @@ Sizes measure_event_values(const Store& store, std::uint64_t from) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Standard output carries this program's own lines; logs go to standard error.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("huawu"));
+  spdlog::set_level(spdlog::level::warn);
   CLI::App app{"huawu append benchmark: WalletRecharged through the real writer"};
   std::string data_dir, results_path;
   std::uint64_t accounts = 10'000, recharges = 2'000'000;

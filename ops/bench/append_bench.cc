@@ -92,8 +92,12 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Submits OpenAccount for every account and waits for all of them.
+// Imports the plan the accounts open on, then submits OpenAccount for every
+// account and waits for all of them.
 void open_accounts(Writer& writer, std::uint64_t accounts) {
+  const Outcome imported = writer.submit_and_wait(
+      Request{ImportRatePlan{"basic", "bench", {Rate{"86", "China", 1'000, 0, 60, 60}}}, "plan-basic", actor, 0});
+  HUAWU_ASSERT(imported.rejection == Rejection::none, "the plan imports");
   Tally tally(static_cast<std::ptrdiff_t>(accounts));
   for (std::uint64_t i = 0; i < accounts; ++i) {
     Request request{OpenAccount{account_id(i), "basic", 0}, "open-" + account_id(i), actor, 0};

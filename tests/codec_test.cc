@@ -28,37 +28,17 @@
 #include "events/events.capnp.h"
 #include "events/hash.h"
 #include "events/limits.h"
+#include "tests/wire_test_support.h"
 
 namespace huawu {
 namespace {
 
 namespace s = huawu::schema;
+using test::flat_bytes;
+using test::hex;
+using test::unhex;
 
 // ---- helpers ----------------------------------------------------------------
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
-
-std::string unhex(std::string_view text) {
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string out;
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-    out.push_back(static_cast<char>(nibble(text[i]) * 16 + nibble(text[i + 1])));
-  return out;
-}
-
-std::string flat_bytes(capnp::MessageBuilder& message) {
-  const auto words = capnp::messageToFlatArray(message);
-  const auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-}
 
 Posting cash(std::int64_t amount) {
   return Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, amount};

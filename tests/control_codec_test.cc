@@ -20,60 +20,15 @@
 
 #include "events/control.capnp.h"
 #include "events/limits.h"
+#include "tests/wire_test_support.h"
 
 namespace huawu {
 namespace {
 
 namespace s = huawu::schema;
+using namespace huawu::test;
 
 // ---- helpers ----------------------------------------------------------------
-
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
-
-std::string unhex(std::string_view text) {
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string out;
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-    out.push_back(static_cast<char>(nibble(text[i]) * 16 + nibble(text[i + 1])));
-  return out;
-}
-
-std::string flat_bytes(capnp::MessageBuilder& message) {
-  const auto words = capnp::messageToFlatArray(message);
-  const auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-}
-
-// A one-segment frame from raw little-endian words, for frames no builder makes.
-std::string raw_frame(const std::vector<std::uint64_t>& segment) {
-  std::string out(8 + segment.size() * 8, '\0');
-  const auto count = static_cast<std::uint32_t>(segment.size());
-  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>(count >> (8 * i));
-  for (std::size_t w = 0; w < segment.size(); ++w)
-    for (int i = 0; i < 8; ++i) out[8 + w * 8 + i] = static_cast<char>(segment[w] >> (8 * i));
-  return out;
-}
-
-// Wire pointers (Cap'n Proto encoding spec).
-std::uint64_t struct_pointer(std::int32_t offset, std::uint16_t data_words,
-                             std::uint16_t pointers) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(offset) << 2)) |
-         (std::uint64_t{data_words} << 32) | (std::uint64_t{pointers} << 48);
-}
-std::uint64_t list_pointer(std::int32_t offset, unsigned element_size, std::uint32_t count) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(offset) << 2) | 1) |
-         (static_cast<std::uint64_t>((count << 3) | element_size) << 32);
-}
-constexpr unsigned byte_elements = 2;
-constexpr unsigned pointer_elements = 6;
 
 std::uint64_t seed_to_use() {
   const char* text = std::getenv("HUAWU_PROPERTY_SEED");

@@ -139,6 +139,9 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
                "(committer: {:.2f} s encoding, {:.2f} s writing and syncing)",
                ledger->state().applied_through(), writer.batches_committed(), writer.encode_seconds(),
                writer.append_seconds());
+  if (const std::uint64_t dropped = publisher->dropped_records(); dropped > 0)
+    spdlog::warn("huawu: the event publisher fell behind and dropped {} records "
+                 "(subscribers read them with huawu events --from N)", dropped);
   publisher.reset();
   spdlog::shutdown();
   return exit_ok;

@@ -18,6 +18,7 @@ packages=(
   libssl-dev
   nlohmann-json3-dev
   libtomlplusplus-dev
+  libjemalloc-dev
 )
 
 missing=()

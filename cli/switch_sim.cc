@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <charconv>
 #include <deque>
 #include <filesystem>
 #include <memory>
@@ -572,7 +573,7 @@ struct Timer {
   std::uint64_t order;  // ties in order of scheduling
   bool settle;          // else a retransmission
   std::uint64_t call;
-  std::string key;
+  std::uint64_t request;  // a retransmission's request number
   bool operator>(const Timer& other) const {
     return at != other.at ? at > other.at : order > other.order;
   }
@@ -625,12 +626,12 @@ class Simulator {
         Timer timer = timers_.top();
         timers_.pop();
         if (timer.settle) send_settle(timer.call, now);
-        else retransmit(timer.key);
+        else retransmit(timer.request);
       }
       while (!deadlines_.empty() && deadlines_.front().first <= now) {
-        const std::string key = std::move(deadlines_.front().second);
+        const std::uint64_t request = deadlines_.front().second;
         deadlines_.pop_front();
-        expire(key);
+        expire(request);
       }
       if (!starting && calls_.empty() && pending_.empty() && timers_.empty()) break;
       if (now >= hard_end) {
@@ -763,10 +764,26 @@ class Simulator {
     send_request(std::move(request), number, RequestKind::settle, now);
   }
 
-  bool send_frame(const std::string& frame, const std::string& key) {
+  // Request keys are the run id, "-r" and the request's number; the
+  // simulator's own books use the number (a hash of a 64-bit integer, not of
+  // a string, on every reply).
+  std::string request_key_of(std::uint64_t request) const { return run_id() + "-r" + std::to_string(request); }
+  std::optional<std::uint64_t> request_number_of(std::string_view key) const {
+    const std::string_view id = run_id();
+    if (key.size() <= id.size() + 2 || key.substr(0, id.size()) != id || key.substr(id.size(), 2) != "-r")
+      return std::nullopt;
+    std::uint64_t number = 0;
+    const char* first = key.data() + id.size() + 2;
+    const char* last = key.data() + key.size();
+    auto [end, error] = std::from_chars(first, last, number);
+    if (error != std::errc() || end != last) return std::nullopt;
+    return number;
+  }
+
+  bool send_frame(const std::string& frame, std::uint64_t request) {
     auto sent = socket_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
     if (!sent) {
-      anomaly("send_failed", "request " + key + ": the socket would block");
+      anomaly("send_failed", "request " + request_key_of(request) + ": the socket would block");
       return false;
     }
     ++report_.requests_sent;
@@ -774,8 +791,8 @@ class Simulator {
   }
 
   void send_request(SwitchRequest request, std::uint64_t call, RequestKind kind, TimePoint now) {
-    request.request_key = run_id() + "-r" + std::to_string(++request_counter_);
-    const std::string key = request.request_key;
+    const std::uint64_t number = ++request_counter_;
+    request.request_key = request_key_of(number);
     Pending pending;
     pending.call = call;
     pending.kind = kind;
@@ -785,22 +802,22 @@ class Simulator {
     if (chance(o_.duplicates_percent)) {
       pending.replies_expected = 2;
       const auto delay = from_seconds(uniform(0, retransmit_delay_ms_max) / 1000);
-      timers_.push(Timer{now + delay, ++timer_counter_, false, call, key});
+      timers_.push(Timer{now + delay, ++timer_counter_, false, call, number});
       deadline += delay;
     }
-    if (!send_frame(pending.frame, key)) {
+    if (!send_frame(pending.frame, number)) {
       finish_call(call);
       // A scheduled retransmission finds no pending request and does nothing.
       return;
     }
-    pending_.emplace(key, std::move(pending));
-    deadlines_.emplace_back(deadline, key);
+    pending_.emplace(number, std::move(pending));
+    deadlines_.emplace_back(deadline, number);
   }
 
-  void retransmit(const std::string& key) {
-    auto it = pending_.find(key);
+  void retransmit(std::uint64_t request) {
+    auto it = pending_.find(request);
     if (it == pending_.end()) return;
-    if (send_frame(it->second.frame, key)) {
+    if (send_frame(it->second.frame, request)) {
       ++report_.duplicates_sent;
     } else {
       --it->second.replies_expected;
@@ -808,17 +825,17 @@ class Simulator {
     }
   }
 
-  void expire(const std::string& key) {
-    auto it = pending_.find(key);
+  void expire(std::uint64_t request) {
+    auto it = pending_.find(request);
     if (it == pending_.end()) return;
     Pending& p = it->second;
     ++report_.timeouts;
     const bool duplicate = p.first.has_value();
-    anomaly("reply_timeout", std::string(request_kind_name(static_cast<int>(p.kind))) + " " + key +
+    anomaly("reply_timeout", std::string(request_kind_name(static_cast<int>(p.kind))) + " " + request_key_of(request) +
                                  (duplicate ? ": no reply to the retransmission" : ": no reply") + " within " +
                                  fixed(o_.reply_timeout_seconds, 2) + " s");
     if (!duplicate) finish_call(p.call);
-    timed_out_.insert(key);
+    timed_out_.insert(request);
     pending_.erase(it);
   }
 
@@ -853,9 +870,10 @@ class Simulator {
   void on_reply(const SwitchReply& reply, TimePoint now) {
     if (reply.kind == SwitchReplyKind::error)
       anomaly("error_reply", "reason \"" + reply.reason + "\" for key \"" + reply.request_key + "\"");
-    auto it = pending_.find(reply.request_key);
+    const std::optional<std::uint64_t> number = request_number_of(reply.request_key);
+    auto it = number ? pending_.find(*number) : pending_.end();
     if (it == pending_.end()) {
-      if (timed_out_.count(reply.request_key)) ++report_.late_replies;
+      if (number && timed_out_.count(*number)) ++report_.late_replies;
       else if (reply.kind != SwitchReplyKind::error)
         anomaly("unknown_reply_key", "\"" + reply.request_key + "\" matches no outstanding request");
       return;
@@ -879,7 +897,7 @@ class Simulator {
           case RequestKind::record: on_record(c->second, call, reply); break;
         }
       }
-      it = pending_.find(reply.request_key);  // handlers may have inserted
+      it = pending_.find(*number);  // handlers may have inserted
       if (it == pending_.end()) return;
     }
     if (it->second.replies_seen >= it->second.replies_expected) pending_.erase(it);
@@ -971,7 +989,7 @@ class Simulator {
     }
     call.granted_seconds = reply.granted_seconds;
     const auto talk = from_seconds(uniform(0, o_.talk_ms_max) / 1000);
-    timers_.push(Timer{now + talk, ++timer_counter_, true, number, {}});
+    timers_.push(Timer{now + talk, ++timer_counter_, true, number, 0});
   }
 
   void on_settle(SimCall& call, std::uint64_t number, const SwitchReply& reply) {
@@ -1031,10 +1049,10 @@ class Simulator {
 
   std::uint64_t call_counter_ = 0, request_counter_ = 0, timer_counter_ = 0;
   std::unordered_map<std::uint64_t, SimCall> calls_;  // in progress
-  std::unordered_map<std::string, Pending> pending_;  // by request key
-  std::unordered_set<std::string> timed_out_;
+  std::unordered_map<std::uint64_t, Pending> pending_;  // by request number
+  std::unordered_set<std::uint64_t> timed_out_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
-  std::deque<std::pair<TimePoint, std::string>> deadlines_;  // in send order
+  std::deque<std::pair<TimePoint, std::uint64_t>> deadlines_;  // request numbers, in send order
   std::vector<double> latency_us_[3];
 };
 

@@ -118,6 +118,11 @@ class Writer {
   // Writer thread.
   void run();
   std::unique_ptr<Prepared> prepare(std::vector<Pending> requests);
+  // Decides more requests into a batch not yet handed to the committer.
+  void prepare_into(Prepared& batch, std::vector<Pending> requests);
+  // Moves queued requests that fit into `next` (creating it when empty).
+  void top_up(std::unique_ptr<Prepared>& next);
+  std::vector<Pending> take_locked(std::size_t most);  // mutex_ held
   void finish(Prepared& batch);
   void refuse(Prepared& batch, Rejection rejection);
   void checkpoint();

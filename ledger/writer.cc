@@ -45,9 +45,7 @@ constexpr std::size_t not_a_retry = SIZE_MAX;
 }  // namespace
 
 struct Writer::Prepared {
-  // A deque: prepare_into() appends while pending_keys_ holds views of the
-  // keys inside earlier elements, which must not move.
-  std::deque<Pending> requests;
+  std::vector<Pending> requests;
   std::vector<Outcome> outcomes;
   // Requests that appended events, in sequence order.
   std::vector<std::size_t> accepted;
@@ -59,6 +57,9 @@ struct Writer::Prepared {
   std::uint64_t last_sequence = 0;  // of the batch's last event, when it has any
   // The stored records, kept by the committer for the durable hook.
   std::vector<std::string> records;
+  // Set by the committer before it hands the batch back (under mutex_).
+  bool commit_ok = false;
+  std::string commit_error;
 };
 
 Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions options)
@@ -158,77 +159,83 @@ void Writer::close() {
   not_full_.notify_all();
   if (thread_.joinable()) thread_.join();
   {
-    std::lock_guard lock(commit_mutex_);
+    std::lock_guard lock(mutex_);
     committer_stop_ = true;
   }
-  commit_changed_.notify_all();
+  commit_ready_.notify_all();
   if (committer_.joinable()) committer_.join();
 }
 
 void Writer::run() {
-  std::unique_ptr<Prepared> in_flight;
   std::vector<ReadTask> reads;
+  std::vector<Prepared*> committed;
   for (;;) {
     std::vector<Pending> requests;
     {
       std::unique_lock lock(mutex_);
-      // With a batch in flight, never sleep on an empty queue: its requests
-      // are waiting for their replies.
-      if (!in_flight)
-        not_empty_.wait(lock, [&] { return closing_ || !queue_.empty() || !reads_.empty(); });
+      // Requests are taken while earlier batches are still being written, as
+      // long as the requests in flight stay within two batches' worth: one
+      // being written, one being decided.
+      const auto room = [&] { return 2 * options_.batch_requests_max - in_flight_requests_; };
+      not_empty_.wait(lock, [&] {
+        return !reads_.empty() || !committed_.empty() || (!queue_.empty() && room() > 0) ||
+               (closing_ && queue_.empty() && in_flight_.empty());
+      });
       reads.swap(reads_);
-      if (queue_.empty() && closing_ && !in_flight) {
+      committed.swap(committed_);
+      if (queue_.empty() && closing_ && in_flight_.size() == committed.size()) {
         stopped_ = true;  // later reads run on their caller's thread
         lock.unlock();
+        finish_committed(committed);
         run_reads(reads);
         break;
       }
-      requests = take_locked(options_.batch_requests_max);
+      if (room() > 0) requests = take_locked(std::min(room(), options_.batch_requests_max));
     }
     if (!requests.empty()) not_full_.notify_all();
 
-    // Decide the next batch while the one in flight is encoded and written.
-    std::unique_ptr<Prepared> next;
-    if (!requests.empty()) next = prepare(std::move(requests));
-
-    if (in_flight) {
-      std::string why;
-      if (!wait_committed(&why)) {
-        // Fail-stop: nothing of this batch or any later one is acknowledged.
-        failed_ = true;
-        spdlog::critical("huawu: {}; refusing all further writes until restart", why);
-        refuse(*in_flight, Rejection::storage_failed);
-        in_flight.reset();
-      } else {
-        // Requests that came while the batch in flight was written join the
-        // next one now rather than wait a whole extra commit: at moderate
-        // rates that is most of their reply time.
-        top_up(next);
-        // Durable. Hand the next batch to the committer first, so its write
-        // overlaps with applying and answering this one.
-        std::unique_ptr<Prepared> durable = std::move(in_flight);
-        if (next && !next->accepted.empty() && !failed_) {
-          start_commit(*next);
-          in_flight = std::move(next);
-        }
-        finish(*durable);
-      }
-    }
-    if (next) {
+    // Answer what is durable, in sequence order, then decide what came in.
+    finish_committed(committed);
+    if (!requests.empty()) {
+      std::unique_ptr<Prepared> batch = prepare(std::move(requests));
       if (failed_) {
-        refuse(*next, Rejection::storage_failed);
-      } else if (next->accepted.empty()) {
-        finish(*next);  // nothing to write: only rejections and retries
+        refuse(*batch, Rejection::storage_failed);
       } else {
-        start_commit(*next);
-        in_flight = std::move(next);
+        // Every batch goes through the committer, even one with nothing to
+        // write: its retries may replay requests of a batch still in flight,
+        // and are answered only after that one is durable.
+        in_flight_requests_ += batch->requests.size();
+        Prepared* handed = batch.get();
+        in_flight_.push_back(std::move(batch));
+        {
+          std::lock_guard lock(mutex_);
+          commit_queue_.push_back(handed);
+        }
+        commit_ready_.notify_one();
       }
     }
-    // Reads see every batch answered so far (not the one in flight, whose
+    // Reads see every batch answered so far (not those in flight, whose
     // requests are not acknowledged yet).
     run_reads(reads);
   }
   if (!failed_ && state_.applied_through() != last_checkpoint_sequence_) checkpoint();
+}
+
+void Writer::finish_committed(std::vector<Prepared*>& committed) {
+  for (Prepared* batch : committed) {
+    HUAWU_ASSERT(!in_flight_.empty() && in_flight_.front().get() == batch, "batches come back in order");
+    std::unique_ptr<Prepared> done = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    in_flight_requests_ -= done->requests.size();
+    if (!done->commit_ok && !failed_) {
+      // Fail-stop: nothing of this batch or any later one is acknowledged.
+      failed_ = true;
+      spdlog::critical("huawu: {}; refusing all further writes until restart", done->commit_error);
+    }
+    if (failed_) refuse(*done, Rejection::storage_failed);
+    else finish(*done);
+  }
+  committed.clear();
 }
 
 std::vector<Writer::Pending> Writer::take_locked(std::size_t most) {
@@ -242,46 +249,22 @@ std::vector<Writer::Pending> Writer::take_locked(std::size_t most) {
   return requests;
 }
 
-void Writer::top_up(std::unique_ptr<Prepared>& next) {
-  if (failed_) return;
-  const std::size_t taken = next ? next->requests.size() : 0;
-  if (taken >= options_.batch_requests_max) return;
-  std::vector<Pending> requests;
-  {
-    std::lock_guard lock(mutex_);
-    requests = take_locked(options_.batch_requests_max - taken);
-  }
-  if (requests.empty()) return;
-  not_full_.notify_all();
-  if (next) prepare_into(*next, std::move(requests));
-  else next = prepare(std::move(requests));
-}
-
 std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests) {
   auto batch = std::make_unique<Prepared>();
-  prepare_into(*batch, std::move(requests));
-  return batch;
-}
-
-void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
-  Prepared* batch = &batch_ref;
-  const std::size_t first = batch->requests.size();
-  for (Pending& pending : requests) batch->requests.push_back(std::move(pending));
+  batch->requests = std::move(requests);
   const std::size_t n = batch->requests.size();
   batch->outcomes.resize(n);
-  batch->retry_of_index.resize(n, not_a_retry);
+  batch->retry_of_index.assign(n, not_a_retry);
   batch->retry_of_record.resize(n);
-  if (failed_) return;
+  if (failed_) return batch;
 
-  // Stamped at the ledger's door for each group of requests taken; never
-  // before an earlier one.
+  // Stamped once per batch at the ledger's door; never before an earlier batch.
   last_ledger_time_us_ = std::max(clock_.now_us(), last_ledger_time_us_);
   const std::int64_t ledger_time_us = last_ledger_time_us_;
 
-  for (std::size_t i = first; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const Request& request = batch->requests[i].request;
     Outcome& outcome = batch->outcomes[i];
-
     // An earlier request with this key: not yet answered (this batch or the
     // one in flight), or on disk. Fingerprints are computed only here, for
     // retries; the committer computes those of new requests for their records.
@@ -292,7 +275,7 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
       earlier = IdempotencyRecord{original.first_sequence,
                                   static_cast<std::uint32_t>(original.events.size()),
                                   request_fingerprint(key.batch->requests[key.index].request.command)};
-      if (key.batch == batch) batch->retry_of_index[i] = key.index;
+      if (key.batch == batch.get()) batch->retry_of_index[i] = key.index;
     } else if (!request.idempotency_key.empty()) {
       if (auto bytes = store_.get_idempotency(request.idempotency_key)) {
         earlier = decode_idempotency(*bytes);
@@ -321,57 +304,55 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
     for (const Event& event : decision.events) pending_view_->apply(next_sequence_++, event);
     outcome.events = std::move(decision.events);
     batch->accepted.push_back(i);
-    pending_keys_.try_emplace(request.idempotency_key, PendingKey{batch, i});
+    pending_keys_.try_emplace(request.idempotency_key, PendingKey{batch.get(), i});
   }
   batch->last_sequence = next_sequence_ - 1;
+  return batch;
 }
 
-void Writer::start_commit(Prepared& batch) {
-  {
-    std::lock_guard lock(commit_mutex_);
-    HUAWU_ASSERT(commit_request_ == nullptr, "one batch in flight at a time");
-    commit_request_ = &batch;
-    commit_finished_ = false;
-  }
-  commit_changed_.notify_all();
-}
-
-bool Writer::wait_committed(std::string* why) {
-  std::unique_lock lock(commit_mutex_);
-  commit_changed_.wait(lock, [&] { return commit_finished_; });
-  commit_finished_ = false;
-  *why = commit_error_;
-  return commit_ok_;
-}
 
 void Writer::commit_loop() {
+  bool failed = false;
+  std::string failure;
   for (;;) {
-    Prepared* batch = nullptr;
+    std::vector<Prepared*> batches;
     {
-      std::unique_lock lock(commit_mutex_);
-      commit_changed_.wait(lock, [&] { return committer_stop_ || commit_request_ != nullptr; });
-      if (commit_request_ == nullptr) return;  // stopping, nothing in flight
-      batch = commit_request_;
+      std::unique_lock lock(mutex_);
+      commit_ready_.wait(lock, [&] { return committer_stop_ || !commit_queue_.empty(); });
+      if (commit_queue_.empty()) return;  // stopping, nothing in flight
+      // Everything prepared while the last write ran goes into one write and
+      // one fsync, up to a batch's worth of requests.
+      std::size_t requests = 0;
+      while (!commit_queue_.empty() &&
+             (batches.empty() || requests + commit_queue_.front()->requests.size() <= options_.batch_requests_max)) {
+        requests += commit_queue_.front()->requests.size();
+        batches.push_back(commit_queue_.front());
+        commit_queue_.pop_front();
+      }
     }
-    std::string why;
-    const bool ok = encode_and_append(*batch, &why);
+    // The writer does not touch these batches until they come back (the
+    // hand-offs under mutex_ order the two threads), so no lock is needed.
+    if (!failed) failed = !encode_and_append(batches, &failure);
     {
-      std::lock_guard lock(commit_mutex_);
-      commit_request_ = nullptr;
-      commit_finished_ = true;
-      commit_ok_ = ok;
-      commit_error_ = std::move(why);
+      std::lock_guard lock(mutex_);
+      for (Prepared* batch : batches) {
+        batch->commit_ok = !failed;
+        if (failed) batch->commit_error = failure;
+        committed_.push_back(batch);
+      }
     }
-    commit_changed_.notify_all();
+    not_empty_.notify_one();
   }
 }
 
-bool Writer::encode_and_append(Prepared& batch, std::string* why) {
-  // The writer does not touch a batch while it is here (the hand-off under
-  // commit_mutex_ orders the two threads), so using it needs no lock.
+bool Writer::encode_and_append(const std::vector<Prepared*>& batches, std::string* why) {
   const auto started = std::chrono::steady_clock::now();
   append_.clear();
   const bool keep_records = static_cast<bool>(options_.on_durable);
+  std::size_t requests = 0;
+  for (Prepared* batch_pointer : batches) {
+  Prepared& batch = *batch_pointer;
+  requests += batch.accepted.size();
   for (std::size_t i : batch.accepted) {
     const Outcome& outcome = batch.outcomes[i];
     for (std::size_t k = 0; k < outcome.events.size(); ++k) {
@@ -393,6 +374,8 @@ bool Writer::encode_and_append(Prepared& batch, std::string* why) {
                                    request_fingerprint(request.command)};
     append_.add_idempotency(request.idempotency_key, encode_idempotency(record));
   }
+  }
+  if (append_.empty()) return true;  // only rejections and retries: nothing to write
   const auto encoded = std::chrono::steady_clock::now();
   const bool ok = store_.append(append_, why);
   const auto appended = std::chrono::steady_clock::now();
@@ -402,7 +385,8 @@ bool Writer::encode_and_append(Prepared& batch, std::string* why) {
   // Every request of the batch waits this long for its reply: say so.
   if (append_seconds > limits::slow_commit_seconds)
     spdlog::warn("huawu: slow commit: {:.1f} ms to write and sync {} events ({} requests)",
-                 append_seconds * 1e3, append_.head_sequence() - append_.first_sequence() + 1, batch.accepted.size());
+                 append_seconds * 1e3, append_.head_sequence() - append_.first_sequence() + 1, requests);
+  ++batches_committed_;
   return ok;
 }
 
@@ -423,7 +407,6 @@ void Writer::finish(Prepared& batch) {
     auto it = pending_keys_.find(batch.requests[i].request.idempotency_key);
     if (it != pending_keys_.end() && it->second.batch == &batch) pending_keys_.erase(it);
   }
-  if (!batch.accepted.empty()) ++batches_committed_;
   if (options_.on_durable && !batch.accepted.empty()) {
     HUAWU_ASSERT(batch.records.size() == batch.last_sequence - batch.outcomes[batch.accepted.front()].first_sequence + 1,
                  "one record per event");

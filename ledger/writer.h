@@ -5,12 +5,15 @@
 // WriteBatch with sync=true, applies the events, and only then completes the
 // requests (LevelDB's group commit, with TigerBeetle's named rejections).
 //
-// Pipelining: a second thread, the committer, encodes batch N, extends the
-// hash chain and appends it (WAL write, fsync, memtable) while the writer
-// decides batch N+1 against the committed state plus the pending overlay.
-// Batch N+1 is handed to the committer once N is durable, and N is applied
-// and answered while N+1 is written; so the log, the state and the replies
-// keep the order of a single thread, and if N fails, N+1 is refused with it.
+// Pipelining: a second thread, the committer, encodes batches, extends the
+// hash chain and appends them (WAL write, fsync, memtable) while the writer
+// decides the next requests against the committed state plus the pending
+// overlay. The writer hands each decided batch to a queue; the committer
+// takes everything queued when its last write ends and writes it with one
+// fsync, without waiting for the writer to wake up. Durable batches come back
+// in order, and the writer applies and answers them; so the log, the state
+// and the replies keep the order of a single thread, and if one write fails,
+// every later batch is refused with it.
 //
 // Every path that changes the ledger goes through here: the CLI's embedded
 // store, the daemon and the tests.
@@ -118,21 +121,16 @@ class Writer {
   // Writer thread.
   void run();
   std::unique_ptr<Prepared> prepare(std::vector<Pending> requests);
-  // Decides more requests into a batch not yet handed to the committer.
-  void prepare_into(Prepared& batch, std::vector<Pending> requests);
-  // Moves queued requests that fit into `next` (creating it when empty).
-  void top_up(std::unique_ptr<Prepared>& next);
   std::vector<Pending> take_locked(std::size_t most);  // mutex_ held
+  // Applies and answers batches the committer handed back, in order.
+  void finish_committed(std::vector<Prepared*>& committed);
   void finish(Prepared& batch);
   void refuse(Prepared& batch, Rejection rejection);
   void checkpoint();
   void run_reads(std::vector<ReadTask>& reads);
-  // Hand-off between the two threads.
-  void start_commit(Prepared& batch);
-  bool wait_committed(std::string* why);
   // Committer thread: encode, chain, append.
   void commit_loop();
-  bool encode_and_append(Prepared& batch, std::string* why);
+  bool encode_and_append(const std::vector<Prepared*>& batches, std::string* why);
 
   Store& store_;
   LedgerState& state_;
@@ -146,16 +144,16 @@ class Writer {
   std::vector<ReadTask> reads_;         // guarded by mutex_
   bool closing_ = false;                // guarded by mutex_
   bool stopped_ = false;                // guarded by mutex_: the writer thread has ended
-
-  std::mutex commit_mutex_;
-  std::condition_variable commit_changed_;     // guarded by commit_mutex_
-  Prepared* commit_request_ = nullptr;         // guarded by commit_mutex_
-  bool commit_finished_ = false;               // guarded by commit_mutex_
-  bool commit_ok_ = false;                     // guarded by commit_mutex_
-  std::string commit_error_;                   // guarded by commit_mutex_
-  bool committer_stop_ = false;                // guarded by commit_mutex_
+  // Between writer and committer, also under mutex_ (one lock: the writer
+  // waits for new requests and for durable batches alike).
+  std::condition_variable commit_ready_;       // the committer waits on it
+  std::deque<Prepared*> commit_queue_;         // decided, not yet taken by the committer
+  std::vector<Prepared*> committed_;           // written (or failed), not yet answered
+  bool committer_stop_ = false;
 
   // Writer thread only.
+  std::deque<std::unique_ptr<Prepared>> in_flight_;  // handed to the committer, in order
+  std::size_t in_flight_requests_ = 0;
   std::unique_ptr<PendingView> pending_view_;
   // Keyed by views of the keys inside the batches' requests, which live until
   // finish() erases their entries.

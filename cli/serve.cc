@@ -97,6 +97,7 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   WriterOptions options;
   options.queue_requests_max = config.queue_requests_max;
   options.batch_requests_max = config.batch_requests_max;
+  options.checkpoint_interval_events = config.checkpoint_interval_events;
   options.call_policy = CallPolicy{config.max_call_seconds, config.hold_grace_seconds};
   options.on_durable = [p = publisher.get()](std::uint64_t first, std::vector<std::string>&& records) {
     p->publish(first, std::move(records));

@@ -162,6 +162,10 @@ std::optional<DaemonConfig> from_document(const toml::table& document, std::stri
           const auto n = read_integer(
               v, full, 1, static_cast<std::int64_t>(limits::writer_batch_requests_max), refusal);
           if (n) config.batch_requests_max = static_cast<std::size_t>(*n);
+        } else if (k.str() == "checkpoint_interval_events") {
+          const auto n = read_integer(v, full, static_cast<std::int64_t>(limits::checkpoint_interval_events_min),
+                                      static_cast<std::int64_t>(limits::checkpoint_interval_events_max), refusal);
+          if (n) config.checkpoint_interval_events = static_cast<std::uint64_t>(*n);
         } else {
           refuse_unknown(full, v, refusal);
         }
@@ -293,6 +297,7 @@ std::string render_config(const DaemonConfig& config) {
   out += "\n[writer]\n";
   out += "queue_requests_max = " + std::to_string(config.queue_requests_max) + "\n";
   out += "batch_requests_max = " + std::to_string(config.batch_requests_max) + "\n";
+  out += "checkpoint_interval_events = " + std::to_string(config.checkpoint_interval_events) + "\n";
   out += "\n[calls]\n";
   out += "max_call_seconds = " + std::to_string(config.max_call_seconds) + "\n";
   out += "hold_grace_seconds = " + std::to_string(config.hold_grace_seconds) + "\n";

@@ -3,7 +3,7 @@
 //
 //   data_dir = "/var/lib/huawu"
 //   [switch]  endpoint, publish_endpoint
-//   [writer]  queue_requests_max, batch_requests_max
+//   [writer]  queue_requests_max, batch_requests_max, checkpoint_interval_events
 //   [calls]   max_call_seconds, hold_grace_seconds, expiry_interval_ms
 //   [log]     level, file
 //
@@ -28,6 +28,7 @@ struct DaemonConfig {
   std::string publish_endpoint = "tcp://127.0.0.1:7751";  // PUB of every committed event
   std::size_t queue_requests_max = limits::writer_queue_requests_max;
   std::size_t batch_requests_max = limits::writer_batch_requests_max;
+  std::uint64_t checkpoint_interval_events = limits::checkpoint_interval_events;
   std::int64_t max_call_seconds = 7200;    // the most one authorization grants
   std::int64_t hold_grace_seconds = 120;   // a hold expires at grant + granted seconds + grace
   std::int64_t expiry_interval_ms = 1000;  // how often the daemon asks the ledger to expire holds

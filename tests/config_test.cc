@@ -72,6 +72,7 @@ TEST_CASE("an empty document gives every default", "[config]") {
   CHECK(config.publish_endpoint == "tcp://127.0.0.1:7751");
   CHECK(config.queue_requests_max == limits::writer_queue_requests_max);
   CHECK(config.batch_requests_max == limits::writer_batch_requests_max);
+  CHECK(config.checkpoint_interval_events == 1'000'000);
   CHECK(config.max_call_seconds == 7200);
   CHECK(config.hold_grace_seconds == 120);
   CHECK(config.expiry_interval_ms == 1000);
@@ -92,6 +93,7 @@ publish_endpoint = "tcp://0.0.0.0:9001"
 [writer]
 queue_requests_max = 1000
 batch_requests_max = 100
+checkpoint_interval_events = 5000
 [calls]
 max_call_seconds = 3600
 hold_grace_seconds = 30
@@ -105,6 +107,7 @@ file = "/var/lib/huawu/huawu.log"
   CHECK(config.publish_endpoint == "tcp://0.0.0.0:9001");
   CHECK(config.queue_requests_max == 1000);
   CHECK(config.batch_requests_max == 100);
+  CHECK(config.checkpoint_interval_events == 5000);
   CHECK(config.max_call_seconds == 3600);
   CHECK(config.hold_grace_seconds == 30);
   CHECK(config.expiry_interval_ms == 250);
@@ -142,7 +145,7 @@ TEST_CASE("the example file loads and equals the defaults", "[config]") {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const char* key :
        {"data_dir =", "[switch]", "endpoint =", "publish_endpoint =", "[writer]",
-        "queue_requests_max =", "batch_requests_max =", "[calls]", "max_call_seconds =",
+        "queue_requests_max =", "batch_requests_max =", "checkpoint_interval_events =", "[calls]", "max_call_seconds =",
         "hold_grace_seconds =", "expiry_interval_ms =", "[log]", "level =", "file ="}) {
     INFO("key = " << key);
     CHECK(text.find(key) != std::string::npos);
@@ -158,6 +161,7 @@ TEST_CASE("render_config writes every value and parses back equal", "[config]") 
   odd.publish_endpoint = "tcp://[::1]:7751";
   odd.queue_requests_max = 1;
   odd.batch_requests_max = 1;
+  odd.checkpoint_interval_events = 1'000;
   odd.max_call_seconds = 86'400;
   odd.hold_grace_seconds = 3'600;
   odd.expiry_interval_ms = 10;
@@ -300,6 +304,13 @@ TEST_CASE("queue_requests_max is bounded below by batch_requests_max", "[config]
   // A bad batch is reported as the batch, not as the queue.
   CHECK_THAT(refusal("[writer]\nqueue_requests_max = 100\nbatch_requests_max = 0\n"),
              Catch::Matchers::StartsWith("writer.batch_requests_max: must be in 1.."));
+  // Checkpoints: not so often that the writer does little else, not so
+  // rarely that a restart replays for minutes.
+  CHECK(refusal("[writer]\ncheckpoint_interval_events = 999\n") ==
+        "writer.checkpoint_interval_events: must be in 1000..100000000, not 999 (line 2)");
+  CHECK_THAT(refusal("[writer]\ncheckpoint_interval_events = 100000001\n"),
+             Catch::Matchers::StartsWith("writer.checkpoint_interval_events: must be in 1000..100000000"));
+  CHECK(accepted("[writer]\ncheckpoint_interval_events = 1000\n").checkpoint_interval_events == 1'000);
 }
 
 TEST_CASE("endpoints need tcp:// or ipc:// and an address", "[config]") {

@@ -62,6 +62,13 @@ rocksdb::DBOptions Store::db_options(bool create) {
   options.create_missing_column_families = true;
   options.paranoid_checks = true;
   options.max_background_jobs = 2;
+  // Flushes and compactions run beside the writer on the same cores: at the
+  // lowest CPU priority they use the idle time, not the replies' time.
+  options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH, rocksdb::CpuPriority::kLow);
+  options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow);
+  // Flushes write their files in 1 MiB steps to the disk instead of one burst
+  // at the end, so a WAL fsync never waits behind 64 MiB in the device queue.
+  options.bytes_per_sync = 1 << 20;
   return options;
 }
 

@@ -133,6 +133,9 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   // Every request taken was answered. Close the control workers, then drain
   // the writer and write a checkpoint; publish what was committed last.
   running_daemon = nullptr;
+  if (daemon->reply_times().count() > 0)
+    out << "huawu: switch replies since start: " << daemon->reply_times().summary() << " (time in the daemon)"
+        << std::endl;
   daemon.reset();
   ledger->close();
   const Writer& writer = ledger->writer();

@@ -27,6 +27,12 @@ std::int64_t steady_ms() {
       .count();
 }
 
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::int64_t wall_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -175,6 +181,7 @@ void Daemon::wake() {
 void Daemon::run() {
   started_us_ = wall_us();
   next_expiry_ms_ = steady_ms() + config_.expiry_interval_ms;
+  next_reply_times_log_ms_ = steady_ms() + reply_times_log_interval_ms;
   spdlog::info("huawu: serving {}: switch {}, events {}, control {}", config_.data_dir,
                endpoints_.switch_endpoint, endpoints_.publish_endpoint, endpoints_.control_endpoint);
   std::vector<zmq::message_t> frames;
@@ -217,6 +224,7 @@ void Daemon::run() {
       }
     }
     maybe_expire_holds(steady_ms());
+    maybe_log_reply_times(steady_ms());
   }
   spdlog::info("huawu: stopped taking requests; every taken request was answered ({} malformed frames seen)",
                malformed_);
@@ -242,12 +250,15 @@ void Daemon::on_switch_frames(std::vector<zmq::message_t>& frames,
   std::string actor = "switch:" + request->switch_id;
   std::string request_key = request->request_key;
   const SwitchReplyKind kind = reply_kind_of(request->body);
+  const std::int64_t received_us = steady_us();
   ++in_flight_;
   to_submit.emplace_back(
       Request{std::move(*request), std::move(key), std::move(actor), 0},
-      [this, envelope = std::move(envelope), request_key = std::move(request_key), kind](Outcome&& outcome) mutable {
+      [this, envelope = std::move(envelope), request_key = std::move(request_key), kind,
+       received_us](Outcome&& outcome) mutable {
         std::lock_guard lock(done_mutex_);
-        switch_done_.push_back(SwitchDone{std::move(envelope), std::move(request_key), kind, std::move(outcome)});
+        switch_done_.push_back(
+            SwitchDone{std::move(envelope), std::move(request_key), kind, std::move(outcome), received_us});
         wake();
       });
 }
@@ -314,12 +325,23 @@ void Daemon::send_replies() {
     }
     const SwitchReply reply = switch_reply(std::move(done.request_key), done.kind, done.outcome);
     send_with_envelope(switch_socket_, done.envelope, encode_switch_reply(reply));
+    const std::int64_t reply_us = steady_us() - done.received_us;
+    reply_times_total_.record(reply_us);
+    reply_times_window_.record(reply_us);
     --in_flight_;
   }
   for (ControlDone& done : control_done) {
     send_with_envelope(control_socket_, done.envelope, encode_control_reply(done.reply));
     --in_flight_;
   }
+}
+
+void Daemon::maybe_log_reply_times(std::int64_t now_ms) {
+  if (now_ms < next_reply_times_log_ms_) return;
+  next_reply_times_log_ms_ = now_ms + reply_times_log_interval_ms;
+  if (reply_times_window_.count() == 0) return;
+  spdlog::info("huawu: switch replies in the last minute: {} (time in the daemon)", reply_times_window_.summary());
+  reply_times_window_.clear();
 }
 
 void Daemon::maybe_expire_holds(std::int64_t now_ms) {

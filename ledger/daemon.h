@@ -35,6 +35,7 @@
 #include "events/switch_protocol.h"
 #include "ledger/config.h"
 #include "ledger/ledger.h"
+#include "ledger/reply_times.h"
 #include "ledger/writer.h"
 
 namespace huawu {
@@ -88,6 +89,10 @@ class Daemon {
   void stop();
 
   const DaemonEndpoints& endpoints() const { return endpoints_; }
+  // Every switch reply's time in the daemon since it started (read after
+  // run() returns). The last minute's are logged every minute.
+  const ReplyTimes& reply_times() const { return reply_times_total_; }
+  static constexpr std::int64_t reply_times_log_interval_ms = 60'000;
 
   static constexpr std::size_t control_workers = 4;
   // Frames larger than this make ZeroMQ drop the connection; anything up to it
@@ -103,6 +108,7 @@ class Daemon {
     std::string request_key;
     SwitchReplyKind kind;
     Outcome outcome;
+    std::int64_t received_us = 0;  // steady clock, when its frame was read
   };
   struct ControlJob {
     std::vector<std::string> envelope;
@@ -120,6 +126,7 @@ class Daemon {
   void on_control_frames(std::vector<zmq::message_t>& frames);
   void send_replies();
   void maybe_expire_holds(std::int64_t now_ms);
+  void maybe_log_reply_times(std::int64_t now_ms);
   void wake();
   void control_worker();
 
@@ -138,6 +145,10 @@ class Daemon {
   std::vector<SwitchDone> switch_done_;    // guarded by done_mutex_
   std::vector<ControlDone> control_done_;  // guarded by done_mutex_
   bool woken_ = false;                     // guarded by done_mutex_
+  // I/O thread only.
+  ReplyTimes reply_times_total_;
+  ReplyTimes reply_times_window_;
+  std::int64_t next_reply_times_log_ms_ = 0;
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_changed_;   // guarded by jobs_mutex_

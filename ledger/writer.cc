@@ -45,7 +45,12 @@ constexpr std::size_t not_a_retry = SIZE_MAX;
 }  // namespace
 
 struct Writer::Prepared {
-  std::vector<Pending> requests;
+  // A deque: a batch still waiting for the committer takes more requests
+  // (prepare_into) while pending_keys_ holds views of the keys inside the
+  // earlier ones, which must not move.
+  std::deque<Pending> requests;
+  // One ledger time per batch, so one append is one ledger time in the log.
+  std::int64_t ledger_time_us = 0;
   std::vector<Outcome> outcomes;
   // Requests that appended events, in sequence order.
   std::vector<std::size_t> accepted;
@@ -196,7 +201,27 @@ void Writer::run() {
 
     // Answer what is durable, in sequence order, then decide what came in.
     finish_committed(committed);
-    if (!requests.empty()) {
+    // A batch the committer has not taken yet takes these requests too: every
+    // append is then one batch with one ledger time (what the raw-write
+    // benchmark replays), and the committer never waits for a second one.
+    Prepared* waiting = nullptr;
+    if (!requests.empty() && !failed_) {
+      std::lock_guard lock(mutex_);
+      if (!commit_queue_.empty() &&
+          commit_queue_.back()->requests.size() + requests.size() <= options_.batch_requests_max) {
+        waiting = commit_queue_.back();
+        commit_queue_.pop_back();
+      }
+    }
+    if (waiting) {
+      in_flight_requests_ += requests.size();
+      prepare_into(*waiting, std::move(requests));
+      {
+        std::lock_guard lock(mutex_);
+        commit_queue_.push_back(waiting);
+      }
+      commit_ready_.notify_one();
+    } else if (!requests.empty()) {
       std::unique_ptr<Prepared> batch = prepare(std::move(requests));
       if (failed_) {
         refuse(*batch, Rejection::storage_failed);
@@ -251,18 +276,25 @@ std::vector<Writer::Pending> Writer::take_locked(std::size_t most) {
 
 std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests) {
   auto batch = std::make_unique<Prepared>();
-  batch->requests = std::move(requests);
-  const std::size_t n = batch->requests.size();
-  batch->outcomes.resize(n);
-  batch->retry_of_index.assign(n, not_a_retry);
-  batch->retry_of_record.resize(n);
-  if (failed_) return batch;
-
   // Stamped once per batch at the ledger's door; never before an earlier batch.
   last_ledger_time_us_ = std::max(clock_.now_us(), last_ledger_time_us_);
-  const std::int64_t ledger_time_us = last_ledger_time_us_;
+  batch->ledger_time_us = last_ledger_time_us_;
+  prepare_into(*batch, std::move(requests));
+  return batch;
+}
 
-  for (std::size_t i = 0; i < n; ++i) {
+void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
+  Prepared* const batch = &batch_ref;
+  const std::size_t first = batch->requests.size();
+  for (Pending& pending : requests) batch->requests.push_back(std::move(pending));
+  const std::size_t n = batch->requests.size();
+  batch->outcomes.resize(n);
+  batch->retry_of_index.resize(n, not_a_retry);
+  batch->retry_of_record.resize(n);
+  if (failed_) return;
+  const std::int64_t ledger_time_us = batch->ledger_time_us;
+
+  for (std::size_t i = first; i < n; ++i) {
     const Request& request = batch->requests[i].request;
     Outcome& outcome = batch->outcomes[i];
     // An earlier request with this key: not yet answered (this batch or the
@@ -275,7 +307,7 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests)
       earlier = IdempotencyRecord{original.first_sequence,
                                   static_cast<std::uint32_t>(original.events.size()),
                                   request_fingerprint(key.batch->requests[key.index].request.command)};
-      if (key.batch == batch.get()) batch->retry_of_index[i] = key.index;
+      if (key.batch == batch) batch->retry_of_index[i] = key.index;
     } else if (!request.idempotency_key.empty()) {
       if (auto bytes = store_.get_idempotency(request.idempotency_key)) {
         earlier = decode_idempotency(*bytes);
@@ -304,10 +336,9 @@ std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests)
     for (const Event& event : decision.events) pending_view_->apply(next_sequence_++, event);
     outcome.events = std::move(decision.events);
     batch->accepted.push_back(i);
-    pending_keys_.try_emplace(request.idempotency_key, PendingKey{batch.get(), i});
+    pending_keys_.try_emplace(request.idempotency_key, PendingKey{batch, i});
   }
   batch->last_sequence = next_sequence_ - 1;
-  return batch;
 }
 
 
@@ -320,15 +351,11 @@ void Writer::commit_loop() {
       std::unique_lock lock(mutex_);
       commit_ready_.wait(lock, [&] { return committer_stop_ || !commit_queue_.empty(); });
       if (commit_queue_.empty()) return;  // stopping, nothing in flight
-      // Everything prepared while the last write ran goes into one write and
-      // one fsync, up to a batch's worth of requests.
-      std::size_t requests = 0;
-      while (!commit_queue_.empty() &&
-             (batches.empty() || requests + commit_queue_.front()->requests.size() <= options_.batch_requests_max)) {
-        requests += commit_queue_.front()->requests.size();
-        batches.push_back(commit_queue_.front());
-        commit_queue_.pop_front();
-      }
+      // One batch, one write, one fsync: everything decided while the last
+      // write ran is in it (the writer adds to the batch at the back of the
+      // queue until the committer takes it).
+      batches.push_back(commit_queue_.front());
+      commit_queue_.pop_front();
     }
     // The writer does not touch these batches until they come back (the
     // hand-offs under mutex_ order the two threads), so no lock is needed.

@@ -8,9 +8,11 @@
 // Pipelining: a second thread, the committer, encodes batches, extends the
 // hash chain and appends them (WAL write, fsync, memtable) while the writer
 // decides the next requests against the committed state plus the pending
-// overlay. The writer hands each decided batch to a queue; the committer
-// takes everything queued when its last write ends and writes it with one
-// fsync, without waiting for the writer to wake up. Durable batches come back
+// overlay. The writer hands each decided batch to a queue and keeps adding
+// newly decided requests to the batch at its back (same ledger time) until
+// the committer takes it; the committer takes the next batch the moment its
+// last write ends and writes it with one fsync, without waiting for the
+// writer to wake up. Durable batches come back
 // in order, and the writer applies and answers them; so the log, the state
 // and the replies keep the order of a single thread, and if one write fails,
 // every later batch is refused with it.
@@ -121,6 +123,8 @@ class Writer {
   // Writer thread.
   void run();
   std::unique_ptr<Prepared> prepare(std::vector<Pending> requests);
+  // Decides more requests into a batch the committer has not taken yet.
+  void prepare_into(Prepared& batch, std::vector<Pending> requests);
   std::vector<Pending> take_locked(std::size_t most);  // mutex_ held
   // Applies and answers batches the committer handed back, in order.
   void finish_committed(std::vector<Prepared*>& committed);

@@ -2,10 +2,12 @@
 // commit, deciding against the batch, idempotent retries, every rejection,
 // ledger time and checkpoints (DESIGN.md §1, §4).
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <latch>
 #include <set>
 #include <thread>
 
+#include "events/codec.h"
 #include "events/limits.h"
 #include "events/rejection.h"
 #include "tests/test_support.h"
@@ -413,6 +415,64 @@ TEST_CASE("group commit: concurrent requests from many threads all complete, gap
   std::string why;
   CHECK(f.ledger->state().check_invariants(&why));
   CHECK(test::rebuild_from_log(f.ledger->store()).serialize() == f.ledger->state().serialize());
+}
+
+// A clock that moves on by one microsecond each time it is read: every batch
+// the writer stamps gets a ledger time of its own.
+class CountingClock final : public Clock {
+ public:
+  std::int64_t now_us() override { return ++now_us_; }
+
+ private:
+  std::atomic<std::int64_t> now_us_{test::start_time_us};
+};
+
+TEST_CASE("one append is one batch with one ledger time, under concurrent load", "[writer]") {
+  // ops/bench/raw_replay_bench.cc recovers the group commits from the log by
+  // ledger time; requests decided while a batch waits for the committer join
+  // that batch and its time, so the distinct times are exactly the appends.
+  TempDir tmp;
+  CountingClock clock;
+  auto ledger = test::create_ledger(tmp.sub("ledger"), clock);
+  Writer& writer = ledger->writer();
+  constexpr int threads = 4;
+  constexpr int per_thread = 300;
+  std::vector<Request> opens;
+  for (int t = 0; t < threads; ++t) opens.push_back(open_request("open-" + std::to_string(t), "t" + std::to_string(t)));
+  for (const Outcome& outcome : test::submit_all(writer, std::move(opens))) REQUIRE_ACCEPTED(outcome);
+  const std::uint64_t head_before = ledger->store().head_sequence();
+  const std::uint64_t batches_before = writer.batches_committed();
+
+  std::latch done(threads * per_thread);
+  std::atomic<int> accepted = 0;
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < threads; ++t) {
+    submitters.emplace_back([&, t] {
+      for (int n = 0; n < per_thread; ++n)
+        writer.submit(recharge_request("t" + std::to_string(t) + "-" + std::to_string(n), "t" + std::to_string(t), 1),
+                      [&](Outcome&& outcome) {
+                        if (outcome.rejection == Rejection::none) ++accepted;
+                        done.count_down();
+                      });
+    });
+  }
+  for (auto& thread : submitters) thread.join();
+  done.wait();
+  REQUIRE(accepted == threads * per_thread);
+
+  const std::uint64_t appends = writer.batches_committed() - batches_before;
+  std::set<std::int64_t> ledger_times;
+  for (std::uint64_t sequence = head_before + 1; sequence <= ledger->store().head_sequence(); ++sequence) {
+    const auto bytes = ledger->store().get_event(sequence);
+    REQUIRE(bytes.has_value());
+    std::string why;
+    const auto stored = decode_stored_event(*bytes, &why);
+    REQUIRE(stored.has_value());
+    ledger_times.insert(stored->event.ledger_time_us);
+  }
+  CHECK(ledger->store().head_sequence() == head_before + threads * per_thread);
+  CHECK(appends >= 1);
+  CHECK(ledger_times.size() == appends);
 }
 
 TEST_CASE("decide sees the events decided earlier in the same batch", "[writer]") {

@@ -201,43 +201,31 @@ void Writer::run() {
 
     // Answer what is durable, in sequence order, then decide what came in.
     finish_committed(committed);
-    // A batch the committer has not taken yet takes these requests too: every
-    // append is then one batch with one ledger time (what the raw-write
-    // benchmark replays), and the committer never waits for a second one.
-    Prepared* waiting = nullptr;
-    if (!requests.empty() && !failed_) {
-      std::lock_guard lock(mutex_);
-      if (!commit_queue_.empty() &&
-          commit_queue_.back()->requests.size() + requests.size() <= options_.batch_requests_max) {
-        waiting = commit_queue_.back();
-        commit_queue_.pop_back();
-      }
-    }
-    if (waiting) {
-      in_flight_requests_ += requests.size();
-      prepare_into(*waiting, std::move(requests));
+    if (failed_) {
+      for (Pending& pending : requests) pending.completion(rejected(Rejection::storage_failed));
+    } else if (!requests.empty()) {
+      // The batch the committer has not taken yet takes these requests too,
+      // so every append is one batch with one ledger time (what the raw-write
+      // benchmark replays). Every batch goes through the committer, even one
+      // with nothing to write: its retries may replay requests of a batch
+      // still in flight, and are answered only after that one is durable.
+      Prepared* batch = nullptr;
       {
         std::lock_guard lock(mutex_);
-        commit_queue_.push_back(waiting);
+        if (!commit_queue_.empty() &&
+            commit_queue_.back()->requests.size() + requests.size() <= options_.batch_requests_max) {
+          batch = commit_queue_.back();
+          commit_queue_.pop_back();
+        }
+      }
+      if (!batch) batch = new_batch();
+      in_flight_requests_ += requests.size();
+      prepare_into(*batch, std::move(requests));
+      {
+        std::lock_guard lock(mutex_);
+        commit_queue_.push_back(batch);
       }
       commit_ready_.notify_one();
-    } else if (!requests.empty()) {
-      std::unique_ptr<Prepared> batch = prepare(std::move(requests));
-      if (failed_) {
-        refuse(*batch, Rejection::storage_failed);
-      } else {
-        // Every batch goes through the committer, even one with nothing to
-        // write: its retries may replay requests of a batch still in flight,
-        // and are answered only after that one is durable.
-        in_flight_requests_ += batch->requests.size();
-        Prepared* handed = batch.get();
-        in_flight_.push_back(std::move(batch));
-        {
-          std::lock_guard lock(mutex_);
-          commit_queue_.push_back(handed);
-        }
-        commit_ready_.notify_one();
-      }
     }
     // Reads see every batch answered so far (not those in flight, whose
     // requests are not acknowledged yet).
@@ -274,13 +262,13 @@ std::vector<Writer::Pending> Writer::take_locked(std::size_t most) {
   return requests;
 }
 
-std::unique_ptr<Writer::Prepared> Writer::prepare(std::vector<Pending> requests) {
+Writer::Prepared* Writer::new_batch() {
   auto batch = std::make_unique<Prepared>();
   // Stamped once per batch at the ledger's door; never before an earlier batch.
   last_ledger_time_us_ = std::max(clock_.now_us(), last_ledger_time_us_);
   batch->ledger_time_us = last_ledger_time_us_;
-  prepare_into(*batch, std::move(requests));
-  return batch;
+  in_flight_.push_back(std::move(batch));
+  return in_flight_.back().get();
 }
 
 void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
@@ -291,7 +279,6 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
   batch->outcomes.resize(n);
   batch->retry_of_index.resize(n, not_a_retry);
   batch->retry_of_record.resize(n);
-  if (failed_) return;
   const std::int64_t ledger_time_us = batch->ledger_time_us;
 
   for (std::size_t i = first; i < n; ++i) {
@@ -341,12 +328,11 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
   batch->last_sequence = next_sequence_ - 1;
 }
 
-
 void Writer::commit_loop() {
   bool failed = false;
   std::string failure;
   for (;;) {
-    std::vector<Prepared*> batches;
+    Prepared* batch = nullptr;
     {
       std::unique_lock lock(mutex_);
       commit_ready_.wait(lock, [&] { return committer_stop_ || !commit_queue_.empty(); });
@@ -354,32 +340,26 @@ void Writer::commit_loop() {
       // One batch, one write, one fsync: everything decided while the last
       // write ran is in it (the writer adds to the batch at the back of the
       // queue until the committer takes it).
-      batches.push_back(commit_queue_.front());
+      batch = commit_queue_.front();
       commit_queue_.pop_front();
     }
-    // The writer does not touch these batches until they come back (the
-    // hand-offs under mutex_ order the two threads), so no lock is needed.
-    if (!failed) failed = !encode_and_append(batches, &failure);
+    // The writer does not touch the batch until it comes back (the hand-offs
+    // under mutex_ order the two threads), so no lock is needed.
+    if (!failed) failed = !encode_and_append(*batch, &failure);
     {
       std::lock_guard lock(mutex_);
-      for (Prepared* batch : batches) {
-        batch->commit_ok = !failed;
-        if (failed) batch->commit_error = failure;
-        committed_.push_back(batch);
-      }
+      batch->commit_ok = !failed;
+      if (failed) batch->commit_error = failure;
+      committed_.push_back(batch);
     }
     not_empty_.notify_one();
   }
 }
 
-bool Writer::encode_and_append(const std::vector<Prepared*>& batches, std::string* why) {
+bool Writer::encode_and_append(Prepared& batch, std::string* why) {
   const auto started = std::chrono::steady_clock::now();
   append_.clear();
   const bool keep_records = static_cast<bool>(options_.on_durable);
-  std::size_t requests = 0;
-  for (Prepared* batch_pointer : batches) {
-  Prepared& batch = *batch_pointer;
-  requests += batch.accepted.size();
   for (std::size_t i : batch.accepted) {
     const Outcome& outcome = batch.outcomes[i];
     for (std::size_t k = 0; k < outcome.events.size(); ++k) {
@@ -401,7 +381,6 @@ bool Writer::encode_and_append(const std::vector<Prepared*>& batches, std::strin
                                    request_fingerprint(request.command)};
     append_.add_idempotency(request.idempotency_key, encode_idempotency(record));
   }
-  }
   if (append_.empty()) return true;  // only rejections and retries: nothing to write
   const auto encoded = std::chrono::steady_clock::now();
   const bool ok = store_.append(append_, why);
@@ -412,7 +391,7 @@ bool Writer::encode_and_append(const std::vector<Prepared*>& batches, std::strin
   // Every request of the batch waits this long for its reply: say so.
   if (append_seconds > limits::slow_commit_seconds)
     spdlog::warn("huawu: slow commit: {:.1f} ms to write and sync {} events ({} requests)",
-                 append_seconds * 1e3, append_.head_sequence() - append_.first_sequence() + 1, requests);
+                 append_seconds * 1e3, append_.head_sequence() - append_.first_sequence() + 1, batch.accepted.size());
   ++batches_committed_;
   return ok;
 }

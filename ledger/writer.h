@@ -12,10 +12,10 @@
 // newly decided requests to the batch at its back (same ledger time) until
 // the committer takes it; the committer takes the next batch the moment its
 // last write ends and writes it with one fsync, without waiting for the
-// writer to wake up. Durable batches come back
-// in order, and the writer applies and answers them; so the log, the state
-// and the replies keep the order of a single thread, and if one write fails,
-// every later batch is refused with it.
+// writer to wake up. Durable batches come back in order, and the writer
+// applies and answers them; so the log, the state and the replies keep the
+// order of a single thread, and if one write fails, every later batch is
+// refused with it.
 //
 // Every path that changes the ledger goes through here: the CLI's embedded
 // store, the daemon and the tests.
@@ -122,8 +122,9 @@ class Writer {
 
   // Writer thread.
   void run();
-  std::unique_ptr<Prepared> prepare(std::vector<Pending> requests);
-  // Decides more requests into a batch the committer has not taken yet.
+  // A new batch stamped with its ledger time, at the end of in_flight_.
+  Prepared* new_batch();
+  // Decides requests into a batch the committer has not taken yet.
   void prepare_into(Prepared& batch, std::vector<Pending> requests);
   std::vector<Pending> take_locked(std::size_t most);  // mutex_ held
   // Applies and answers batches the committer handed back, in order.
@@ -134,7 +135,7 @@ class Writer {
   void run_reads(std::vector<ReadTask>& reads);
   // Committer thread: encode, chain, append.
   void commit_loop();
-  bool encode_and_append(const std::vector<Prepared*>& batches, std::string* why);
+  bool encode_and_append(Prepared& batch, std::string* why);
 
   Store& store_;
   LedgerState& state_;

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <latch>
 #include <map>
 #include <optional>
 #include <random>
@@ -22,18 +21,13 @@
 #include "events/limits.h"
 #include "events/rejection.h"
 #include "ledger/audit.h"
+#include "tests/property_seed.h"
 #include "tests/test_support.h"
 
 namespace huawu {
 namespace {
 
-// Fixed so a failure reproduces; HUAWU_PROPERTY_SEED=<n> explores others.
 constexpr std::uint64_t default_seed = 0x6875'6177'7500'0003;
-
-std::uint64_t seed_to_use() {
-  const char* text = std::getenv("HUAWU_PROPERTY_SEED");
-  return text && *text ? std::strtoull(text, nullptr, 0) : default_seed;
-}
 constexpr int requests_total = 15'000;
 constexpr int burst_requests_max = 64;
 constexpr CallPolicy policy{600, 30};
@@ -583,12 +577,6 @@ class Generator {
   std::vector<std::pair<std::string, std::string>> calls_;
 };
 
-struct Completed {
-  Outcome outcome;
-  bool invariants_hold = false;
-  std::string why;
-};
-
 // Every account holds exactly its active holds and no wallet is negative.
 std::string accounts_problem(const LedgerState& state) {
   std::map<std::string, std::int64_t> held;
@@ -609,7 +597,7 @@ std::string accounts_problem(const LedgerState& state) {
 
 TEST_CASE("random call traffic agrees with a reference model and keeps every invariant",
           "[property][calls]") {
-  const std::uint64_t seed = seed_to_use();
+  const std::uint64_t seed = test::property_seed(default_seed);
   INFO("seed " << seed << " (set HUAWU_PROPERTY_SEED to rerun another)");
   test::TempDir tmp;
   ManualClock clock(test::start_time_us);
@@ -634,21 +622,8 @@ TEST_CASE("random call traffic agrees with a reference model and keeps every inv
                           : std::uniform_int_distribution<std::int64_t>(0, 40 * test::second_us)(bursts));
     const std::int64_t now_us = clock.now_us();
 
-    std::vector<Completed> completed(requests.size());
-    std::latch done(burst);
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      ledger->writer().submit(requests[i], [&, i](Outcome&& outcome) {
-        // On the writer thread, after the request's batch is applied.
-        completed[i].outcome = std::move(outcome);
-        completed[i].invariants_hold = ledger->state().check_invariants(&completed[i].why);
-        if (completed[i].invariants_hold) {
-          completed[i].why = accounts_problem(ledger->state());
-          completed[i].invariants_hold = completed[i].why.empty();
-        }
-        done.count_down();
-      });
-    }
-    done.wait();
+    const std::vector<test::Checked> completed =
+        test::submit_all_checked(ledger->writer(), ledger->state(), requests, accounts_problem);
 
     for (std::size_t i = 0; i < requests.size(); ++i, ++index) {
       const Request& request = requests[i];

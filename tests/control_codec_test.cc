@@ -20,6 +20,7 @@
 
 #include "events/control.capnp.h"
 #include "events/limits.h"
+#include "tests/property_seed.h"
 #include "tests/wire_test_support.h"
 
 namespace huawu {
@@ -30,10 +31,7 @@ using namespace huawu::test;
 
 // ---- helpers ----------------------------------------------------------------
 
-std::uint64_t seed_to_use() {
-  const char* text = std::getenv("HUAWU_PROPERTY_SEED");
-  return text && *text ? std::strtoull(text, nullptr, 0) : 0x636f'6e74'726f'6c01;  // "control"
-}
+constexpr std::uint64_t default_seed = 0x636f'6e74'726f'6c01;  // "control"
 
 ControlRequest golden_request() { return {"local:operator", {"balance", "13800138000", "--json"}}; }
 
@@ -397,7 +395,7 @@ void fuzz_one(const std::string& bytes, Outcomes& outcomes) {
 }
 
 TEST_CASE("random byte strings never crash the decoders", "[control_codec][fuzz]") {
-  const std::uint64_t seed = seed_to_use();
+  const std::uint64_t seed = property_seed(default_seed);
   INFO("seed " << seed << " (set HUAWU_PROPERTY_SEED to rerun another)");
   std::mt19937_64 random(seed);
   Outcomes outcomes;
@@ -420,7 +418,7 @@ TEST_CASE("random byte strings never crash the decoders", "[control_codec][fuzz]
 }
 
 TEST_CASE("mutated and truncated valid frames never crash the decoders", "[control_codec][fuzz]") {
-  const std::uint64_t seed = seed_to_use();
+  const std::uint64_t seed = property_seed(default_seed);
   INFO("seed " << seed << " (set HUAWU_PROPERTY_SEED to rerun another)");
   std::mt19937_64 random(seed ^ 0x5a5a);
   const std::vector<std::string> frames = {

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "tests/daemon_support.h"
+#include "tests/property_seed.h"
 #include "tests/test_support.h"
 
 namespace huawu::test {
@@ -23,10 +24,7 @@ int cycles_from_env() {
   return env ? std::max(1, std::atoi(env)) : 20;
 }
 
-std::uint64_t seed_from_env() {
-  const char* env = std::getenv("HUAWU_PROPERTY_SEED");
-  return env ? std::strtoull(env, nullptr, 10) : 20'261'125;
-}
+constexpr std::uint64_t default_seed = 20'261'125;
 
 constexpr int accounts = 20;
 std::string account_name(int i) { return "acct-" + std::to_string(i); }
@@ -45,7 +43,7 @@ TEST_CASE("SIGKILL of the daemon under load loses no acknowledged settle and bil
     REQUIRE(run_huawu(data, {"account", "open", account_name(i), "--initial", "100000", "--plan", "std"})
                 .exit_code == 0);
 
-  const std::uint64_t seed = seed_from_env();
+  const std::uint64_t seed = test::property_seed(default_seed);
   INFO("seed " << seed << " (HUAWU_PROPERTY_SEED)");
   std::mt19937_64 random(seed);
   const char* callees[] = {"8621", "8613812345", "8613912345", "4420"};

@@ -7,25 +7,19 @@
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdlib>
-#include <latch>
 #include <map>
 #include <random>
 
 #include "events/limits.h"
 #include "events/rejection.h"
 #include "ledger/audit.h"
+#include "tests/property_seed.h"
 #include "tests/test_support.h"
 
 namespace huawu {
 namespace {
 
-// Fixed so a failure reproduces; HUAWU_PROPERTY_SEED=<n> explores others.
 constexpr std::uint64_t default_seed = 0x6875'6177'7500'0001;
-
-std::uint64_t seed_to_use() {
-  const char* text = std::getenv("HUAWU_PROPERTY_SEED");
-  return text && *text ? std::strtoull(text, nullptr, 0) : default_seed;
-}
 constexpr int requests_total = 10'000;
 constexpr int burst_requests_max = 96;
 
@@ -245,17 +239,10 @@ class Generator {
   std::vector<Request> keys_;
 };
 
-// What the writer thread saw in a completion.
-struct Completed {
-  Outcome outcome;
-  bool invariants_hold = false;
-  std::string why;
-};
-
 }  // namespace
 
 TEST_CASE("random requests agree with a reference model and keep every invariant", "[property]") {
-  const std::uint64_t seed = seed_to_use();
+  const std::uint64_t seed = test::property_seed(default_seed);
   INFO("seed " << seed << " (set HUAWU_PROPERTY_SEED to rerun another)");
   test::TempDir tmp;
   ManualClock clock(test::start_time_us);
@@ -276,18 +263,8 @@ TEST_CASE("random requests agree with a reference model and keep every invariant
     for (int i = 0; i < burst; ++i) requests.push_back(generator.next(index + i));
     clock.advance_us(std::uniform_int_distribution<std::int64_t>(0, 5 * test::second_us)(bursts));
 
-    std::vector<Completed> completed(requests.size());
-    std::latch done(burst);
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      ledger->writer().submit(requests[i], [&, i](Outcome&& outcome) {
-        // Completions run on the writer thread, which owns the state, after
-        // the batch is applied: the one safe place to read it mid-run.
-        completed[i].outcome = std::move(outcome);
-        completed[i].invariants_hold = ledger->state().check_invariants(&completed[i].why);
-        done.count_down();
-      });
-    }
-    done.wait();
+    const std::vector<test::Checked> completed =
+        test::submit_all_checked(ledger->writer(), ledger->state(), requests);
 
     for (std::size_t i = 0; i < requests.size(); ++i, ++index) {
       const Request& request = requests[i];

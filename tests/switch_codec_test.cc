@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "events/limits.h"
+#include "tests/property_seed.h"
 #include "tests/wire_test_support.h"
 #include "events/switch.capnp.h"
 
@@ -37,10 +38,7 @@ using namespace huawu::test;
 
 // ---- helpers ----------------------------------------------------------------
 
-std::uint64_t seed_to_use() {
-  const char* text = std::getenv("HUAWU_PROPERTY_SEED");
-  return text && *text ? std::strtoull(text, nullptr, 0) : 0x7377'6974'6368'0001;  // "switch"
-}
+constexpr std::uint64_t default_seed = 0x7377'6974'6368'0001;  // "switch"
 
 // 2025-01-01 00:00:00 China Standard Time = 2024-12-31 16:00:00 UTC.
 constexpr std::int64_t new_year_us = 1'735'660'800'000'000;
@@ -734,7 +732,7 @@ void fuzz_one(const std::string& bytes, Outcomes& outcomes) {
 }
 
 TEST_CASE("random byte strings never crash the decoders", "[switch_codec][fuzz]") {
-  const std::uint64_t seed = seed_to_use();
+  const std::uint64_t seed = property_seed(default_seed);
   INFO("seed " << seed << " (set HUAWU_PROPERTY_SEED to rerun another)");
   std::mt19937_64 random(seed);
   Outcomes outcomes;
@@ -758,7 +756,7 @@ TEST_CASE("random byte strings never crash the decoders", "[switch_codec][fuzz]"
 }
 
 TEST_CASE("mutated and truncated valid frames never crash the decoders", "[switch_codec][fuzz]") {
-  const std::uint64_t seed = seed_to_use();
+  const std::uint64_t seed = property_seed(default_seed);
   INFO("seed " << seed << " (set HUAWU_PROPERTY_SEED to rerun another)");
   std::mt19937_64 random(seed ^ 0x5a5a);
   std::vector<std::string> frames;

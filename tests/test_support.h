@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,21 @@ Request close_request(std::string key, std::string account, bool refund);
 // Submits every request without waiting for any, then waits for all of them;
 // outcomes come back in submission order.
 std::vector<Outcome> submit_all(Writer& writer, std::vector<Request> requests);
+
+// What the writer thread saw when a request completed: its outcome, and
+// whether the state then passed `check` (which returns a problem, or "").
+struct Checked {
+  Outcome outcome;
+  bool invariants_hold = false;
+  std::string why;
+};
+using StateCheck = std::function<std::string(const LedgerState&)>;
+
+// Submits every request without waiting, then waits for all. Each completion
+// runs on the writer thread, after its batch is applied: the one safe place
+// to read the state mid-run; there it runs check_invariants and then `check`.
+std::vector<Checked> submit_all_checked(Writer& writer, const LedgerState& state, const std::vector<Request>& requests,
+                                        const StateCheck& check = {});
 
 // Submits the requests so that the writer decides all of them in one batch:
 // first a gate request (refused, so it appends nothing) whose completion holds

@@ -13,6 +13,7 @@
 #include "events/bytes.h"
 #include "events/event.h"
 #include "projections/ledger_state.h"
+#include "tests/posting_builders.h"
 
 namespace huawu {
 namespace {
@@ -22,12 +23,8 @@ constexpr std::int64_t start_us = 1'735'660'800'000'000;  // 2025-01-01 00:00 UT
 
 const LedgerAccountKey external_cash_cny{LedgerAccountKind::external_cash, "", Unit::cny_units};
 
-Posting cash(std::int64_t amount) {
-  return Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, amount};
-}
-Posting wallet(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_wallet, owner, Unit::cny_units, amount};
-}
+using test::cash;
+using test::wallet;
 
 Event event_at(std::int64_t time_us, Payload payload, std::vector<Posting> postings = {}) {
   Event e;

@@ -27,6 +27,7 @@
 #include "ledger/pending_view.h"
 #include "ledger/rating.h"
 #include "projections/ledger_state.h"
+#include "tests/posting_builders.h"
 
 namespace Catch {
 template <>
@@ -134,21 +135,11 @@ void assign_keys(Request& request, const std::string& key) {
 
 // ---- expected events ------------------------------------------------------------------
 
-Posting cash(std::int64_t amount) {
-  return Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, amount};
-}
-Posting wallet(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_wallet, owner, Unit::cny_units, amount};
-}
-Posting hold(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_hold, owner, Unit::cny_units, amount};
-}
-Posting arrears(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_arrears, owner, Unit::cny_units, amount};
-}
-Posting revenue(std::int64_t amount) {
-  return Posting{LedgerAccountKind::call_revenue, "", Unit::cny_units, amount};
-}
+using test::cash;
+using test::wallet;
+using test::hold;
+using test::arrears;
+using test::revenue;
 
 CallAuthorized authorized(std::string call, std::string account, std::string callee,
                           std::int64_t requested, std::int64_t granted, std::int64_t hold_units,

@@ -18,6 +18,7 @@
 #include "events/limits.h"
 #include "projections/ledger_state.h"
 #include "projections/rate_plans.h"
+#include "tests/posting_builders.h"
 
 namespace huawu {
 namespace {
@@ -43,15 +44,9 @@ Event event_at(std::int64_t time_us, Payload payload, std::vector<Posting> posti
   return e;
 }
 
-Posting cash(std::int64_t amount) {
-  return Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, amount};
-}
-Posting wallet(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_wallet, owner, Unit::cny_units, amount};
-}
-Posting hold(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_hold, owner, Unit::cny_units, amount};
-}
+using test::cash;
+using test::wallet;
+using test::hold;
 
 CallAuthorized authorization(std::string call, std::string account, std::int64_t hold_units,
                              std::int64_t expires_at_us, CallRate rate = r86,

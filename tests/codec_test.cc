@@ -28,6 +28,7 @@
 #include "events/events.capnp.h"
 #include "events/hash.h"
 #include "events/limits.h"
+#include "tests/posting_builders.h"
 #include "tests/wire_test_support.h"
 
 namespace huawu {
@@ -40,12 +41,8 @@ using test::unhex;
 
 // ---- helpers ----------------------------------------------------------------
 
-Posting cash(std::int64_t amount) {
-  return Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, amount};
-}
-Posting wallet(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_wallet, owner, Unit::cny_units, amount};
-}
+using test::cash;
+using test::wallet;
 
 // 2025-01-01 00:00:00 China Standard Time = 2024-12-31 16:00:00 UTC.
 constexpr std::int64_t new_year_us = 1'735'660'800'000'000;

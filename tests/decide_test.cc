@@ -20,6 +20,7 @@
 #include "ledger/pending_view.h"
 #include "ledger/command.h"
 #include "projections/ledger_state.h"
+#include "tests/posting_builders.h"
 
 namespace Catch {
 template <>
@@ -67,12 +68,8 @@ Request at_business_time(std::int64_t business_time_us, Request request) {
   return request;
 }
 
-Posting cash(std::int64_t amount) {
-  return Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, amount};
-}
-Posting wallet(const std::string& owner, std::int64_t amount) {
-  return Posting{LedgerAccountKind::user_wallet, owner, Unit::cny_units, amount};
-}
+using test::cash;
+using test::wallet;
 
 struct Expect {
   Expect(Rejection r) : rejection(r) {}  // NOLINT: implicit, so a row can name just the rejection

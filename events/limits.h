@@ -54,8 +54,6 @@ inline constexpr double slow_commit_seconds = 0.050;
 // 9 ms for 10,000 accounts), and a restart replays at most this many events
 // (a few seconds): rare pauses keep them out of the reply-time percentiles.
 inline constexpr std::uint64_t checkpoint_interval_events = 1'000'000;
-inline constexpr std::uint64_t checkpoint_interval_events_min = 1'000;
-inline constexpr std::uint64_t checkpoint_interval_events_max = 100'000'000;
 // A snapshot is one Cap'n Proto message; its reader limit.
 inline constexpr std::uint64_t snapshot_reader_words_max = std::uint64_t{1} << 34;
 

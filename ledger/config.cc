@@ -163,8 +163,8 @@ std::optional<DaemonConfig> from_document(const toml::table& document, std::stri
               v, full, 1, static_cast<std::int64_t>(limits::writer_batch_requests_max), refusal);
           if (n) config.batch_requests_max = static_cast<std::size_t>(*n);
         } else if (k.str() == "checkpoint_interval_events") {
-          const auto n = read_integer(v, full, static_cast<std::int64_t>(limits::checkpoint_interval_events_min),
-                                      static_cast<std::int64_t>(limits::checkpoint_interval_events_max), refusal);
+          const auto n = read_integer(v, full, config_limits::checkpoint_interval_events_min,
+                                      config_limits::checkpoint_interval_events_max, refusal);
           if (n) config.checkpoint_interval_events = static_cast<std::uint64_t>(*n);
         } else {
           refuse_unknown(full, v, refusal);

@@ -45,6 +45,8 @@ inline constexpr std::int64_t max_call_seconds_max = 86'400;
 inline constexpr std::int64_t hold_grace_seconds_max = 3'600;
 inline constexpr std::int64_t expiry_interval_ms_min = 10;
 inline constexpr std::int64_t expiry_interval_ms_max = 60'000;
+inline constexpr std::int64_t checkpoint_interval_events_min = 1'000;
+inline constexpr std::int64_t checkpoint_interval_events_max = 100'000'000;
 // load_config refuses a larger file before parsing it.
 inline constexpr std::size_t file_bytes_max = 1024 * 1024;
 }  // namespace config_limits

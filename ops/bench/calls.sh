@@ -10,7 +10,11 @@
 #   (c) authorization latency at a fixed 20,000 authorizations/s, on a
 #       restarted daemon (so its own reply-time figures are for (c) alone);
 #   (d) audit verify over the whole store;
-#   (e) longest-prefix lookup on a 50,000-prefix plan.
+#   (e) longest-prefix lookup on a 50,000-prefix plan;
+#   (f) the transport floor: the same simulator runs (a) and (c) against a
+#       null ledger (ops/bench/switch_floor_bench.cc) -- the same ROUTER
+#       socket, decoding, rating, retransmission replies and encoding, and no
+#       ledger at all. No daemon can beat it on this machine.
 # Usage: ops/bench/calls.sh [RATE=120000] [SECONDS=10] [ACCOUNTS=10000] [CONCURRENCY=20000]
 #        RATE is the calls/s the simulator tries to start in (a).
 # The simulator runs beside the daemon on the same cores, as the targets ask.
@@ -29,13 +33,15 @@ huawu=$build/cli/huawu
 
 "$root/ops/deps.sh" >/dev/null
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" -j 2 huawu huawu_raw_replay_bench huawu_prefix_bench >/dev/null
+ninja -C "$build" -j 2 huawu huawu_raw_replay_bench huawu_prefix_bench huawu_switch_floor_bench >/dev/null
 
 rm -rf "$data"
 mkdir -p "$data"
 daemon_pid=
+floor_pid=
 cleanup() {
   if [[ -n $daemon_pid ]]; then kill "$daemon_pid" 2>/dev/null || true; fi
+  if [[ -n $floor_pid ]]; then kill "$floor_pid" 2>/dev/null || true; fi
   rm -rf "$data"
 }
 trap cleanup EXIT
@@ -121,7 +127,27 @@ echo
 echo "=== (e) longest-prefix lookup, 50,000 prefixes"
 "$build/ops/bench/huawu_prefix_bench" --prefixes 50000 --lookups 10000000 | tail -n 2
 
+echo
+echo "=== (f) transport floor: the same simulator against a null ledger (no storage, no events, one thread)"
+"$build/ops/bench/huawu_switch_floor_bench" --endpoint-file "$data/floor.endpoint" >"$data/floor.log" 2>&1 &
+floor_pid=$!
+for _ in $(seq 1 100); do
+  [[ -s $data/floor.endpoint ]] && break
+  sleep 0.1
+done
+floor_endpoint=$(cat "$data/floor.endpoint")
+floor_sim() { "$huawu" switch-sim --endpoint "$floor_endpoint" --accounts "$accounts" "$@"; }
+floor_sim --rate "$rate" --duration "$seconds" --concurrency "$concurrency" --duplicates 0 --json >"$data/floor-ingest.json"
+floor_sim --rate "$auth_rate" --duration 10 --concurrency 4000 --duplicates 1 --json >"$data/floor-auth.json"
+kill -TERM "$floor_pid"
+wait "$floor_pid" || true
+floor_pid=
+jq -r '"settled calls/s    \(.settled_calls_per_second | floor), anomalies \(.anomalies)"' "$data/floor-ingest.json"
+jq -r '"authorize latency  at \(.authorize.sent / .start_phase_seconds | floor)/s: p50 \(.latency.authorize.p50_us / 1000) ms, p99 \(.latency.authorize.p99_us / 1000) ms, p99.9 \(.latency.authorize.p99_9_us / 1000) ms, anomalies \(.anomalies)"' \
+  "$data/floor-auth.json"
+
 ingest=$(jq .settled_calls_per_second "$data/ingest.json")
+floor=$(jq .settled_calls_per_second "$data/floor-ingest.json")
 echo
 echo "=== summary"
 printf '%-34s %12.0f settled calls/s (target >= 100,000)\n' "ingest, simulator -> daemon" "$ingest"
@@ -131,3 +157,7 @@ printf '%-34s %12s ms (target <= 2 ms at 20,000/s)\n' "authorize p99 at $auth_ra
   "$(jq '.latency.authorize.p99_us / 1000' "$data/auth.json")"
 printf '%-34s %12s ms (authorize and settle: time in the daemon)\n' "  of which in the daemon, p99" \
   "$(grep -o 'p99 [0-9.]* ms' "$data/auth-daemon.txt" | head -1 | cut -d' ' -f2)"
+printf '%-34s %12.0f settled calls/s (the most this machine carries over the protocol)\n' \
+  "transport floor, no ledger" "$floor"
+printf '%-34s %12.2f\n' "ingest / transport floor" "$(awk -v a="$ingest" -v b="$floor" 'BEGIN { print a / b }')"
+printf '%-34s %12s ms\n' "floor authorize p99 at $auth_rate/s" "$(jq '.latency.authorize.p99_us / 1000' "$data/floor-auth.json")"

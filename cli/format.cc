@@ -61,6 +61,7 @@ struct PayloadJson {
     j["rate_plan"] = e.rate_plan;
     j["initial_balance_units"] = e.initial_balance_units;
     j["initial_balance"] = format_yuan(e.initial_balance_units);
+    j["agent"] = e.agent;
   }
   void operator()(const WalletRecharged& e) const {
     j["account"] = e.account;
@@ -122,6 +123,29 @@ struct PayloadJson {
     j["hold_id"] = e.hold_id;
     put_units(j, "released", e.released_units);
   }
+  void operator()(const AgentAdded& e) const {
+    j["agent"] = e.agent;
+    j["parent"] = e.parent.empty() ? "provider" : e.parent;
+    j["name"] = e.name;
+    j["level"] = e.level;
+    j["price_units_per_minute"] = e.price_units_per_minute;
+    j["price_fen_per_minute"] = format_fen(e.price_units_per_minute);
+  }
+  void operator()(const AgentPriceSet& e) const {
+    j["agent"] = e.agent;
+    j["price_units_per_minute"] = e.price_units_per_minute;
+    j["price_fen_per_minute"] = format_fen(e.price_units_per_minute);
+  }
+  void operator()(const LevelPriceSet& e) const {
+    j["level"] = e.level;
+    j["price_units_per_minute"] = e.price_units_per_minute;
+    j["price_fen_per_minute"] = format_fen(e.price_units_per_minute);
+  }
+  void operator()(const AgentSuspended& e) const {
+    j["agent"] = e.agent;
+    j["reason"] = e.reason;
+  }
+  void operator()(const AgentResumed& e) const { j["agent"] = e.agent; }
 };
 
 struct PayloadText {
@@ -130,7 +154,7 @@ struct PayloadText {
   }
   std::string operator()(const AccountOpened& e) const {
     return "account=" + e.account + " initial=" + format_yuan(e.initial_balance_units) +
-           (e.rate_plan.empty() ? "" : " plan=" + e.rate_plan);
+           (e.rate_plan.empty() ? "" : " plan=" + e.rate_plan) + (e.agent.empty() ? "" : " agent=" + e.agent);
   }
   std::string operator()(const WalletRecharged& e) const {
     return "account=" + e.account + " amount=" + format_yuan(e.amount_units) +
@@ -164,6 +188,23 @@ struct PayloadText {
     return "call=" + e.switch_id + "/" + e.call_id + " account=" + e.account +
            " hold_id=" + std::to_string(e.hold_id) + " released=" + format_yuan(e.released_units);
   }
+  std::string operator()(const AgentAdded& e) const {
+    return "agent=" + e.agent + " parent=" + (e.parent.empty() ? "provider" : e.parent) + " level=" +
+           std::to_string(e.level) + " name=\"" + e.name + "\"" +
+           (e.price_units_per_minute == 0 ? " price=level" : " price=" + format_fen(e.price_units_per_minute) + "fen/min");
+  }
+  std::string operator()(const AgentPriceSet& e) const {
+    return "agent=" + e.agent +
+           (e.price_units_per_minute == 0 ? " price=level" : " price=" + format_fen(e.price_units_per_minute) + "fen/min");
+  }
+  std::string operator()(const LevelPriceSet& e) const {
+    return "level=" + std::to_string(e.level) +
+           (e.price_units_per_minute == 0 ? " price=none" : " price=" + format_fen(e.price_units_per_minute) + "fen/min");
+  }
+  std::string operator()(const AgentSuspended& e) const {
+    return "agent=" + e.agent + (e.reason.empty() ? "" : " reason=\"" + e.reason + "\"");
+  }
+  std::string operator()(const AgentResumed& e) const { return "agent=" + e.agent; }
 };
 
 }  // namespace

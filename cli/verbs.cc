@@ -30,7 +30,7 @@ int verb_account_open(Context& ctx, const std::string& account, const std::strin
   int code = exit_ok;
   auto units = amount_or_report(ctx, initial, &code);
   if (!units) return code;
-  return run_request(ctx, Request{OpenAccount{account, plan, *units}, key, {}, 0});
+  return run_request(ctx, Request{OpenAccount{account, plan, *units, {}}, key, {}, 0});
 }
 
 int verb_recharge(Context& ctx, const std::string& account, const std::string& amount,

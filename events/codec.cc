@@ -68,6 +68,9 @@ struct PayloadWriter {
     b.setAccount(as_text(e.account));
     b.setRatePlan(as_text(e.rate_plan));
     b.setInitialBalanceUnits(e.initial_balance_units);
+    // Left null when empty: an event without an agent keeps the bytes it had
+    // before agents existed.
+    if (!e.agent.empty()) b.setAgent(as_text(e.agent));
   }
   void operator()(const WalletRecharged& e) {
     auto b = payload.initWalletRecharged();
@@ -157,6 +160,33 @@ struct PayloadWriter {
     b.setHoldId(e.hold_id);
     b.setReleasedUnits(e.released_units);
   }
+  void operator()(const AgentAdded& e) {
+    auto b = payload.initAgentAdded();
+    b.setAgent(as_text(e.agent));
+    b.setParent(as_text(e.parent));
+    b.setName(as_text(e.name));
+    b.setLevel(e.level);
+    b.setPriceUnitsPerMinute(e.price_units_per_minute);
+  }
+  void operator()(const AgentPriceSet& e) {
+    auto b = payload.initAgentPriceSet();
+    b.setAgent(as_text(e.agent));
+    b.setPriceUnitsPerMinute(e.price_units_per_minute);
+  }
+  void operator()(const LevelPriceSet& e) {
+    auto b = payload.initLevelPriceSet();
+    b.setLevel(e.level);
+    b.setPriceUnitsPerMinute(e.price_units_per_minute);
+  }
+  void operator()(const AgentSuspended& e) {
+    auto b = payload.initAgentSuspended();
+    b.setAgent(as_text(e.agent));
+    b.setReason(as_text(e.reason));
+  }
+  void operator()(const AgentResumed& e) {
+    auto b = payload.initAgentResumed();
+    b.setAgent(as_text(e.agent));
+  }
 };
 
 CallRate read_rate(s::CallRate::Reader r) {
@@ -175,7 +205,8 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
     }
     case s::Event::Payload::ACCOUNT_OPENED: {
       auto r = payload.getAccountOpened();
-      return AccountOpened{text(r.getAccount()), text(r.getRatePlan()), r.getInitialBalanceUnits()};
+      return AccountOpened{text(r.getAccount()), text(r.getRatePlan()), r.getInitialBalanceUnits(),
+                           text(r.getAgent())};
     }
     case s::Event::Payload::WALLET_RECHARGED: {
       auto r = payload.getWalletRecharged();
@@ -257,6 +288,27 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
       auto r = payload.getHoldExpired();
       return HoldExpired{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
                          r.getHoldId(), r.getReleasedUnits()};
+    }
+    case s::Event::Payload::AGENT_ADDED: {
+      auto r = payload.getAgentAdded();
+      return AgentAdded{text(r.getAgent()), text(r.getParent()), text(r.getName()), r.getLevel(),
+                        r.getPriceUnitsPerMinute()};
+    }
+    case s::Event::Payload::AGENT_PRICE_SET: {
+      auto r = payload.getAgentPriceSet();
+      return AgentPriceSet{text(r.getAgent()), r.getPriceUnitsPerMinute()};
+    }
+    case s::Event::Payload::LEVEL_PRICE_SET: {
+      auto r = payload.getLevelPriceSet();
+      return LevelPriceSet{r.getLevel(), r.getPriceUnitsPerMinute()};
+    }
+    case s::Event::Payload::AGENT_SUSPENDED: {
+      auto r = payload.getAgentSuspended();
+      return AgentSuspended{text(r.getAgent()), text(r.getReason())};
+    }
+    case s::Event::Payload::AGENT_RESUMED: {
+      auto r = payload.getAgentResumed();
+      return AgentResumed{text(r.getAgent())};
     }
   }
   *why = "unknown event type " + std::to_string(static_cast<unsigned>(payload.which()));

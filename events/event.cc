@@ -15,6 +15,11 @@ const char* payload_name(const Payload& payload) {
     const char* operator()(const CallSettled&) const { return "CallSettled"; }
     const char* operator()(const CallRejected&) const { return "CallRejected"; }
     const char* operator()(const HoldExpired&) const { return "HoldExpired"; }
+    const char* operator()(const AgentAdded&) const { return "AgentAdded"; }
+    const char* operator()(const AgentPriceSet&) const { return "AgentPriceSet"; }
+    const char* operator()(const LevelPriceSet&) const { return "LevelPriceSet"; }
+    const char* operator()(const AgentSuspended&) const { return "AgentSuspended"; }
+    const char* operator()(const AgentResumed&) const { return "AgentResumed"; }
   };
   return std::visit(Name{}, payload);
 }

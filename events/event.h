@@ -49,6 +49,7 @@ struct AccountOpened {
   std::string account;
   std::string rate_plan;
   std::int64_t initial_balance_units = 0;
+  std::string agent;  // the agent the user is bound to; empty: the provider's own user
   bool operator==(const AccountOpened&) const = default;
 };
 
@@ -157,9 +158,43 @@ struct HoldExpired {
   bool operator==(const HoldExpired&) const = default;
 };
 
+// Agents (issue 4; events.capnp says what each field means).
+struct AgentAdded {
+  std::string agent;
+  std::string parent;  // empty: the provider
+  std::string name;
+  std::uint32_t level = 1;
+  std::int64_t price_units_per_minute = 0;  // 0: the level's price
+  bool operator==(const AgentAdded&) const = default;
+};
+
+struct AgentPriceSet {
+  std::string agent;
+  std::int64_t price_units_per_minute = 0;  // 0: back to the level's price
+  bool operator==(const AgentPriceSet&) const = default;
+};
+
+struct LevelPriceSet {
+  std::uint32_t level = 1;
+  std::int64_t price_units_per_minute = 0;  // 0: none
+  bool operator==(const LevelPriceSet&) const = default;
+};
+
+struct AgentSuspended {
+  std::string agent;
+  std::string reason;
+  bool operator==(const AgentSuspended&) const = default;
+};
+
+struct AgentResumed {
+  std::string agent;
+  bool operator==(const AgentResumed&) const = default;
+};
+
 using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed,
                              RatePlanImported, CallAuthorized, CallSettled, CallRejected,
-                             HoldExpired>;
+                             HoldExpired, AgentAdded, AgentPriceSet, LevelPriceSet, AgentSuspended,
+                             AgentResumed>;
 
 // Calls are unique per switch: the key of a call in the ledger's projections
 // and in the store's `calls` family. Switch and call ids are printable ASCII

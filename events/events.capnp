@@ -37,6 +37,11 @@ struct Event {
     callSettled @11 :CallSettled;
     callRejected @12 :CallRejected;
     holdExpired @13 :HoldExpired;
+    agentAdded @14 :AgentAdded;
+    agentPriceSet @15 :AgentPriceSet;
+    levelPriceSet @16 :LevelPriceSet;
+    agentSuspended @17 :AgentSuspended;
+    agentResumed @18 :AgentResumed;
   }
 }
 
@@ -71,6 +76,7 @@ struct AccountOpened {
   account @0 :Text;
   ratePlan @1 :Text;            # empty when none
   initialBalanceUnits @2 :Int64;
+  agent @3 :Text;               # the agent the user is bound to; empty: the provider's own user
 }
 
 struct WalletRecharged {
@@ -187,4 +193,41 @@ struct HoldExpired {
   account @2 :Text;
   holdId @3 :UInt64;
   releasedUnits @4 :Int64;
+}
+
+# Agents (issue 4, clauses B3.1 and 4.1). An agent sits under the provider
+# (level 1, the party to the cooperation agreement) or under another agent.
+
+# A new agent. Its parent sells it traffic at `priceUnitsPerMinute` (CNY
+# units, 1 fen = 100 units); 0 means the provider's price for its level.
+struct AgentAdded {
+  agent @0 :Text;
+  parent @1 :Text;                # empty: the provider
+  name @2 :Text;
+  level @3 :UInt32;               # depth under the provider, 1 for its direct agents
+  priceUnitsPerMinute @4 :Int64;  # 0: the level's price
+}
+
+# The parent changes the price it sells an agent traffic at, from this event on.
+struct AgentPriceSet {
+  agent @0 :Text;
+  priceUnitsPerMinute @1 :Int64;  # 0: back to the level's price
+}
+
+# The provider's wholesale price for every agent of one level that has no
+# price of its own, from this event on.
+struct LevelPriceSet {
+  level @0 :UInt32;
+  priceUnitsPerMinute @1 :Int64;  # 0: none
+}
+
+# New calls of the agent's subtree (its sub-agents' users too) are refused
+# until it is resumed; calls in progress still settle.
+struct AgentSuspended {
+  agent @0 :Text;
+  reason @1 :Text;
+}
+
+struct AgentResumed {
+  agent @0 :Text;
 }

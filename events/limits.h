@@ -31,6 +31,11 @@ inline constexpr std::size_t rate_plan_rows_max = 200'000;
 inline constexpr std::int64_t rate_price_fen_max = 1'000'000;
 inline constexpr std::int64_t call_duration_ms_max = 10'000'000'000;
 inline constexpr std::size_t rate_description_length_max = 64;
+
+// Agents (issue 4): a tree of any depth a business has (real ones have 3-5
+// levels), bounded so that walking an agent's chain to the provider, which
+// every authorization does, stays a few lookups.
+inline constexpr std::uint32_t agent_level_max = 32;
 // A rate plan import is one event holding the whole table, so it alone may
 // be larger than event_bytes_max: a row is at most 17 words (5 of struct, 3 of
 // prefix, 9 of description).

@@ -32,6 +32,17 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::call_already_settled: return "call_already_settled";
     case Rejection::call_not_authorized: return "call_not_authorized";
     case Rejection::duration_invalid: return "duration_invalid";
+    case Rejection::agent_id_invalid: return "agent_id_invalid";
+    case Rejection::agent_exists: return "agent_exists";
+    case Rejection::agent_not_found: return "agent_not_found";
+    case Rejection::parent_not_found: return "parent_not_found";
+    case Rejection::agent_tree_too_deep: return "agent_tree_too_deep";
+    case Rejection::agent_suspended: return "agent_suspended";
+    case Rejection::agent_already_suspended: return "agent_already_suspended";
+    case Rejection::agent_not_suspended: return "agent_not_suspended";
+    case Rejection::price_invalid: return "price_invalid";
+    case Rejection::price_unchanged: return "price_unchanged";
+    case Rejection::level_invalid: return "level_invalid";
   }
   return "unknown";
 }

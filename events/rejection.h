@@ -37,9 +37,21 @@ enum class Rejection : std::uint8_t {
   call_already_settled,
   call_not_authorized,      // a settle for a call the ledger holds nothing for
   duration_invalid,         // negative or too long, or a request for zero seconds
+  // Agents (issue 4, clauses B3.1 and 4.1).
+  agent_id_invalid,         // not 1-64 of [A-Za-z0-9_.-], or the reserved word "provider"
+  agent_exists,
+  agent_not_found,
+  parent_not_found,         // agent add under a parent that does not exist (or itself)
+  agent_tree_too_deep,      // deeper than limits::agent_level_max
+  agent_suspended,          // a call of a suspended agent's subtree (also a switch refusal)
+  agent_already_suspended,
+  agent_not_suspended,
+  price_invalid,            // a wholesale price below zero or above limits::rate_price_fen_max fen
+  price_unchanged,          // setting the price an agent or level already has
+  level_invalid,            // a level outside 1..limits::agent_level_max
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::duration_invalid) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::level_invalid) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

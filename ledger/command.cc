@@ -19,6 +19,9 @@ struct Canonical {
     w.str(c.account);
     w.str(c.rate_plan);
     w.i64(c.initial_units);
+    // Last and only when set: requests without an agent keep the fingerprint
+    // they had before agents existed (their idempotency records are stored).
+    if (!c.agent.empty()) w.str(c.agent);
   }
   void operator()(const RechargeWallet& c) {
     w.u8(2);
@@ -71,6 +74,32 @@ struct Canonical {
     w.u64(c.disconnect_cause);
   }
   void operator()(const ExpireHolds&) { w.u8(6); }
+  void operator()(const AddAgent& c) {
+    w.u8(7);
+    w.str(c.agent);
+    w.str(c.parent);
+    w.str(c.name);
+    w.i64(c.price_units_per_minute);
+  }
+  void operator()(const SetAgentPrice& c) {
+    w.u8(8);
+    w.str(c.agent);
+    w.i64(c.price_units_per_minute);
+  }
+  void operator()(const SetLevelPrice& c) {
+    w.u8(9);
+    w.u64(c.level);
+    w.i64(c.price_units_per_minute);
+  }
+  void operator()(const SuspendAgent& c) {
+    w.u8(10);
+    w.str(c.agent);
+    w.str(c.reason);
+  }
+  void operator()(const ResumeAgent& c) {
+    w.u8(11);
+    w.str(c.agent);
+  }
 };
 }  // namespace
 

@@ -21,6 +21,7 @@ struct OpenAccount {
   std::string account;
   std::string rate_plan;  // empty: none yet
   std::int64_t initial_units = 0;
+  std::string agent;      // the agent the user is bound to; empty: the provider's own user
 };
 
 struct RechargeWallet {
@@ -46,10 +47,39 @@ struct ImportRatePlan {
 // no hold is due.
 struct ExpireHolds {};
 
+// Agents (issue 4, clauses B3.1 and 4.1). Prices are CNY units per minute
+// (1 fen = 100 units); 0 means "the level's price".
+struct AddAgent {
+  std::string agent;
+  std::string parent;  // empty: the provider (a level-1 agent)
+  std::string name;
+  std::int64_t price_units_per_minute = 0;
+};
+
+struct SetAgentPrice {
+  std::string agent;
+  std::int64_t price_units_per_minute = 0;
+};
+
+struct SetLevelPrice {
+  std::uint32_t level = 1;
+  std::int64_t price_units_per_minute = 0;
+};
+
+struct SuspendAgent {
+  std::string agent;
+  std::string reason;
+};
+
+struct ResumeAgent {
+  std::string agent;
+};
+
 // Switch requests (events/switch_protocol.h) are commands as they are: the
 // idempotency key is switch_idempotency_key(switch id, request key).
 using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAccount,
-                             ImportRatePlan, SwitchRequest, ExpireHolds>;
+                             ImportRatePlan, SwitchRequest, ExpireHolds, AddAgent, SetAgentPrice,
+                             SetLevelPrice, SuspendAgent, ResumeAgent>;
 
 // The idempotency key of a switch request: the switch's own namespace, with
 // spaces that no key a person types can contain.

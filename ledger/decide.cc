@@ -1,5 +1,7 @@
 #include "ledger/decide.h"
 
+#include <type_traits>
+
 #include "events/ids.h"
 #include "events/limits.h"
 
@@ -58,12 +60,14 @@ struct Decider {
       return reject(Rejection::text_invalid);
     if (c.initial_units < 0) return reject(Rejection::amount_must_be_positive);
     if (c.initial_units > limits::amount_units_max) return reject(Rejection::amount_too_large);
+    if (!c.agent.empty() && !is_valid_agent_id(c.agent)) return reject(Rejection::agent_id_invalid);
     if (view.find_account(c.account)) return reject(Rejection::account_exists);
     if (!c.rate_plan.empty() && !view.find_rate_plan(c.rate_plan))
       return reject(Rejection::rate_plan_not_found);
+    if (!c.agent.empty() && !view.find_agent(c.agent)) return reject(Rejection::agent_not_found);
     Event event = envelope(request, ledger_time_us);
     if (c.initial_units > 0) event.postings = cash_to_wallet(c.account, c.initial_units);
-    event.payload = AccountOpened{c.account, c.rate_plan, c.initial_units};
+    event.payload = AccountOpened{c.account, c.rate_plan, c.initial_units, c.agent};
     return accept(std::move(event));
   }
 
@@ -117,6 +121,14 @@ struct Decider {
 
   Decision operator()(const ExpireHolds&) const {
     return decide_expire_holds(view, envelope(request, ledger_time_us));
+  }
+
+  template <class AgentCommand>
+    requires(std::is_same_v<AgentCommand, AddAgent> || std::is_same_v<AgentCommand, SetAgentPrice> ||
+             std::is_same_v<AgentCommand, SetLevelPrice> || std::is_same_v<AgentCommand, SuspendAgent> ||
+             std::is_same_v<AgentCommand, ResumeAgent>)
+  Decision operator()(const AgentCommand& c) const {
+    return decide_agent(view, c, envelope(request, ledger_time_us));
   }
 };
 

@@ -11,6 +11,7 @@
 #include "events/event.h"
 #include "events/rejection.h"
 #include "ledger/command.h"
+#include "projections/agents.h"
 #include "projections/balances.h"
 #include "projections/calls.h"
 #include "projections/rate_plans.h"
@@ -39,6 +40,9 @@ class DecideView {
   virtual void for_each_due_hold(
       std::int64_t time_us, const std::function<bool(const HoldState&)>& fn) const = 0;
   virtual const CallPolicy& call_policy() const = 0;
+  virtual const AgentState* find_agent(std::string_view agent) const = 0;
+  // The provider's wholesale price for a level; 0 when it set none.
+  virtual std::int64_t level_price_units(std::uint32_t level) const = 0;
 };
 
 struct Decision {
@@ -64,5 +68,15 @@ Decision decide_switch(const DecideView& view, const SwitchRequest& request, Eve
 // (printable ASCII without spaces, within their limits).
 bool decide_switch_keys_invalid(const SwitchRequest& request);
 Decision decide_expire_holds(const DecideView& view, Event event);
+
+// The parts of decide for the agent tree (decide_agents.cc).
+Decision decide_agent(const DecideView& view, const AddAgent& command, Event event);
+Decision decide_agent(const DecideView& view, const SetAgentPrice& command, Event event);
+Decision decide_agent(const DecideView& view, const SetLevelPrice& command, Event event);
+Decision decide_agent(const DecideView& view, const SuspendAgent& command, Event event);
+Decision decide_agent(const DecideView& view, const ResumeAgent& command, Event event);
+// The first suspended agent on the chain from `agent` up to the provider, or
+// null: a user of any agent below a suspended one may not start calls.
+const AgentState* suspended_ancestor(const DecideView& view, std::string_view agent, std::string* which);
 
 }  // namespace huawu

@@ -104,6 +104,12 @@ struct SwitchDecider {
     const AccountState* account = nullptr;
     const Rate* rate = nullptr;
     Rejection r = find_rate(view, c.account, c.callee, &account, &rate);
+    // A suspended agent's whole subtree starts no new calls (issue 4);
+    // calls in progress still settle and records are still billed.
+    std::string suspended_agent;
+    if (r == Rejection::none && !account->agent.empty() &&
+        suspended_ancestor(view, account->agent, &suspended_agent))
+      r = Rejection::agent_suspended;
     if (r == Rejection::none && c.requested_seconds <= 0) r = Rejection::duration_invalid;
     if (r == Rejection::none) r = check_new_call(view, key, &original);
     if (r != Rejection::none) return rejected_call(std::move(event), request, c.call_id, c.account, stage, r, original);

@@ -26,6 +26,18 @@ const RatePlanState* PendingView::find_rate_plan(std::string_view plan) const {
   return committed_.rate_plans().find(plan);
 }
 
+const AgentState* PendingView::find_agent(std::string_view agent) const {
+  auto it = agents_.find(agent);
+  if (it != agents_.end()) return &it->second.state;
+  return committed_.agents().find(agent);
+}
+
+std::int64_t PendingView::level_price_units(std::uint32_t level) const {
+  auto it = level_prices_.find(level);
+  if (it != level_prices_.end()) return it->second.state;
+  return committed_.agents().level_price_units(level);
+}
+
 const HoldState* PendingView::find_hold(std::string_view call_key) const {
   auto it = holds_.find(call_key);
   if (it != holds_.end()) return it->second.state ? &*it->second.state : nullptr;
@@ -57,6 +69,7 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
     entry.last_sequence = sequence;
   }
   apply_call(sequence, event);
+  apply_agent(sequence, event);
   const std::string_view id = account_of(event.payload);
   if (id.empty()) return;
   // An entry here always stands for an account that exists: the event that
@@ -69,6 +82,24 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
     if (committed) it->second.state = *committed;
   }
   apply_to_account(it->second.state, existed, sequence, event);
+  it->second.last_sequence = sequence;
+}
+
+void PendingView::apply_agent(std::uint64_t sequence, const Event& event) {
+  if (const auto* level = std::get_if<LevelPriceSet>(&event.payload)) {
+    level_prices_[level->level] = Entry<std::int64_t>{level->price_units_per_minute, sequence};
+    return;
+  }
+  const std::string_view id = agent_of(event.payload);
+  if (id.empty()) return;
+  const auto* added = std::get_if<AgentAdded>(&event.payload);
+  const AgentState* parent = added ? find_agent(added->parent) : nullptr;
+  const AgentState* current = find_agent(id);
+  const char* why = agent_event_problem(current, parent, event);
+  HUAWU_ASSERT(why == nullptr, why);
+  auto [it, inserted] = agents_.try_emplace(std::string(id));
+  if (inserted && current) it->second.state = *current;
+  apply_to_agent(it->second.state, sequence, event);
   it->second.last_sequence = sequence;
 }
 
@@ -101,6 +132,12 @@ void PendingView::forget(std::uint64_t sequence, const Event& event) {
     forget_entry(holds_, key, sequence);
     forget_entry(billed_calls_, key, sequence);
   }
+  if (const auto* level = std::get_if<LevelPriceSet>(&event.payload)) {
+    auto it = level_prices_.find(level->level);
+    if (it != level_prices_.end() && it->second.last_sequence <= sequence) level_prices_.erase(it);
+  }
+  if (const std::string_view agent = agent_of(event.payload); !agent.empty())
+    forget_entry(agents_, agent, sequence);
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) forget_entry(accounts_, id, sequence);
 }

@@ -34,6 +34,8 @@ class PendingView final : public DecideView {
   void for_each_due_hold(std::int64_t time_us,
                          const std::function<bool(const HoldState&)>& fn) const override;
   const CallPolicy& call_policy() const override { return policy_; }
+  const AgentState* find_agent(std::string_view agent) const override;
+  std::int64_t level_price_units(std::uint32_t level) const override;
 
   // Records a decided event, with the same rules the projections apply after
   // the commit.
@@ -55,6 +57,7 @@ class PendingView final : public DecideView {
   using Map = std::unordered_map<std::string, Entry<T>, StringHash, std::equal_to<>>;
 
   void apply_call(std::uint64_t sequence, const Event& event);
+  void apply_agent(std::uint64_t sequence, const Event& event);
 
   const LedgerState& committed_;
   const Store* store_;
@@ -63,6 +66,8 @@ class PendingView final : public DecideView {
   Map<std::optional<HoldState>> holds_;  // nullopt: the call's hold is gone (settled)
   Map<std::uint64_t> billed_calls_;      // call key -> sequence of its CallSettled
   Map<std::shared_ptr<const RatePlanState>> rate_plans_;
+  Map<AgentState> agents_;
+  std::unordered_map<std::uint32_t, Entry<std::int64_t>> level_prices_;
   bool ledger_created_ = false;
 };
 

@@ -83,7 +83,7 @@ int load(const std::string& data_dir, std::uint64_t accounts) {
   for (std::uint64_t i = 0; i < accounts; ++i) {
     const std::string id = account_id(i);
     OpenAccount open{id, rate_plans[i % std::size(rate_plans)],
-                     units(initial_yuan[i % std::size(initial_yuan)])};
+                     units(initial_yuan[i % std::size(initial_yuan)]), {}};
     ledger->writer().submit(Request{std::move(open), "demo-open-" + id, local_actor, 0},
                             completion);
   }

@@ -21,6 +21,11 @@ std::string_view account_of(const Payload& payload) {
     // A refusal moves no money and may name an account that does not exist.
     std::string_view operator()(const CallRejected&) const { return {}; }
     std::string_view operator()(const HoldExpired& e) const { return e.account; }
+    std::string_view operator()(const AgentAdded&) const { return {}; }
+    std::string_view operator()(const AgentPriceSet&) const { return {}; }
+    std::string_view operator()(const LevelPriceSet&) const { return {}; }
+    std::string_view operator()(const AgentSuspended&) const { return {}; }
+    std::string_view operator()(const AgentResumed&) const { return {}; }
   };
   return std::visit(Of{}, payload);
 }
@@ -110,6 +115,7 @@ void apply_to_account(AccountState& account, bool existed, std::uint64_t sequenc
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     account.status = AccountStatus::open;
     account.rate_plan = opened->rate_plan;
+    account.agent = opened->agent;
     account.opened_sequence = sequence;
   } else if (std::holds_alternative<AccountClosed>(event.payload)) {
     account.status = AccountStatus::closed;
@@ -209,7 +215,7 @@ bool Balances::check_invariants(std::string* why) const {
 }
 
 // Layout: u64 account count, then per account sorted by id: str id, u8 status,
-// str rate plan, i64 balance, i64 held, i64 owed, u64 opened seq, u64 closed seq; then u64 ledger
+// str rate plan, str agent, i64 balance, i64 held, i64 owed, u64 opened seq, u64 closed seq; then u64 ledger
 // account count and per ledger account in key order: u8 kind, str owner,
 // u8 unit, i64 units.
 void Balances::serialize(std::string& out) const {
@@ -224,6 +230,7 @@ void Balances::serialize(std::string& out) const {
     w.str(entry->first);
     w.u8(static_cast<std::uint8_t>(a.status));
     w.str(a.rate_plan);
+    w.str(a.agent);
     w.i64(a.balance_units);
     w.i64(a.held_units);
     w.i64(a.owed_units);
@@ -257,6 +264,7 @@ bool Balances::deserialize(std::string_view bytes, std::string* why) {
     const std::uint8_t status = r.u8();
     a.status = status == 0 ? AccountStatus::open : AccountStatus::closed;
     a.rate_plan = r.str();
+    a.agent = r.str();
     a.balance_units = r.i64();
     a.held_units = r.i64();
     a.owed_units = r.i64();

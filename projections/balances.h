@@ -21,6 +21,7 @@ enum class AccountStatus : std::uint8_t { open = 0, closed = 1 };
 struct AccountState {
   AccountStatus status = AccountStatus::open;
   std::string rate_plan;
+  std::string agent;  // the agent the user is bound to; empty: the provider's own user
   // The user_wallet ledger account, CNY units: what the user can spend now
   // (the available balance). Money held for authorized calls is not in it.
   std::int64_t balance_units = 0;

@@ -8,7 +8,7 @@
 namespace huawu {
 
 namespace {
-constexpr std::string_view snapshot_magic = "huawu-state-v2";
+constexpr std::string_view snapshot_magic = "huawu-state-v3";
 }
 
 std::string LedgerState::problem(std::uint64_t sequence, const Event& event) const {
@@ -18,6 +18,7 @@ std::string LedgerState::problem(std::uint64_t sequence, const Event& event) con
   if (const char* why = balances_.problem(event)) return why;
   if (const char* why = rate_plans_.problem(event)) return why;
   if (const char* why = calls_.problem(event)) return why;
+  if (const char* why = agents_.problem(event)) return why;
   return {};
 }
 
@@ -28,18 +29,36 @@ void LedgerState::apply(std::uint64_t sequence, const Event& event) {
   balances_.apply(sequence, event);
   rate_plans_.apply(sequence, event);
   calls_.apply(sequence, event);
+  agents_.apply(sequence, event);
   applied_through_ = sequence;
   last_ledger_time_us_ = event.ledger_time_us;
 }
 
 bool LedgerState::check_invariants(std::string* why) const {
-  if (!balances_.check_invariants(why) || !calls_.check_invariants(why)) return false;
+  if (!balances_.check_invariants(why) || !calls_.check_invariants(why) || !agents_.check_invariants(why))
+    return false;
   // Every active hold is money in its own account's hold, and nothing else is.
   std::unordered_map<std::string_view, std::int64_t> held_by_account;
   calls_.for_each_hold([&](const std::string&, const HoldState& hold) {
     if (!hold.expired) held_by_account[hold.account] += hold.hold_units;
   });
   std::string mismatch;
+  // Every user is bound to an agent that exists (or to the provider), and
+  // each agent's count of bound users is its accounts.
+  std::unordered_map<std::string_view, std::uint64_t> users_by_agent;
+  balances_.for_each_account([&](const std::string& id, const AccountState& account) {
+    if (account.agent.empty()) return;
+    if (!agents_.find(account.agent) && mismatch.empty())
+      mismatch = "account " + id + " is bound to agent " + account.agent + ", which does not exist";
+    ++users_by_agent[account.agent];
+  });
+  agents_.for_each([&](const std::string& id, const AgentState&) {
+    auto it = users_by_agent.find(id);
+    const std::uint64_t users = it == users_by_agent.end() ? 0 : it->second;
+    if (users != agents_.bound_users(id) && mismatch.empty())
+      mismatch = "agent " + id + " counts " + std::to_string(agents_.bound_users(id)) + " bound users but " +
+                 std::to_string(users) + " accounts name it";
+  });
   balances_.for_each_account([&](const std::string& id, const AccountState& account) {
     auto it = held_by_account.find(id);
     const std::int64_t held_units = it == held_by_account.end() ? 0 : it->second;
@@ -58,7 +77,7 @@ bool LedgerState::check_invariants(std::string* why) const {
 }
 
 // Layout: str magic, u64 applied_through, i64 last ledger time, then one length-prefixed section per
-// projection in a fixed order (ledger info, balances, rate plans, calls).
+// projection in a fixed order (ledger info, balances, rate plans, calls, agents).
 std::string LedgerState::serialize() const {
   ByteWriter w;
   w.str(snapshot_magic);
@@ -76,6 +95,9 @@ std::string LedgerState::serialize() const {
   section.clear();
   calls_.serialize(section);
   w.str(section);
+  section.clear();
+  agents_.serialize(section);
+  w.str(section);
   return w.take();
 }
 
@@ -91,12 +113,14 @@ bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
   const std::string balances = r.str();
   const std::string rate_plans = r.str();
   const std::string calls = r.str();
+  const std::string agents = r.str();
   if (r.failed() || !r.at_end()) {
     *why = "snapshot: truncated or trailing bytes";
     return false;
   }
   return info_.deserialize(info, why) && balances_.deserialize(balances, why) &&
-         rate_plans_.deserialize(rate_plans, why) && calls_.deserialize(calls, why);
+         rate_plans_.deserialize(rate_plans, why) && calls_.deserialize(calls, why) &&
+         agents_.deserialize(agents, why);
 }
 
 }  // namespace huawu

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "events/event.h"
+#include "projections/agents.h"
 #include "projections/balances.h"
 #include "projections/calls.h"
 #include "projections/ledger_info.h"
@@ -30,6 +31,7 @@ class LedgerState {
   const Balances& balances() const { return balances_; }
   const RatePlans& rate_plans() const { return rate_plans_; }
   const Calls& calls() const { return calls_; }
+  const Agents& agents() const { return agents_; }
 
   bool check_invariants(std::string* why) const;
 
@@ -45,6 +47,7 @@ class LedgerState {
   Balances balances_;
   RatePlans rate_plans_;
   Calls calls_;
+  Agents agents_;
 };
 
 }  // namespace huawu

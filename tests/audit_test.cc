@@ -351,7 +351,7 @@ TEST_CASE("audit finds a missing event, a swap and a duplicate", "[audit]") {
     Event event = *last_event;
     event.idempotency_key = "never-acknowledged";
     event.postings.clear();
-    event.payload = AccountOpened{"acct-new", "", 0};
+    event.payload = AccountOpened{"acct-new", "", 0, {}};
     StoredRecord extra{history.head + 1, record->hash, {}, encode_event(event)};
     extra.hash = chain_hash(extra.prev_hash, extra.sequence, extra.event_bytes);
     write_event(path, history.head + 1, encode_stored(extra));

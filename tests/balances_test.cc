@@ -43,7 +43,7 @@ Event opened(std::int64_t t, const std::string& account, std::int64_t initial,
              const std::string& plan = "") {
   std::vector<Posting> postings;
   if (initial > 0) postings = {cash(-initial), wallet(account, initial)};
-  return event_at(t, AccountOpened{account, plan, initial}, postings);
+  return event_at(t, AccountOpened{account, plan, initial, {}}, postings);
 }
 
 Event recharged(std::int64_t t, const std::string& account, std::int64_t amount,
@@ -216,6 +216,7 @@ void write_account(ByteWriter& w, const std::string& id, std::uint8_t status,
   w.str(id);
   w.u8(status);
   w.str(plan);
+  w.str("");  // agent: none (the provider's own user)
   w.i64(balance);
   w.i64(0);  // held
   w.i64(0);  // owed

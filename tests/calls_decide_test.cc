@@ -82,7 +82,7 @@ Request operator_request(Command command) {
 }
 Request create() { return operator_request(CreateLedger{"telco-1", "Acme Telecom"}); }
 Request open(std::string account, std::int64_t initial_units, std::string plan = "p1") {
-  return operator_request(OpenAccount{std::move(account), std::move(plan), initial_units});
+  return operator_request(OpenAccount{std::move(account), std::move(plan), initial_units, {}});
 }
 Request recharge(std::string account, std::int64_t amount_units) {
   return operator_request(RechargeWallet{std::move(account), amount_units, ""});
@@ -286,6 +286,8 @@ class WithBilledCalls final : public DecideView {
     inner_.for_each_due_hold(t, fn);
   }
   const CallPolicy& call_policy() const override { return inner_.call_policy(); }
+  const AgentState* find_agent(std::string_view a) const override { return inner_.find_agent(a); }
+  std::int64_t level_price_units(std::uint32_t l) const override { return inner_.level_price_units(l); }
 
  private:
   const DecideView& inner_;
@@ -421,6 +423,9 @@ class FakeView final : public DecideView {
       if (!fn(holds.at(key))) return;
   }
   const CallPolicy& call_policy() const override { return policy; }
+  // No agents: these tests are about grants.
+  const AgentState* find_agent(std::string_view) const override { return nullptr; }
+  std::int64_t level_price_units(std::uint32_t) const override { return 0; }
 };
 
 AccountState available(std::int64_t units, std::string plan = "p1") {
@@ -939,7 +944,7 @@ TEST_CASE("calls decide: rate plan imports", "[decide][calls]") {
     {import("p1", twice),                   Rejection::rate_plan_invalid},
     {import("p1", zero_block),              Rejection::rate_plan_invalid},
     {import("p1", p1_rates),                ok(RatePlanImported{"p1", "p1.csv", p1_rates})},
-    {open("alice", 10'000, "p1"),           ok(AccountOpened{"alice", "p1", 10'000},
+    {open("alice", 10'000, "p1"),           ok(AccountOpened{"alice", "p1", 10'000, {}},
                                                {cash(-10'000), wallet("alice", 10'000)})},
   });
   // clang-format on

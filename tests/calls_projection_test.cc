@@ -181,7 +181,7 @@ TEST_CASE("calls projection: call_key_of names the call of call events only", "[
   CHECK(call_key_of(HoldExpired{"sw9", "c2", "alice", 3, 1}) == "sw9 c2");
   CHECK(call_key_of(CallRejected{sw, "c1", "alice", CallStage::settle, "call_not_authorized", 0}).empty());
   CHECK(call_key_of(RatePlanImported{"p1", "p1.csv", p1_rates}).empty());
-  CHECK(call_key_of(AccountOpened{"alice", "", 0}).empty());
+  CHECK(call_key_of(AccountOpened{"alice", "", 0, {}}).empty());
 }
 
 // ---- Calls and LedgerState: the rules ---------------------------------------------------------
@@ -200,8 +200,8 @@ LedgerState ledger_with_holds() {
   };
   apply(event_at(t0, LedgerCreated{"telco-1", "Acme", "CNY", 480}));
   apply(event_at(t0, RatePlanImported{"p1", "p1.csv", p1_rates}));
-  apply(event_at(t0, AccountOpened{"alice", "p1", 10'000}, {cash(-10'000), wallet("alice", 10'000)}));
-  apply(event_at(t0, AccountOpened{"bob", "p1", 0}));
+  apply(event_at(t0, AccountOpened{"alice", "p1", 10'000, {}}, {cash(-10'000), wallet("alice", 10'000)}));
+  apply(event_at(t0, AccountOpened{"bob", "p1", 0, {}}));
   apply(event_at(t0, authorization("a", "alice", 750, t0 + 1000 * second_us),  // 5
                  {wallet("alice", -750), hold("alice", 750)}));
   apply(event_at(t0, authorization("x", "alice", 750, t0 + 180 * second_us),   // 6
@@ -330,7 +330,7 @@ TEST_CASE("rate plans projection: imports, re-imports, lookups", "[calls][projec
   plans.apply(2, event_at(t0, RatePlanImported{"p1", "p1.csv", p1_rates}));
   plans.apply(3, event_at(t0, RatePlanImported{"p0", "p0.csv", {Rate{"1", "NA", 300, 0, 6, 6}}}));
   // Not imports: nothing changes.
-  plans.apply(4, event_at(t0, AccountOpened{"alice", "p1", 0}));
+  plans.apply(4, event_at(t0, AccountOpened{"alice", "p1", 0, {}}));
   REQUIRE(plans.find("p1"));
   CHECK(plans.size() == 2);
   CHECK(plans.find("p1")->imports == 1);
@@ -713,7 +713,7 @@ struct Sections {
   std::string magic;
   std::uint64_t applied = 0;
   std::int64_t time = 0;
-  std::string info, balances, plans, calls;
+  std::string info, balances, plans, calls, agents;
 };
 Sections sections_of(const std::string& image) {
   ByteReader r(image);
@@ -725,6 +725,7 @@ Sections sections_of(const std::string& image) {
   s.balances = r.str();
   s.plans = r.str();
   s.calls = r.str();
+  s.agents = r.str();
   REQUIRE_FALSE(r.failed());
   REQUIRE(r.at_end());
   return s;
@@ -738,6 +739,7 @@ std::string image_of(const Sections& s) {
   w.str(s.balances);
   w.str(s.plans);
   w.str(s.calls);
+  w.str(s.agents);
   return w.take();
 }
 
@@ -746,8 +748,8 @@ LedgerState ledger_where(const std::string& holder) {
   LedgerState state;
   state.apply(1, event_at(t0, LedgerCreated{"telco-1", "Acme", "CNY", 480}));
   state.apply(2, event_at(t0, RatePlanImported{"p1", "p1.csv", p1_rates}));
-  state.apply(3, event_at(t0, AccountOpened{"alice", "p1", 10'000}, {cash(-10'000), wallet("alice", 10'000)}));
-  state.apply(4, event_at(t0, AccountOpened{"bob", "p1", 10'000}, {cash(-10'000), wallet("bob", 10'000)}));
+  state.apply(3, event_at(t0, AccountOpened{"alice", "p1", 10'000, {}}, {cash(-10'000), wallet("alice", 10'000)}));
+  state.apply(4, event_at(t0, AccountOpened{"bob", "p1", 10'000, {}}, {cash(-10'000), wallet("bob", 10'000)}));
   if (!holder.empty())
     state.apply(5, event_at(t0, authorization("c1", holder, 750, t0 + 180 * second_us),
                             {wallet(holder, -750), hold(holder, 750)}));

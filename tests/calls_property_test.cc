@@ -17,6 +17,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "events/limits.h"
 #include "events/rejection.h"
@@ -75,6 +76,12 @@ std::string describe(const Command& command) {
             << r.connect_fee_units << "," << r.first_block_seconds << "," << r.next_block_seconds;
     }
     void operator()(const ExpireHolds&) { out << "expire"; }
+    // Agent commands are not generated here (tests/agents_property_test.cc).
+    void operator()(const AddAgent&) { throw std::logic_error("not generated"); }
+    void operator()(const SetAgentPrice&) { throw std::logic_error("not generated"); }
+    void operator()(const SetLevelPrice&) { throw std::logic_error("not generated"); }
+    void operator()(const SuspendAgent&) { throw std::logic_error("not generated"); }
+    void operator()(const ResumeAgent&) { throw std::logic_error("not generated"); }
     void operator()(const SwitchRequest& c) {
       out << "switch|" << c.switch_id << "|" << c.request_key << "|";
       std::visit(*this, c.body);
@@ -253,7 +260,7 @@ class Model {
     if (accounts_.contains(c.account)) return void(reject(e, "account_exists"));
     if (!c.rate_plan.empty() && !plans_.contains(c.rate_plan)) return void(reject(e, "rate_plan_not_found"));
     accounts_[c.account] = ModelAccount{true, c.rate_plan, c.initial_units, 0, 0};
-    event(e, AccountOpened{c.account, c.rate_plan, c.initial_units});
+    event(e, AccountOpened{c.account, c.rate_plan, c.initial_units, {}});
   }
 
   void decide(Expected& e, const Request&, const RechargeWallet& c) {
@@ -309,6 +316,11 @@ class Model {
   }
 
   void decide(Expected&, const Request&, const CreateLedger&) { throw std::logic_error("not generated"); }
+  template <class AgentCommand>
+    requires(std::is_same_v<AgentCommand, AddAgent> || std::is_same_v<AgentCommand, SetAgentPrice> ||
+             std::is_same_v<AgentCommand, SetLevelPrice> || std::is_same_v<AgentCommand, SuspendAgent> ||
+             std::is_same_v<AgentCommand, ResumeAgent>)
+  void decide(Expected&, const Request&, const AgentCommand&) { throw std::logic_error("not generated"); }
 
   // The call must be new: neither billed nor holding money.
   std::string check_new_call(const std::string& key, std::uint64_t* original) {
@@ -524,7 +536,7 @@ class Generator {
     if (roll < 70) {
       const std::int64_t plan_roll = pick(0, 99);
       const std::string plan = plan_roll < 55 ? "p1" : plan_roll < 85 ? "p2" : plan_roll < 90 ? "" : "p9";
-      return operator_request(OpenAccount{account(), plan, chance(20) ? 0 : pick(1, 30'000)}, index);
+      return operator_request(OpenAccount{account(), plan, chance(20) ? 0 : pick(1, 30'000), {}}, index);
     }
     if (roll < 130)
       return operator_request(RechargeWallet{account(), pick(1, 20'000), chance(50) ? "" : "ref"}, index);

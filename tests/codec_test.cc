@@ -67,7 +67,7 @@ Event golden_account_opened() {
   e.actor = "local:operator";
   e.idempotency_key = "open-13800138000";
   e.postings = {cash(-500'000), wallet("13800138000", 500'000)};
-  e.payload = AccountOpened{"13800138000", "plan-a", 500'000};
+  e.payload = AccountOpened{"13800138000", "plan-a", 500'000, {}};
   return e;
 }
 
@@ -93,9 +93,41 @@ Event golden_account_closed() {
   return e;
 }
 
+// Issue 4: a user bound to an agent, and the agent events.
+Event golden_account_opened_with_agent() {
+  Event e = golden_account_opened();
+  std::get<AccountOpened>(e.payload).agent = "agent-bj";
+  return e;
+}
+
+Event golden_agent_added() {
+  Event e;
+  e.ledger_time_us = new_year_us + 2'000'000;
+  e.business_time_us = e.ledger_time_us;
+  e.actor = "local:operator";
+  e.idempotency_key = "agent-bj";
+  e.payload = AgentAdded{"agent-bj", "", "Beijing Reseller", 1, 850};
+  return e;
+}
+
+Event agent_event(Payload payload) {
+  Event e = golden_agent_added();
+  e.payload = std::move(payload);
+  return e;
+}
+
 std::vector<Event> golden_events() {
-  return {golden_ledger_created(), golden_account_opened(), golden_wallet_recharged(),
-          golden_account_closed()};
+  return {golden_ledger_created(),
+          golden_account_opened(),
+          golden_wallet_recharged(),
+          golden_account_closed(),
+          golden_account_opened_with_agent(),
+          golden_agent_added(),
+          agent_event(AgentAdded{"agent-bj-1", "agent-bj", "Chaoyang", 2, 0}),
+          agent_event(AgentPriceSet{"agent-bj", 900}),
+          agent_event(LevelPriceSet{2, 1'050}),
+          agent_event(AgentSuspended{"agent-bj", "deposit unpaid"}),
+          agent_event(AgentResumed{"agent-bj"})};
 }
 
 // Decodes and requires a refusal with a reason; never an exception.
@@ -180,7 +212,7 @@ TEST_CASE("round trip keeps extreme values, both units and many postings", "[cod
   REQUIRE(e.postings.size() == limits::postings_per_event_max);
 
   SECTION("LedgerCreated") { e.payload = LedgerCreated{"", "中国电信 Telecom", "CNY", -720}; }
-  SECTION("AccountOpened") { e.payload = AccountOpened{"a", "", 0}; }
+  SECTION("AccountOpened") { e.payload = AccountOpened{"a", "", 0, {}}; }
   SECTION("WalletRecharged") {
     e.payload =
         WalletRecharged{std::string(limits::account_id_length_max, 'z'), limits::amount_units_max,
@@ -251,7 +283,11 @@ constexpr std::string_view golden_ledger_created_hex =
     "72656174656400000000000002000100e0010000000000000900000042000000"
     "090000006a0000000d0000002200000074656c636f2d310041636d652054656c"
     "65636f6d00000000434e590000000000";
-constexpr std::string_view golden_account_opened_hex =
+// AccountOpened as written before the `agent` field existed (decoded only:
+// such events stay in ledgers), then as encode_event writes it now (one more
+// pointer slot, null), then with an agent; checked with `capnp encode` as
+// above.
+constexpr std::string_view golden_account_opened_v1_hex =
     "000000001d000000000000000300040040827e05932a060020e17605932a0600"
     "01000000000000000d0000007a000000110000008a0000001900000037000000"
     "3c000000010002006c6f63616c3a6f70657261746f7200006f70656e2d313338"
@@ -260,6 +296,33 @@ constexpr std::string_view golden_account_opened_hex =
     "0500000062000000000000000000000031333830303133383030300000000000"
     "20a10700000000000500000062000000090000003a0000003133383030313338"
     "3030300000000000706c616e2d610000";
+constexpr std::string_view golden_account_opened_hex =
+    "000000001e000000000000000300040040827e05932a060020e17605932a0600"
+    "01000000000000000d0000007a000000110000008a0000001900000037000000"
+    "3c000000010003006c6f63616c3a6f70657261746f7200006f70656e2d313338"
+    "3030313338303030000000000000000008000000020001000000000000000000"
+    "e05ef8ffffffffff0d0000000a000000010000000000000020a1070000000000"
+    "0500000062000000000000000000000031333830303133383030300000000000"
+    "20a107000000000009000000620000000d0000003a0000000000000000000000"
+    "31333830303133383030300000000000706c616e2d610000";
+constexpr std::string_view golden_account_opened_with_agent_hex =
+    "0000000020000000000000000300040040827e05932a060020e17605932a0600"
+    "01000000000000000d0000007a000000110000008a0000001900000037000000"
+    "3c000000010003006c6f63616c3a6f70657261746f7200006f70656e2d313338"
+    "3030313338303030000000000000000008000000020001000000000000000000"
+    "e05ef8ffffffffff0d0000000a000000010000000000000020a1070000000000"
+    "0500000062000000000000000000000031333830303133383030300000000000"
+    "20a107000000000009000000620000000d0000003a0000000d0000004a000000"
+    "31333830303133383030300000000000706c616e2d6100006167656e742d626a"
+    "0000000000000000";
+constexpr std::string_view golden_agent_added_hex =
+    "0000000018000000000000000300040080c48d05932a060080c48d05932a0600"
+    "09000000000000000d0000007a000000110000004a0000001500000007000000"
+    "14000000020003006c6f63616c3a6f70657261746f7200006167656e742d626a"
+    "0000000000000000000000000200010001000000000000005203000000000000"
+    "090000004a0000000d0000000a0000000d0000008a0000006167656e742d626a"
+    "000000000000000000000000000000004265696a696e6720526573656c6c6572"
+    "0000000000000000";
 constexpr std::string_view golden_wallet_recharged_hex =
     "000000001e000000000000000300040080c48d05932a060080c48d05932a0600"
     "02000000000000000d0000007a00000011000000720000001500000037000000"
@@ -296,6 +359,16 @@ TEST_CASE("golden bytes: LedgerCreated", "[codec][golden]") {
 }
 TEST_CASE("golden bytes: AccountOpened", "[codec][golden]") {
   check_golden(golden_account_opened(), golden_account_opened_hex);
+  check_golden(golden_account_opened_with_agent(), golden_account_opened_with_agent_hex);
+  // Written before agents existed: still the same event, bound to no agent.
+  std::string why;
+  const auto decoded = decode_event(unhex(golden_account_opened_v1_hex), &why);
+  INFO(why);
+  REQUIRE(decoded.has_value());
+  CHECK(*decoded == golden_account_opened());
+}
+TEST_CASE("golden bytes: AgentAdded", "[codec][golden]") {
+  check_golden(golden_agent_added(), golden_agent_added_hex);
 }
 TEST_CASE("golden bytes: WalletRecharged", "[codec][golden]") {
   check_golden(golden_wallet_recharged(), golden_wallet_recharged_hex);
@@ -325,7 +398,8 @@ StoredRecord golden_record() {
 // canonical layout): echo '(sequence = 2, prevHash = 0x"0001…1f",
 //   hash = 0x"a0a1…bf", event = 0x"<golden AccountOpened>")' |
 //   capnp encode events/events.capnp StoredEvent | xxd -p
-constexpr std::string_view golden_record_hex =
+// v1 holds the AccountOpened event as written before agents (decoded only).
+constexpr std::string_view golden_record_v1_hex =
     "000000002b000000000000000100030002000000000000000900000002010000"
     "15000000020100002100000082070000000102030405060708090a0b0c0d0e0f"
     "101112131415161718191a1b1c1d1e1fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
@@ -338,19 +412,39 @@ constexpr std::string_view golden_record_hex =
     "3133383030313338303030000000000020a10700000000000500000062000000"
     "090000003a00000031333830303133383030300000000000706c616e2d610000";
 
+// The same record with the AccountOpened event as encode_event writes it now.
+constexpr std::string_view golden_record_hex =
+    "000000002c000000000000000100030002000000000000000900000002010000"
+    "150000000201000021000000c2070000000102030405060708090a0b0c0d0e0f"
+    "101112131415161718191a1b1c1d1e1fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf000000001e0000000000000003000400"
+    "40827e05932a060020e17605932a060001000000000000000d0000007a000000"
+    "110000008a00000019000000370000003c000000010003006c6f63616c3a6f70"
+    "657261746f7200006f70656e2d31333830303133383030300000000000000000"
+    "08000000020001000000000000000000e05ef8ffffffffff0d0000000a000000"
+    "010000000000000020a107000000000005000000620000000000000000000000"
+    "3133383030313338303030000000000020a10700000000000900000062000000"
+    "0d0000003a000000000000000000000031333830303133383030300000000000"
+    "706c616e2d610000";
+
 TEST_CASE("golden bytes: StoredRecord", "[codec][golden]") {
   const StoredRecord record = golden_record();
   const std::string bytes = encode_stored(record);
   INFO("encode_stored now gives " << hex(bytes));
   CHECK(hex(bytes) == golden_record_hex);
-  std::string why;
-  const auto decoded = decode_stored(unhex(golden_record_hex), &why);
-  INFO(why);
-  REQUIRE(decoded.has_value());
-  CHECK(decoded->sequence == record.sequence);
-  CHECK(decoded->prev_hash == record.prev_hash);
-  CHECK(decoded->hash == record.hash);
-  CHECK(decoded->event_bytes == record.event_bytes);
+  for (const std::string_view golden : {golden_record_hex, golden_record_v1_hex}) {
+    std::string why;
+    const auto decoded = decode_stored(unhex(golden), &why);
+    INFO(why);
+    REQUIRE(decoded.has_value());
+    CHECK(decoded->sequence == record.sequence);
+    CHECK(decoded->prev_hash == record.prev_hash);
+    CHECK(decoded->hash == record.hash);
+    const auto event = decode_event(decoded->event_bytes, &why);
+    REQUIRE(event.has_value());
+    CHECK(*event == golden_account_opened());
+  }
+  CHECK(decode_stored(unhex(golden_record_hex), nullptr)->event_bytes == record.event_bytes);
 }
 
 // hash = SHA-256(prev_hash || be64(sequence) || event bytes) (events/hash.h).

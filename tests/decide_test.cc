@@ -45,7 +45,7 @@ Request create(std::string provider_id, std::string name) {
   return Request{CreateLedger{std::move(provider_id), std::move(name)}, auto_key, actor, 0};
 }
 Request open(std::string account, std::int64_t initial_units = 0, std::string plan = "") {
-  return Request{OpenAccount{std::move(account), std::move(plan), initial_units}, auto_key, actor,
+  return Request{OpenAccount{std::move(account), std::move(plan), initial_units, {}}, auto_key, actor,
                  0};
 }
 Request recharge(std::string account, std::int64_t amount_units, std::string reference = "") {
@@ -193,7 +193,7 @@ TEST_CASE("decide: one request a row, against the committed state", "[decide]") 
     {open("alice", -1),                             Rejection::amount_must_be_positive},
     {open("alice", amount_max + 1),                 Rejection::amount_too_large},
     // Money entering the system: external cash -> wallet.
-    {open("alice", 500'000),                        ok(AccountOpened{"alice", "", 500'000},
+    {open("alice", 500'000),                        ok(AccountOpened{"alice", "", 500'000, {}},
                                                        {cash(-500'000), wallet("alice", 500'000)})},
     {open("alice"),                                 Rejection::account_exists},
     {open("alice", 7, "plan-b"),                    Rejection::account_exists},
@@ -204,7 +204,7 @@ TEST_CASE("decide: one request a row, against the committed state", "[decide]") 
     // An empty wallet moves no money, so no postings. The business time is
     // the request's when it gives one.
     {at_business_time(an_hour_before_us,
-                      open("bob", 0, "plan-a")),    ok(AccountOpened{"bob", "plan-a", 0})},
+                      open("bob", 0, "plan-a")),    ok(AccountOpened{"bob", "plan-a", 0, {}})},
 
     // -- recharge
     {recharge("nobody", 100),                       Rejection::account_not_found},
@@ -253,7 +253,7 @@ TEST_CASE("decide: closing an empty account with refund=false is accepted", "[de
   // clang-format off
   run_table(state, {
     {create("telco-1", "Acme"),  ok(LedgerCreated{"telco-1", "Acme", "CNY", 480})},
-    {open("carol", 0),           ok(AccountOpened{"carol", "", 0})},
+    {open("carol", 0),           ok(AccountOpened{"carol", "", 0, {}})},
     {close("carol"),             ok(AccountClosed{"carol", 0, BalanceDisposition::none})},
   });
   // clang-format on
@@ -310,6 +310,8 @@ class FakeView final : public DecideView {
   std::optional<std::uint64_t> call_billed_at(std::string_view) const override { return std::nullopt; }
   void for_each_due_hold(std::int64_t, const std::function<bool(const HoldState&)>&) const override {}
   const CallPolicy& call_policy() const override { return policy; }
+  const AgentState* find_agent(std::string_view) const override { return nullptr; }
+  std::int64_t level_price_units(std::uint32_t) const override { return 0; }
   CallPolicy policy;
 };
 
@@ -352,10 +354,10 @@ TEST_CASE("decide: limits at their exact boundaries", "[decide]") {
     {close("gone"),                     Rejection::account_closed},
     {open("full"),                      Rejection::account_exists},
     {open("gone"),                      Rejection::account_exists},
-    {open("new", amount_max),           ok(AccountOpened{"new", "", amount_max},
+    {open("new", amount_max),           ok(AccountOpened{"new", "", amount_max, {}},
                                            {cash(-amount_max), wallet("new", amount_max)})},
     {open("new", amount_max + 1),       Rejection::amount_too_large},
-    {open(id_longest),                  ok(AccountOpened{id_longest, "", 0})},
+    {open(id_longest),                  ok(AccountOpened{id_longest, "", 0, {}})},
     {open("new", 0, plan_too_long),     Rejection::text_invalid},
     {create("telco-1", "Acme"),         Rejection::ledger_already_created},
   };

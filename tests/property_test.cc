@@ -130,7 +130,7 @@ class Model {
     if (c.initial_units > limits::amount_units_max) return reject(e, "amount_too_large");
     if (accounts_.contains(c.account)) return reject(e, "account_exists");  // closed ones too
     accounts_[c.account] = ModelAccount{true, c.initial_units};
-    return accept(e, AccountOpened{c.account, c.rate_plan, c.initial_units}, c.initial_units);
+    return accept(e, AccountOpened{c.account, c.rate_plan, c.initial_units, {}}, c.initial_units);
   }
 
   Expected decide(Expected& e, const RechargeWallet& c) {

@@ -79,8 +79,8 @@ std::vector<Event> sample_events() {
   const std::int64_t t = test::start_time_us;
   return {
       make_event(t, "k-created", LedgerCreated{"p", "Provider", "CNY", 480}),
-      make_event(t + 1, "k-open-a", AccountOpened{"a", "", 0}),
-      make_event(t + 2, "k-open-b", AccountOpened{"b", "plan-1", 7'000},
+      make_event(t + 1, "k-open-a", AccountOpened{"a", "", 0, {}}),
+      make_event(t + 2, "k-open-b", AccountOpened{"b", "plan-1", 7'000, {}},
                  cash_to_wallet("b", 7'000)),
       make_event(t + 3, "k-recharge-a", WalletRecharged{"a", 500, "receipt-1", 500},
                  cash_to_wallet("a", 500)),
@@ -220,7 +220,7 @@ TEST_CASE("appended events survive a reopen with head sequence, head hash and co
 
   // After the reopen, appends continue the same chain.
   Chain chain(*store);
-  chain.add(make_event(test::start_time_us + 10, "k-later", AccountOpened{"c", "", 0}));
+  chain.add(make_event(test::start_time_us + 10, "k-later", AccountOpened{"c", "", 0, {}}));
   std::string why;
   REQUIRE(chain.append_to(*store, &why));
   CHECK(store->head_sequence() == events.size() + 1);
@@ -309,7 +309,7 @@ TEST_CASE("idempotency records round trip through the store and a reopen", "[sto
   const std::string path = tmp.sub("store");
   const std::vector<Event> events = sample_events();
   IdempotencyRecord first{1, 1, request_fingerprint(CreateLedger{"p", "Provider"})};
-  IdempotencyRecord second{2, 2, request_fingerprint(OpenAccount{"a", "", 0})};
+  IdempotencyRecord second{2, 2, request_fingerprint(OpenAccount{"a", "", 0, {}})};
   {
     auto store = create_store(path);
     Chain chain(*store);

@@ -61,7 +61,7 @@ std::unique_ptr<Store> open_store(const std::string& path) {
 }
 
 Request open_request(std::string key, std::string account, std::int64_t initial_units) {
-  return Request{OpenAccount{std::move(account), "", initial_units}, std::move(key), test_actor, 0};
+  return Request{OpenAccount{std::move(account), "", initial_units, {}}, std::move(key), test_actor, 0};
 }
 
 Request recharge_request(std::string key, std::string account, std::int64_t amount_units,

@@ -222,7 +222,7 @@ TEST_CASE("every rejection the writer can give appends nothing", "[writer]") {
       {open_request("r-open-negative", "new-1", -1), Rejection::amount_must_be_positive},
       {open_request("r-open-huge", "new-2", limits::amount_units_max + 1),
        Rejection::amount_too_large},
-      {Request{OpenAccount{"new-3", "bad plan!", 0}, "r-open-plan", test::test_actor, 0},
+      {Request{OpenAccount{"new-3", "bad plan!", 0, {}}, "r-open-plan", test::test_actor, 0},
        Rejection::text_invalid},
       {recharge_request("r-rc-missing", "nobody", 100), Rejection::account_not_found},
       {recharge_request("r-rc-closed", "closed", 100), Rejection::account_closed},

@@ -100,7 +100,7 @@ void open_accounts(Writer& writer, std::uint64_t accounts) {
   HUAWU_ASSERT(imported.rejection == Rejection::none, "the plan imports");
   Tally tally(static_cast<std::ptrdiff_t>(accounts));
   for (std::uint64_t i = 0; i < accounts; ++i) {
-    Request request{OpenAccount{account_id(i), "basic", 0}, "open-" + account_id(i), actor, 0};
+    Request request{OpenAccount{account_id(i), "basic", 0, {}}, "open-" + account_id(i), actor, 0};
     writer.submit(std::move(request), [&tally](Outcome&& outcome) {
       if (outcome.rejection != Rejection::none) tally.rejected.fetch_add(1);
       tally.done.count_down();

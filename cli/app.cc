@@ -75,6 +75,8 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   std::string import_file;  // rates import: sent to a daemon as an absolute path
 
   std::string account_id, initial = "0", plan, key, amount, reference, number, file, from, to;
+  std::string agent_id, parent, name, price, reason;
+  std::uint32_t level = 0;
   bool refund = false;
   auto add_json = [&](CLI::App* verb, const char* what = "print one JSON object") {
     verb->add_flag("--json", json, what);
@@ -100,9 +102,12 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   open->add_option("ID", account_id, "account id: 1-64 of [A-Za-z0-9_.-]")->required();
   open->add_option("--initial", initial, "initial balance in yuan, up to 4 decimals (default 0)");
   open->add_option("--plan", plan, "rate plan its calls are billed with (imported with `rates import`)");
+  open->add_option("--agent", agent_id, "the agent the user is bound to (default: the provider's own user)");
   add_key(open);
   add_json(open);
-  open->callback([&] { on_ledger = [&](Context& c) { return verb_account_open(c, account_id, initial, plan, key); }; });
+  open->callback([&] {
+    on_ledger = [&](Context& c) { return verb_account_open(c, account_id, initial, plan, agent_id, key); };
+  });
   auto* close = account->add_subcommand("close", "close a user account");
   close->add_option("ID", account_id, "account id")->required();
   close->add_flag("--refund", refund, "refund the remaining balance (required when it is not zero)");
@@ -160,6 +165,50 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   holds->add_option("ACCOUNT", account_id, "account id")->required();
   add_json(holds);
   holds->callback([&] { on_ledger = [&](Context& c) { return verb_holds(c, account_id); }; });
+
+  // agent add | price | suspend | resume | tree
+  auto* agent = app.add_subcommand("agent", "the agent tree: add agents, prices, suspend, resume, show");
+  agent->require_subcommand(1);
+  auto* agent_add = agent->add_subcommand("add", "add an agent under the provider or under another agent");
+  agent_add->add_option("ID", agent_id, "agent id: 1-64 of [A-Za-z0-9_.-], not \"provider\"")->required();
+  agent_add->add_option("--parent", parent, "the parent agent, or provider for a level-1 agent")->required();
+  agent_add->add_option("--name", name, "the agent's name")->required();
+  agent_add->add_option("--price", price, "wholesale fen per minute its parent sells it traffic at, e.g. 8.5 "
+                                          "(default: its level's price)");
+  add_key(agent_add);
+  add_json(agent_add);
+  agent_add->callback([&] { on_ledger = [&](Context& c) { return verb_agent_add(c, agent_id, parent, name, price, key); }; });
+  auto* agent_price = agent->add_subcommand("price", "set the wholesale price an agent buys traffic at, from now on");
+  agent_price->add_option("ID", agent_id, "agent id")->required();
+  agent_price->add_option("PRICE", price, "fen per minute, e.g. 8.5; or level: its level's price")->required();
+  add_key(agent_price);
+  add_json(agent_price);
+  agent_price->callback([&] { on_ledger = [&](Context& c) { return verb_agent_price(c, agent_id, price, key); }; });
+  auto* suspend = agent->add_subcommand("suspend", "refuse new calls of the agent's whole subtree");
+  suspend->add_option("ID", agent_id, "agent id")->required();
+  suspend->add_option("--reason", reason, "why, for the record");
+  add_key(suspend);
+  add_json(suspend);
+  suspend->callback([&] { on_ledger = [&](Context& c) { return verb_agent_suspend(c, agent_id, reason, key); }; });
+  auto* resume = agent->add_subcommand("resume", "allow new calls of a suspended agent's subtree again");
+  resume->add_option("ID", agent_id, "agent id")->required();
+  add_key(resume);
+  add_json(resume);
+  resume->callback([&] { on_ledger = [&](Context& c) { return verb_agent_resume(c, agent_id, key); }; });
+  auto* tree = agent->add_subcommand("tree", "the agent tree with prices, users and wallets");
+  tree->add_option("ROOT", agent_id, "show only this agent's subtree (default: the whole tree)");
+  add_json(tree);
+  tree->callback([&] { on_ledger = [&](Context& c) { return verb_agent_tree(c, agent_id); }; });
+
+  // pricing set-level
+  auto* pricing = app.add_subcommand("pricing", "the provider's wholesale price per agent level");
+  pricing->require_subcommand(1);
+  auto* set_level = pricing->add_subcommand("set-level", "the price for agents of a level without their own");
+  set_level->add_option("LEVEL", level, "agent level, 1 for the provider's direct agents")->required();
+  set_level->add_option("PRICE", price, "fen per minute, e.g. 9; or none")->required();
+  add_key(set_level);
+  add_json(set_level);
+  set_level->callback([&] { on_ledger = [&](Context& c) { return verb_pricing_set_level(c, level, price, key); }; });
 
   // events
   std::uint64_t event_from = 1, limit = 0;

@@ -26,11 +26,11 @@ std::string printf_string(const char* format, auto... args) {
 }  // namespace
 
 int verb_account_open(Context& ctx, const std::string& account, const std::string& initial,
-                      const std::string& plan, const std::string& key) {
+                      const std::string& plan, const std::string& agent, const std::string& key) {
   int code = exit_ok;
   auto units = amount_or_report(ctx, initial, &code);
   if (!units) return code;
-  return run_request(ctx, Request{OpenAccount{account, plan, *units, {}}, key, {}, 0});
+  return run_request(ctx, Request{OpenAccount{account, plan, *units, agent}, key, {}, 0});
 }
 
 int verb_recharge(Context& ctx, const std::string& account, const std::string& amount,
@@ -68,13 +68,15 @@ int verb_balance(Context& ctx, const std::string& account) {
                                         {"arrears", format_yuan(state->owed_units)},
                                         {"status", status_name(state->status)},
                                         {"rate_plan", state->rate_plan},
+                                        {"agent", state->agent},
                                         {"opened_sequence", state->opened_sequence},
                                         {"as_of_sequence", as_of}})
             << "\n";
     return exit_ok;
   }
   ctx.out << account << "  " << format_yuan(state->total_units()) << " yuan  "
-          << status_name(state->status) << (state->rate_plan.empty() ? "" : "  plan ") << state->rate_plan;
+          << status_name(state->status) << (state->rate_plan.empty() ? "" : "  plan ") << state->rate_plan
+          << (state->agent.empty() ? "" : "  agent ") << state->agent;
   if (state->held_units != 0)
     ctx.out << "  (available " << format_yuan(state->balance_units) << ", held for calls "
             << format_yuan(state->held_units) << ")";

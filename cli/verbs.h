@@ -11,7 +11,7 @@ namespace huawu::cli {
 
 // Accounts and money (verbs.cc).
 int verb_account_open(Context& ctx, const std::string& account, const std::string& initial,
-                      const std::string& plan, const std::string& key);
+                      const std::string& plan, const std::string& agent, const std::string& key);
 int verb_recharge(Context& ctx, const std::string& account, const std::string& amount,
                   const std::string& reference, const std::string& key);
 int verb_account_close(Context& ctx, const std::string& account, bool refund, const std::string& key);
@@ -29,5 +29,18 @@ int verb_rates_lookup(Context& ctx, const std::string& plan, const std::string& 
 // an ISO 8601 timestamp with offset; empty: unbounded.
 int verb_calls(Context& ctx, const std::string& account, const std::string& from, const std::string& to);
 int verb_holds(Context& ctx, const std::string& account);
+
+// The agent tree (agent_verbs.cc). Prices are fen per minute with up to 2
+// decimals ("8.5"); `parent` "provider" adds a level-1 agent.
+int verb_agent_add(Context& ctx, const std::string& agent, const std::string& parent, const std::string& name,
+                   const std::string& price, const std::string& key);
+// `price` "level": the agent buys at its level's price again.
+int verb_agent_price(Context& ctx, const std::string& agent, const std::string& price, const std::string& key);
+// `price` "none": the level has no price.
+int verb_pricing_set_level(Context& ctx, std::uint32_t level, const std::string& price, const std::string& key);
+int verb_agent_suspend(Context& ctx, const std::string& agent, const std::string& reason, const std::string& key);
+int verb_agent_resume(Context& ctx, const std::string& agent, const std::string& key);
+// `root` "provider" (or empty): the whole tree.
+int verb_agent_tree(Context& ctx, const std::string& root);
 
 }  // namespace huawu::cli

@@ -363,3 +363,64 @@ TEST_CASE("SIGTERM drains, checkpoints and exits cleanly, and a second daemon is
 }
 
 }  // namespace huawu::test
+
+namespace huawu::test {
+namespace {
+
+TEST_CASE("issue 4: the agent verbs through the daemon, and a suspended subtree refused at the switch",
+          "[daemon][agents]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {});
+  DaemonProcess daemon(data);
+  REQUIRE(daemon_serving(data));
+  const std::vector<std::vector<std::string>> setup = {
+      {"pricing", "set-level", "2", "10.5"},
+      {"agent", "add", "bj", "--parent", "provider", "--name", "Beijing Reseller", "--price", "8.5"},
+      {"agent", "add", "bj-cy", "--parent", "bj", "--name", "Chaoyang"},
+      {"account", "open", "u1", "--initial", "100", "--plan", "std", "--agent", "bj-cy"},
+      {"account", "open", "u2", "--initial", "20", "--plan", "std", "--agent", "bj"},
+  };
+  for (const auto& args : setup) {
+    INFO(args[0] << " " << args[1]);
+    REQUIRE(run_huawu(data, args).exit_code == 0);
+  }
+  // Bad input through the daemon: named, with the documented exit codes.
+  CHECK(run_huawu(data, {"agent", "add", "x", "--parent", "nowhere", "--name", "X"}).exit_code == 1);
+  CHECK(run_huawu(data, {"agent", "add", "x", "--parent", "provider", "--name", "X", "--price", "8.555"})
+            .exit_code == 2);
+  const CommandResult refused = run_huawu(data, {"agent", "add", "bj", "--parent", "provider", "--name", "B", "--json"});
+  CHECK(refused.exit_code == 1);
+  CHECK(nlohmann::json::parse(refused.out)["error"] == "agent_exists");
+
+  const CommandResult tree = run_huawu(data, {"agent", "tree", "--json"});
+  REQUIRE(tree.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(tree.out);
+  REQUIRE(j["agents"].size() == 2);
+  CHECK(j["agents"][0]["agent"] == "bj");
+  CHECK(j["agents"][0]["price_units_per_minute"] == 850);
+  CHECK(j["agents"][0]["subtree_users"] == 2);
+  CHECK(j["agents"][0]["subtree_wallets_units"] == 1'200'000);
+  CHECK(j["agents"][1]["agent"] == "bj-cy");
+  CHECK(j["agents"][1]["level"] == 2);
+  CHECK(j["agents"][1]["price_source"] == "level");
+  CHECK(j["agents"][1]["price_units_per_minute"] == 1'050);
+
+  SwitchClient sw(daemon.switch_endpoint());
+  CHECK(sw.call(authorize("sw", "a1", "call-1", "u1", "8621", 60)).reason.empty());
+  REQUIRE(run_huawu(data, {"agent", "suspend", "bj", "--reason", "deposit unpaid"}).exit_code == 0);
+  CHECK(sw.call(authorize("sw", "a2", "call-2", "u1", "8621", 60)).reason == "agent_suspended");
+  CHECK(sw.call(authorize("sw", "a3", "call-3", "u2", "8621", 60)).reason == "agent_suspended");
+  // The call in progress still settles.
+  CHECK(sw.call(settle("sw", "s1", "call-1", 30'000)).reason.empty());
+  REQUIRE(run_huawu(data, {"agent", "resume", "bj"}).exit_code == 0);
+  CHECK(sw.call(authorize("sw", "a4", "call-4", "u1", "8621", 60)).reason.empty());
+  // The same output without the daemon.
+  const CommandResult served = run_huawu(data, {"agent", "tree"});
+  CHECK(daemon.stop() == 0);
+  const CommandResult embedded = run_huawu(data, {"agent", "tree"});
+  CHECK(served.out == embedded.out);
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
+}  // namespace
+}  // namespace huawu::test

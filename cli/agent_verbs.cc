@@ -1,0 +1,197 @@
+// The agent tree verbs (issue 4, clauses B3.1 and 4.1): add agents, set their
+// wholesale prices and the provider's price per level, suspend and resume a
+// subtree, and show the tree.
+#include <functional>
+#include <unordered_map>
+
+#include "cli/format.h"
+#include "cli/verbs.h"
+#include "events/money.h"
+#include "ledger/rating.h"
+
+namespace huawu::cli {
+
+namespace {
+
+// "provider" (or nothing) names the root of the tree.
+std::string parent_id(const std::string& text) { return text == "provider" ? std::string() : text; }
+
+std::optional<std::int64_t> price_or_report(Context& ctx, const std::string& text, int* code) {
+  std::string why;
+  auto units = parse_fen(text, &why);
+  if (!units) *code = print_error(ctx, exit_bad_input, "price_invalid", why);
+  return units;
+}
+
+struct TreeRow {
+  std::string id;
+  const AgentState* agent = nullptr;
+  std::uint32_t depth = 0;  // below the root shown
+  std::int64_t price_units = 0;
+  const char* price_source = "none";  // own | level | none
+  std::uint64_t bound_users = 0;
+  std::int64_t wallets_units = 0;      // its own users' wallets (available + held)
+  std::uint64_t subtree_users = 0;     // with every agent below it
+  std::int64_t subtree_wallets_units = 0;
+  bool blocked = false;                // it or an agent above it is suspended
+};
+
+}  // namespace
+
+int verb_agent_add(Context& ctx, const std::string& agent, const std::string& parent, const std::string& name,
+                   const std::string& price, const std::string& key) {
+  int code = exit_ok;
+  std::int64_t price_units = 0;
+  if (!price.empty()) {
+    auto units = price_or_report(ctx, price, &code);
+    if (!units) return code;
+    price_units = *units;
+  }
+  return run_request(ctx, Request{AddAgent{agent, parent_id(parent), name, price_units}, key, {}, 0});
+}
+
+int verb_agent_price(Context& ctx, const std::string& agent, const std::string& price, const std::string& key) {
+  int code = exit_ok;
+  std::int64_t price_units = 0;  // "level": back to the level's price
+  if (price != "level") {
+    auto units = price_or_report(ctx, price, &code);
+    if (!units) return code;
+    price_units = *units;
+  }
+  return run_request(ctx, Request{SetAgentPrice{agent, price_units}, key, {}, 0});
+}
+
+int verb_pricing_set_level(Context& ctx, std::uint32_t level, const std::string& price, const std::string& key) {
+  int code = exit_ok;
+  std::int64_t price_units = 0;  // "none": the level has no price
+  if (price != "none") {
+    auto units = price_or_report(ctx, price, &code);
+    if (!units) return code;
+    price_units = *units;
+  }
+  return run_request(ctx, Request{SetLevelPrice{level, price_units}, key, {}, 0});
+}
+
+int verb_agent_suspend(Context& ctx, const std::string& agent, const std::string& reason, const std::string& key) {
+  return run_request(ctx, Request{SuspendAgent{agent, reason}, key, {}, 0});
+}
+
+int verb_agent_resume(Context& ctx, const std::string& agent, const std::string& key) {
+  return run_request(ctx, Request{ResumeAgent{agent}, key, {}, 0});
+}
+
+int verb_agent_tree(Context& ctx, const std::string& root_text) {
+  int code = exit_ok;
+  Writer* writer = writer_or_report(ctx, &code);
+  if (!writer) return code;
+  const std::string root = parent_id(root_text);
+  std::vector<TreeRow> rows;
+  bool found = true;
+  std::string provider_name;
+  std::uint64_t as_of = 0;
+  writer->read_and_wait([&](const LedgerState& ledger) {
+    const Agents& agents = ledger.agents();
+    as_of = ledger.applied_through();
+    if (ledger.info().created()) provider_name = ledger.info().ledger().provider_name;
+    if (!root.empty() && !agents.find(root)) {
+      found = false;
+      return;
+    }
+    // Each agent's own users' money, in one pass over the accounts.
+    std::unordered_map<std::string_view, std::int64_t> wallets;
+    ledger.balances().for_each_account([&](const std::string&, const AccountState& account) {
+      if (!account.agent.empty()) wallets[account.agent] += account.total_units();
+    });
+    // Is any agent above the root suspended? Then the whole subtree is blocked.
+    bool blocked_above = false;
+    for (const AgentState* a = root.empty() ? nullptr : agents.find(root); a && !a->parent.empty();) {
+      a = agents.find(a->parent);
+      if (a && a->suspended) blocked_above = true;
+    }
+    // Pre-order, children in id order; subtree totals are added on the way back.
+    std::function<void(const std::string&, std::uint32_t, bool)> visit = [&](const std::string& id,
+                                                                             std::uint32_t depth, bool blocked) {
+      const AgentState* agent = agents.find(id);
+      const std::size_t index = rows.size();
+      TreeRow row;
+      row.id = id;
+      row.agent = agent;
+      row.depth = depth;
+      row.price_units = agents.effective_price_units(*agent);
+      row.price_source = agent->price_units_per_minute != 0 ? "own" : row.price_units != 0 ? "level" : "none";
+      row.bound_users = agents.bound_users(id);
+      auto w = wallets.find(id);
+      row.wallets_units = w == wallets.end() ? 0 : w->second;
+      row.subtree_users = row.bound_users;
+      row.subtree_wallets_units = row.wallets_units;
+      row.blocked = blocked || agent->suspended;
+      rows.push_back(row);
+      for (const std::string& child : agents.children(id)) {
+        visit(child, depth + 1, rows[index].blocked);
+        // rows may have grown: index, not a reference.
+      }
+      for (std::size_t i = index + 1; i < rows.size(); ++i)
+        if (rows[i].depth == depth + 1) {
+          rows[index].subtree_users += rows[i].subtree_users;
+          rows[index].subtree_wallets_units += rows[i].subtree_wallets_units;
+        }
+    };
+    if (root.empty()) {
+      for (const std::string& top : agents.children("")) visit(top, 0, false);
+    } else {
+      visit(root, 0, blocked_above);
+    }
+  });
+  if (!found) return print_error(ctx, exit_refused, "agent_not_found", "refused: agent_not_found");
+
+  if (ctx.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const TreeRow& row : rows) {
+      list.push_back({{"agent", row.id},
+                      {"name", row.agent->name},
+                      {"parent", row.agent->parent.empty() ? "provider" : row.agent->parent},
+                      {"level", row.agent->level},
+                      {"depth", row.depth},
+                      {"price_units_per_minute", row.price_units},
+                      {"price_fen_per_minute", format_fen(row.price_units)},
+                      {"price_source", row.price_source},
+                      {"status", row.agent->suspended ? "suspended" : row.blocked ? "blocked_by_parent" : "active"},
+                      {"suspend_reason", row.agent->suspend_reason},
+                      {"bound_users", row.bound_users},
+                      {"wallets_units", row.wallets_units},
+                      {"wallets", format_yuan(row.wallets_units)},
+                      {"subtree_users", row.subtree_users},
+                      {"subtree_wallets_units", row.subtree_wallets_units},
+                      {"subtree_wallets", format_yuan(row.subtree_wallets_units)}});
+    }
+    ctx.out << json_line(nlohmann::json{{"root", root.empty() ? "provider" : root},
+                                        {"agents", list},
+                                        {"as_of_sequence", as_of}})
+            << "\n";
+    return exit_ok;
+  }
+  std::uint32_t indent_base = 0;
+  if (root.empty()) {
+    ctx.out << "provider  " << provider_name << "\n";
+    indent_base = 1;
+  }
+  if (rows.empty()) ctx.out << "  (no agents)\n";
+  for (const TreeRow& row : rows) {
+    ctx.out << std::string(2 * (row.depth + indent_base), ' ') << row.id << "  \"" << row.agent->name << "\"  level "
+            << row.agent->level << "  price ";
+    if (row.price_units == 0) ctx.out << "none";
+    else ctx.out << format_fen(row.price_units) << " fen/min (" << row.price_source << ")";
+    ctx.out << "  users " << row.bound_users << "  wallets " << format_yuan(row.wallets_units) << " yuan";
+    if (row.subtree_users != row.bound_users || row.subtree_wallets_units != row.wallets_units)
+      ctx.out << "  (subtree: users " << row.subtree_users << ", wallets " << format_yuan(row.subtree_wallets_units)
+              << " yuan)";
+    if (row.agent->suspended)
+      ctx.out << "  SUSPENDED" << (row.agent->suspend_reason.empty() ? "" : ": " + row.agent->suspend_reason);
+    else if (row.blocked)
+      ctx.out << "  (blocked: an agent above is suspended)";
+    ctx.out << "\n";
+  }
+  return exit_ok;
+}
+
+}  // namespace huawu::cli

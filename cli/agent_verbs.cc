@@ -34,7 +34,15 @@ struct TreeRow {
   std::uint64_t subtree_users = 0;     // with every agent below it
   std::int64_t subtree_wallets_units = 0;
   bool blocked = false;                // it or an agent above it is suspended
+  AgentFunds funds;
 };
+
+// "12,345 min 30 s" style is for people; minutes with the odd seconds.
+std::string minutes_text(std::int64_t seconds) {
+  std::string text = std::to_string(seconds / 60) + " min";
+  if (seconds % 60 != 0) text += " " + std::to_string(seconds % 60 < 0 ? -(seconds % 60) : seconds % 60) + " s";
+  return text;
+}
 
 }  // namespace
 
@@ -125,6 +133,7 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
       row.subtree_users = row.bound_users;
       row.subtree_wallets_units = row.wallets_units;
       row.blocked = blocked || agent->suspended;
+      row.funds = *agents.agent_funds(id);
       rows.push_back(row);
       for (const std::string& child : agents.children(id)) {
         visit(child, depth + 1, rows[index].blocked);
@@ -162,7 +171,23 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
                       {"wallets", format_yuan(row.wallets_units)},
                       {"subtree_users", row.subtree_users},
                       {"subtree_wallets_units", row.subtree_wallets_units},
-                      {"subtree_wallets", format_yuan(row.subtree_wallets_units)}});
+                      {"subtree_wallets", format_yuan(row.subtree_wallets_units)},
+                      {"pool_seconds", row.funds.pool_seconds},
+                      {"reserved_seconds", row.funds.reserved_seconds},
+                      {"available_seconds", row.funds.available_seconds()},
+                      {"traffic_overdraft_seconds", row.funds.overdraft_seconds},
+                      {"bought_seconds", row.funds.bought_seconds},
+                      {"used_seconds", row.funds.used_seconds},
+                      {"paid_traffic_units", row.funds.paid_traffic_units},
+                      {"paid_traffic", format_yuan(row.funds.paid_traffic_units)},
+                      {"bought_units", row.funds.bought_units},
+                      {"bought", format_yuan(row.funds.bought_units)},
+                      {"prepaid_units", row.funds.prepaid_units},
+                      {"prepaid", format_yuan(row.funds.prepaid_units)},
+                      {"owes_units", row.funds.prepaid_units < 0 ? -row.funds.prepaid_units : 0},
+                      {"prepayment_credit_units", row.funds.credit_line_units},
+                      {"deposit_units", row.funds.deposit_units},
+                      {"deposit", format_yuan(row.funds.deposit_units)}});
     }
     ctx.out << json_line(nlohmann::json{{"root", root.empty() ? "provider" : root},
                                         {"agents", list},
@@ -181,7 +206,12 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
             << row.agent->level << "  price ";
     if (row.price_units == 0) ctx.out << "none";
     else ctx.out << format_fen(row.price_units) << " fen/min (" << row.price_source << ")";
-    ctx.out << "  users " << row.bound_users << "  wallets " << format_yuan(row.wallets_units) << " yuan";
+    ctx.out << "  users " << row.bound_users << "  wallets " << format_yuan(row.wallets_units) << " yuan"
+            << "  pool " << minutes_text(row.funds.pool_seconds);
+    if (row.funds.reserved_seconds != 0) ctx.out << " (" << minutes_text(row.funds.reserved_seconds) << " in calls)";
+    ctx.out << "  paid " << format_yuan(row.funds.paid_traffic_units) << " bought " << format_yuan(row.funds.bought_units);
+    if (row.funds.prepaid_units < 0) ctx.out << " OWES " << format_yuan(-row.funds.prepaid_units);
+    if (row.funds.deposit_units != 0) ctx.out << "  deposit " << format_yuan(row.funds.deposit_units);
     if (row.subtree_users != row.bound_users || row.subtree_wallets_units != row.wallets_units)
       ctx.out << "  (subtree: users " << row.subtree_users << ", wallets " << format_yuan(row.subtree_wallets_units)
               << " yuan)";

@@ -75,7 +75,7 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   std::string import_file;  // rates import: sent to a daemon as an absolute path
 
   std::string account_id, initial = "0", plan, key, amount, reference, number, file, from, to;
-  std::string agent_id, parent, name, price, reason;
+  std::string agent_id, parent, name, price, reason, kind, minutes;
   std::uint32_t level = 0;
   bool refund = false;
   auto add_json = [&](CLI::App* verb, const char* what = "print one JSON object") {
@@ -199,6 +199,60 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   tree->add_option("ROOT", agent_id, "show only this agent's subtree (default: the whole tree)");
   add_json(tree);
   tree->callback([&] { on_ledger = [&](Context& c) { return verb_agent_tree(c, agent_id); }; });
+
+  auto* credit = agent->add_subcommand("credit", "what a parent allows an agent beyond what it paid");
+  credit->add_option("ID", agent_id, "agent id")->required();
+  credit->add_option("--prepayment-credit", amount, "yuan its traffic purchases may go below what it paid in")
+      ->required();
+  credit->add_option("--traffic-overdraft-minutes", minutes,
+                     "minutes its users' calls may go below an empty pool")->required();
+  add_key(credit);
+  add_json(credit);
+  credit->callback([&] { on_ledger = [&](Context& c) { return verb_agent_credit(c, agent_id, amount, minutes, key); }; });
+
+  // payment record
+  auto* payment = app.add_subcommand("payment", "money agents paid their parent, from outside the system");
+  payment->require_subcommand(1);
+  auto* payment_record = payment->add_subcommand("record", "record a payment from an agent to its parent");
+  payment_record->add_option("AGENT", agent_id, "the paying agent")->required();
+  payment_record->add_option("--kind", kind, "traffic, deposit, franchise_fee or other")->required();
+  payment_record->add_option("AMOUNT", amount, "yuan, up to 4 decimals")->required();
+  payment_record->add_option("--ref", reference, "bank transfer or receipt reference");
+  add_key(payment_record);
+  add_json(payment_record);
+  payment_record->callback([&] {
+    on_ledger = [&](Context& c) { return verb_payment_record(c, agent_id, kind, amount, reference, key); };
+  });
+
+  // deposit refund | forfeit
+  auto* deposit = app.add_subcommand("deposit", "an agent's security deposit: refund or forfeit (never edited)");
+  deposit->require_subcommand(1);
+  bool forfeit = false;
+  for (const bool forfeiting : {false, true}) {
+    auto* verb = deposit->add_subcommand(forfeiting ? "forfeit" : "refund",
+                                         forfeiting ? "the parent keeps part or all of the deposit"
+                                                    : "pay part or all of the deposit back to the agent");
+    verb->add_option("AGENT", agent_id, "agent id")->required();
+    verb->add_option("AMOUNT", amount, "yuan, up to 4 decimals")->required();
+    auto* why = verb->add_option("--reason", reason, forfeiting ? "why it is kept (required)" : "why, for the record");
+    if (forfeiting) why->required();
+    add_key(verb);
+    add_json(verb);
+    verb->callback([&, forfeiting] {
+      forfeit = forfeiting;
+      on_ledger = [&](Context& c) { return verb_deposit_release(c, agent_id, amount, forfeit, reason, key); };
+    });
+  }
+
+  // traffic buy
+  auto* traffic = app.add_subcommand("traffic", "agents' prepaid traffic (clause 4.1)");
+  traffic->require_subcommand(1);
+  auto* buy = traffic->add_subcommand("buy", "buy whole minutes at the agent's wholesale price");
+  buy->add_option("AGENT", agent_id, "the buying agent")->required();
+  buy->add_option("--minutes", minutes, "whole minutes, e.g. 10000")->required();
+  add_key(buy);
+  add_json(buy);
+  buy->callback([&] { on_ledger = [&](Context& c) { return verb_traffic_buy(c, agent_id, minutes, key); }; });
 
   // pricing set-level
   auto* pricing = app.add_subcommand("pricing", "the provider's wholesale price per agent level");

@@ -10,15 +10,18 @@ namespace huawu::cli {
 
 namespace {
 
-const char* kind_name(LedgerAccountKind kind) {
+const char* payment_kind_name(AgentPaymentKind kind) {
   switch (kind) {
-    case LedgerAccountKind::external_cash: return "external_cash";
-    case LedgerAccountKind::user_wallet: return "user_wallet";
-    case LedgerAccountKind::user_hold: return "user_hold";
-    case LedgerAccountKind::call_revenue: return "call_revenue";
-    case LedgerAccountKind::user_arrears: return "user_arrears";
+    case AgentPaymentKind::traffic: return "traffic";
+    case AgentPaymentKind::deposit: return "deposit";
+    case AgentPaymentKind::franchise_fee: return "franchise_fee";
+    case AgentPaymentKind::other: return "other";
   }
   return "unknown";
+}
+
+const char* deposit_disposition_name(DepositDisposition d) {
+  return d == DepositDisposition::refunded ? "refunded" : "forfeited";
 }
 
 const char* unit_name(Unit unit) { return unit == Unit::cny_units ? "cny_units" : "traffic_seconds"; }
@@ -146,6 +149,31 @@ struct PayloadJson {
     j["reason"] = e.reason;
   }
   void operator()(const AgentResumed& e) const { j["agent"] = e.agent; }
+  void operator()(const AgentPaymentRecorded& e) const {
+    j["agent"] = e.agent;
+    j["kind"] = payment_kind_name(e.kind);
+    put_units(j, "amount", e.amount_units);
+    j["reference"] = e.reference;
+  }
+  void operator()(const AgentDepositReleased& e) const {
+    j["agent"] = e.agent;
+    put_units(j, "amount", e.amount_units);
+    j["disposition"] = deposit_disposition_name(e.disposition);
+    j["reason"] = e.reason;
+  }
+  void operator()(const TrafficPurchased& e) const {
+    j["agent"] = e.agent;
+    j["seller"] = e.seller.empty() ? "provider" : e.seller;
+    j["minutes"] = e.minutes;
+    j["price_units_per_minute"] = e.price_units_per_minute;
+    j["price_fen_per_minute"] = format_fen(e.price_units_per_minute);
+    put_units(j, "cost", e.cost_units);
+  }
+  void operator()(const AgentCreditSet& e) const {
+    j["agent"] = e.agent;
+    put_units(j, "prepayment_credit", e.prepayment_credit_units);
+    j["traffic_overdraft_seconds"] = e.traffic_overdraft_seconds;
+  }
 };
 
 struct PayloadText {
@@ -205,9 +233,45 @@ struct PayloadText {
     return "agent=" + e.agent + (e.reason.empty() ? "" : " reason=\"" + e.reason + "\"");
   }
   std::string operator()(const AgentResumed& e) const { return "agent=" + e.agent; }
+  std::string operator()(const AgentPaymentRecorded& e) const {
+    return "agent=" + e.agent + " kind=" + payment_kind_name(e.kind) + " amount=" + format_yuan(e.amount_units) +
+           (e.reference.empty() ? "" : " ref=" + e.reference);
+  }
+  std::string operator()(const AgentDepositReleased& e) const {
+    return "agent=" + e.agent + " amount=" + format_yuan(e.amount_units) + " " +
+           deposit_disposition_name(e.disposition) + (e.reason.empty() ? "" : " reason=\"" + e.reason + "\"");
+  }
+  std::string operator()(const TrafficPurchased& e) const {
+    return "agent=" + e.agent + " from=" + (e.seller.empty() ? "provider" : e.seller) +
+           " minutes=" + std::to_string(e.minutes) + " price=" + format_fen(e.price_units_per_minute) +
+           "fen/min cost=" + format_yuan(e.cost_units);
+  }
+  std::string operator()(const AgentCreditSet& e) const {
+    return "agent=" + e.agent + " prepayment_credit=" + format_yuan(e.prepayment_credit_units) +
+           " traffic_overdraft=" + std::to_string(e.traffic_overdraft_seconds) + "s";
+  }
 };
 
 }  // namespace
+
+const char* kind_name(LedgerAccountKind kind) {
+  switch (kind) {
+    case LedgerAccountKind::external_cash: return "external_cash";
+    case LedgerAccountKind::user_wallet: return "user_wallet";
+    case LedgerAccountKind::user_hold: return "user_hold";
+    case LedgerAccountKind::call_revenue: return "call_revenue";
+    case LedgerAccountKind::user_arrears: return "user_arrears";
+    case LedgerAccountKind::agent_prepaid: return "agent_prepaid";
+    case LedgerAccountKind::agent_deposit: return "agent_deposit";
+    case LedgerAccountKind::wholesale_revenue: return "wholesale_revenue";
+    case LedgerAccountKind::fee_revenue: return "fee_revenue";
+    case LedgerAccountKind::deposit_forfeited: return "deposit_forfeited";
+    case LedgerAccountKind::traffic_pool: return "traffic_pool";
+    case LedgerAccountKind::traffic_source: return "traffic_source";
+    case LedgerAccountKind::traffic_used: return "traffic_used";
+  }
+  return "unknown";
+}
 
 std::string format_time_utc(std::int64_t us) {
   using namespace std::chrono;

@@ -43,4 +43,15 @@ int verb_agent_resume(Context& ctx, const std::string& agent, const std::string&
 // `root` "provider" (or empty): the whole tree.
 int verb_agent_tree(Context& ctx, const std::string& root);
 
+// Agents' money and traffic (agent_money_verbs.cc). Amounts in yuan, up to 4
+// decimals; `kind` traffic|deposit|franchise_fee|other.
+int verb_payment_record(Context& ctx, const std::string& agent, const std::string& kind, const std::string& amount,
+                        const std::string& reference, const std::string& key);
+int verb_deposit_release(Context& ctx, const std::string& agent, const std::string& amount, bool forfeit,
+                         const std::string& reason, const std::string& key);
+// `minutes`: whole minutes.
+int verb_traffic_buy(Context& ctx, const std::string& agent, const std::string& minutes, const std::string& key);
+int verb_agent_credit(Context& ctx, const std::string& agent, const std::string& prepayment_credit,
+                      const std::string& overdraft_minutes, const std::string& key);
+
 }  // namespace huawu::cli

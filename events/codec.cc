@@ -187,6 +187,34 @@ struct PayloadWriter {
     auto b = payload.initAgentResumed();
     b.setAgent(as_text(e.agent));
   }
+  void operator()(const AgentPaymentRecorded& e) {
+    auto b = payload.initAgentPaymentRecorded();
+    b.setAgent(as_text(e.agent));
+    b.setKind(static_cast<s::AgentPaymentKind>(e.kind));
+    b.setAmountUnits(e.amount_units);
+    b.setReference(as_text(e.reference));
+  }
+  void operator()(const AgentDepositReleased& e) {
+    auto b = payload.initAgentDepositReleased();
+    b.setAgent(as_text(e.agent));
+    b.setAmountUnits(e.amount_units);
+    b.setDisposition(static_cast<s::DepositDisposition>(e.disposition));
+    b.setReason(as_text(e.reason));
+  }
+  void operator()(const TrafficPurchased& e) {
+    auto b = payload.initTrafficPurchased();
+    b.setAgent(as_text(e.agent));
+    b.setSeller(as_text(e.seller));
+    b.setMinutes(e.minutes);
+    b.setPriceUnitsPerMinute(e.price_units_per_minute);
+    b.setCostUnits(e.cost_units);
+  }
+  void operator()(const AgentCreditSet& e) {
+    auto b = payload.initAgentCreditSet();
+    b.setAgent(as_text(e.agent));
+    b.setPrepaymentCreditUnits(e.prepayment_credit_units);
+    b.setTrafficOverdraftSeconds(e.traffic_overdraft_seconds);
+  }
 };
 
 CallRate read_rate(s::CallRate::Reader r) {
@@ -309,6 +337,35 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
     case s::Event::Payload::AGENT_RESUMED: {
       auto r = payload.getAgentResumed();
       return AgentResumed{text(r.getAgent())};
+    }
+    case s::Event::Payload::AGENT_PAYMENT_RECORDED: {
+      auto r = payload.getAgentPaymentRecorded();
+      const auto kind = static_cast<std::uint16_t>(r.getKind());
+      if (kind > static_cast<std::uint16_t>(AgentPaymentKind::other)) {
+        *why = "unknown agent payment kind " + std::to_string(kind);
+        return std::nullopt;
+      }
+      return AgentPaymentRecorded{text(r.getAgent()), static_cast<AgentPaymentKind>(kind), r.getAmountUnits(),
+                                  text(r.getReference())};
+    }
+    case s::Event::Payload::AGENT_DEPOSIT_RELEASED: {
+      auto r = payload.getAgentDepositReleased();
+      const auto disposition = static_cast<std::uint16_t>(r.getDisposition());
+      if (disposition > static_cast<std::uint16_t>(DepositDisposition::forfeited)) {
+        *why = "unknown deposit disposition " + std::to_string(disposition);
+        return std::nullopt;
+      }
+      return AgentDepositReleased{text(r.getAgent()), r.getAmountUnits(),
+                                  static_cast<DepositDisposition>(disposition), text(r.getReason())};
+    }
+    case s::Event::Payload::TRAFFIC_PURCHASED: {
+      auto r = payload.getTrafficPurchased();
+      return TrafficPurchased{text(r.getAgent()), text(r.getSeller()), r.getMinutes(), r.getPriceUnitsPerMinute(),
+                              r.getCostUnits()};
+    }
+    case s::Event::Payload::AGENT_CREDIT_SET: {
+      auto r = payload.getAgentCreditSet();
+      return AgentCreditSet{text(r.getAgent()), r.getPrepaymentCreditUnits(), r.getTrafficOverdraftSeconds()};
     }
   }
   *why = "unknown event type " + std::to_string(static_cast<unsigned>(payload.which()));

@@ -20,6 +20,10 @@ const char* payload_name(const Payload& payload) {
     const char* operator()(const LevelPriceSet&) const { return "LevelPriceSet"; }
     const char* operator()(const AgentSuspended&) const { return "AgentSuspended"; }
     const char* operator()(const AgentResumed&) const { return "AgentResumed"; }
+    const char* operator()(const AgentPaymentRecorded&) const { return "AgentPaymentRecorded"; }
+    const char* operator()(const AgentDepositReleased&) const { return "AgentDepositReleased"; }
+    const char* operator()(const TrafficPurchased&) const { return "TrafficPurchased"; }
+    const char* operator()(const AgentCreditSet&) const { return "AgentCreditSet"; }
   };
   return std::visit(Name{}, payload);
 }

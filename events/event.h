@@ -20,8 +20,17 @@ enum class LedgerAccountKind : std::uint8_t {
   user_hold = 2,      // money held for authorized calls (owner = account)
   call_revenue = 3,   // the provider's revenue from rated calls
   user_arrears = 4,   // what a user owes for calls its wallet could not cover (<= 0)
+  // Agents (issue 4; events.capnp says what each holds).
+  agent_prepaid = 5,
+  agent_deposit = 6,
+  wholesale_revenue = 7,
+  fee_revenue = 8,
+  deposit_forfeited = 9,
+  traffic_pool = 10,    // traffic seconds
+  traffic_source = 11,  // traffic seconds
+  traffic_used = 12,    // traffic seconds
 };
-inline constexpr std::uint8_t ledger_account_kind_max = 4;
+inline constexpr std::uint8_t ledger_account_kind_max = 12;
 
 // Kinds kept per user account (in AccountState) rather than as ledger-wide accounts.
 inline bool is_user_account_kind(LedgerAccountKind kind) {
@@ -191,10 +200,47 @@ struct AgentResumed {
   bool operator==(const AgentResumed&) const = default;
 };
 
+enum class AgentPaymentKind : std::uint8_t { traffic = 0, deposit = 1, franchise_fee = 2, other = 3 };
+
+struct AgentPaymentRecorded {
+  std::string agent;
+  AgentPaymentKind kind = AgentPaymentKind::traffic;
+  std::int64_t amount_units = 0;
+  std::string reference;
+  bool operator==(const AgentPaymentRecorded&) const = default;
+};
+
+enum class DepositDisposition : std::uint8_t { refunded = 0, forfeited = 1 };
+
+struct AgentDepositReleased {
+  std::string agent;
+  std::int64_t amount_units = 0;
+  DepositDisposition disposition = DepositDisposition::refunded;
+  std::string reason;
+  bool operator==(const AgentDepositReleased&) const = default;
+};
+
+struct TrafficPurchased {
+  std::string agent;
+  std::string seller;  // the parent; empty: the provider
+  std::int64_t minutes = 0;
+  std::int64_t price_units_per_minute = 0;
+  std::int64_t cost_units = 0;
+  bool operator==(const TrafficPurchased&) const = default;
+};
+
+struct AgentCreditSet {
+  std::string agent;
+  std::int64_t prepayment_credit_units = 0;
+  std::int64_t traffic_overdraft_seconds = 0;
+  bool operator==(const AgentCreditSet&) const = default;
+};
+
 using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed,
                              RatePlanImported, CallAuthorized, CallSettled, CallRejected,
                              HoldExpired, AgentAdded, AgentPriceSet, LevelPriceSet, AgentSuspended,
-                             AgentResumed>;
+                             AgentResumed, AgentPaymentRecorded, AgentDepositReleased,
+                             TrafficPurchased, AgentCreditSet>;
 
 // Calls are unique per switch: the key of a call in the ledger's projections
 // and in the store's `calls` family. Switch and call ids are printable ASCII

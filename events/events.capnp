@@ -26,6 +26,9 @@ struct Event {
   actor @2 :Text;              # the principal that caused it
   idempotencyKey @3 :Text;     # client-supplied key, kept verbatim
   postings @4 :List(Posting);  # double entry: sums to zero per unit
+                               # (a settled call of an agent's user also moves billed seconds from
+                               # the agent's trafficPool to its trafficUsed; callRevenue's owner is
+                               # the user's agent, empty for the provider's own users)
 
   payload :union {
     ledgerCreated @5 :LedgerCreated;
@@ -42,6 +45,10 @@ struct Event {
     levelPriceSet @16 :LevelPriceSet;
     agentSuspended @17 :AgentSuspended;
     agentResumed @18 :AgentResumed;
+    agentPaymentRecorded @19 :AgentPaymentRecorded;
+    agentDepositReleased @20 :AgentDepositReleased;
+    trafficPurchased @21 :TrafficPurchased;
+    agentCreditSet @22 :AgentCreditSet;
   }
 }
 
@@ -56,6 +63,15 @@ enum LedgerAccountKind {
   userHold @2;        # money held for authorized calls (owner = account id)
   callRevenue @3;     # the provider's revenue from rated calls
   userArrears @4;     # what a user owes for calls its wallet could not cover (owner = account id; <= 0)
+  # Agents (issue 4). CNY units unless said otherwise.
+  agentPrepaid @5;      # an agent's traffic account with its parent: paid in minus traffic bought (owner = agent)
+  agentDeposit @6;      # the security deposit an agent has with its parent (owner = agent)
+  wholesaleRevenue @7;  # traffic sold to sub-agents (owner = the selling agent; empty: the provider)
+  feeRevenue @8;        # franchise fees and other payments received (owner = the parent; empty: the provider)
+  depositForfeited @9;  # deposits the parent kept (owner = the parent; empty: the provider)
+  trafficPool @10;      # traffic seconds an agent has prepaid and not used (owner = agent)
+  trafficSource @11;    # traffic seconds the provider sold to level-1 agents (owner empty; <= 0)
+  trafficUsed @12;      # traffic seconds an agent's users' calls were billed (owner = agent)
 }
 
 struct Posting {
@@ -230,4 +246,53 @@ struct AgentSuspended {
 
 struct AgentResumed {
   agent @0 :Text;
+}
+
+enum AgentPaymentKind {
+  traffic @0;        # prepayment for traffic (agentPrepaid)
+  deposit @1;        # security deposit (agentDeposit)
+  franchiseFee @2;   # franchise fee, the parent's revenue (feeRevenue)
+  other @3;          # anything else paid to the parent (feeRevenue)
+}
+
+# Money an agent paid its parent (the provider for a level-1 agent), from
+# outside the system: external cash -> the account of `kind`.
+struct AgentPaymentRecorded {
+  agent @0 :Text;
+  kind @1 :AgentPaymentKind;
+  amountUnits @2 :Int64;
+  reference @3 :Text;
+}
+
+enum DepositDisposition {
+  refunded @0;   # paid back to the agent (external cash)
+  forfeited @1;  # kept by the parent (depositForfeited)
+}
+
+# Part or all of a deposit leaves it; deposits are never edited.
+struct AgentDepositReleased {
+  agent @0 :Text;
+  amountUnits @1 :Int64;
+  disposition @2 :DepositDisposition;
+  reason @3 :Text;
+}
+
+# Clause 4.1: `minutes` of traffic bought at the agent's wholesale price. The
+# pool grows by minutes * 60 seconds, taken from the parent's pool (from the
+# provider's carriage for a level-1 agent); the agent's prepaid account pays
+# cost = minutes * price exactly, to the seller's wholesale revenue.
+struct TrafficPurchased {
+  agent @0 :Text;
+  seller @1 :Text;                # the parent; empty: the provider
+  minutes @2 :Int64;
+  priceUnitsPerMinute @3 :Int64;
+  costUnits @4 :Int64;
+}
+
+# What the parent allows an agent: how far below zero its prepaid account may
+# go for purchases, and its traffic pool for authorizations.
+struct AgentCreditSet {
+  agent @0 :Text;
+  prepaymentCreditUnits @1 :Int64;
+  trafficOverdraftSeconds @2 :Int64;
 }

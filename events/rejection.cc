@@ -43,6 +43,14 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::price_invalid: return "price_invalid";
     case Rejection::price_unchanged: return "price_unchanged";
     case Rejection::level_invalid: return "level_invalid";
+    case Rejection::agent_traffic_exhausted: return "agent_traffic_exhausted";
+    case Rejection::agent_prepayment_insufficient: return "agent_prepayment_insufficient";
+    case Rejection::parent_traffic_insufficient: return "parent_traffic_insufficient";
+    case Rejection::agent_price_unset: return "agent_price_unset";
+    case Rejection::minutes_invalid: return "minutes_invalid";
+    case Rejection::deposit_insufficient: return "deposit_insufficient";
+    case Rejection::reason_required: return "reason_required";
+    case Rejection::credit_invalid: return "credit_invalid";
   }
   return "unknown";
 }

@@ -49,9 +49,18 @@ enum class Rejection : std::uint8_t {
   price_invalid,            // a wholesale price below zero or above limits::rate_price_fen_max fen
   price_unchanged,          // setting the price an agent or level already has
   level_invalid,            // a level outside 1..limits::agent_level_max
+  // Agents' traffic, payments and deposits (issue 4, clauses 4.1 and B3.7).
+  agent_traffic_exhausted,        // the agent's pool (and overdraft) cannot carry a call (also a switch refusal)
+  agent_prepayment_insufficient,  // a purchase past what the agent paid in plus its credit line
+  parent_traffic_insufficient,    // a sub-agent's purchase past its parent's pool
+  agent_price_unset,              // a purchase with no own or level price
+  minutes_invalid,                // a purchase of zero, negative or too many minutes
+  deposit_insufficient,           // releasing more than the deposit holds
+  reason_required,                // forfeiting a deposit without saying why
+  credit_invalid,                 // a credit line below zero or above its limit
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::level_invalid) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::credit_invalid) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

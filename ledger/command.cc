@@ -100,6 +100,31 @@ struct Canonical {
     w.u8(11);
     w.str(c.agent);
   }
+  void operator()(const RecordAgentPayment& c) {
+    w.u8(12);
+    w.str(c.agent);
+    w.u8(static_cast<std::uint8_t>(c.kind));
+    w.i64(c.amount_units);
+    w.str(c.reference);
+  }
+  void operator()(const ReleaseDeposit& c) {
+    w.u8(13);
+    w.str(c.agent);
+    w.i64(c.amount_units);
+    w.u8(static_cast<std::uint8_t>(c.disposition));
+    w.str(c.reason);
+  }
+  void operator()(const BuyTraffic& c) {
+    w.u8(14);
+    w.str(c.agent);
+    w.i64(c.minutes);
+  }
+  void operator()(const SetAgentCredit& c) {
+    w.u8(15);
+    w.str(c.agent);
+    w.i64(c.prepayment_credit_units);
+    w.i64(c.traffic_overdraft_seconds);
+  }
 };
 }  // namespace
 

@@ -75,11 +75,40 @@ struct ResumeAgent {
   std::string agent;
 };
 
+// Money an agent paid its parent, from outside the system.
+struct RecordAgentPayment {
+  std::string agent;
+  AgentPaymentKind kind = AgentPaymentKind::traffic;
+  std::int64_t amount_units = 0;
+  std::string reference;
+};
+
+// Part or all of a deposit refunded to the agent or forfeited to its parent.
+struct ReleaseDeposit {
+  std::string agent;
+  std::int64_t amount_units = 0;
+  DepositDisposition disposition = DepositDisposition::refunded;
+  std::string reason;  // required to forfeit
+};
+
+// Clause 4.1: whole minutes at the agent's wholesale price.
+struct BuyTraffic {
+  std::string agent;
+  std::int64_t minutes = 0;
+};
+
+struct SetAgentCredit {
+  std::string agent;
+  std::int64_t prepayment_credit_units = 0;
+  std::int64_t traffic_overdraft_seconds = 0;
+};
+
 // Switch requests (events/switch_protocol.h) are commands as they are: the
 // idempotency key is switch_idempotency_key(switch id, request key).
 using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAccount,
                              ImportRatePlan, SwitchRequest, ExpireHolds, AddAgent, SetAgentPrice,
-                             SetLevelPrice, SuspendAgent, ResumeAgent>;
+                             SetLevelPrice, SuspendAgent, ResumeAgent, RecordAgentPayment, ReleaseDeposit,
+                             BuyTraffic, SetAgentCredit>;
 
 // The idempotency key of a switch request: the switch's own namespace, with
 // spaces that no key a person types can contain.

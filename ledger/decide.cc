@@ -126,7 +126,9 @@ struct Decider {
   template <class AgentCommand>
     requires(std::is_same_v<AgentCommand, AddAgent> || std::is_same_v<AgentCommand, SetAgentPrice> ||
              std::is_same_v<AgentCommand, SetLevelPrice> || std::is_same_v<AgentCommand, SuspendAgent> ||
-             std::is_same_v<AgentCommand, ResumeAgent>)
+             std::is_same_v<AgentCommand, ResumeAgent> || std::is_same_v<AgentCommand, RecordAgentPayment> ||
+             std::is_same_v<AgentCommand, ReleaseDeposit> || std::is_same_v<AgentCommand, BuyTraffic> ||
+             std::is_same_v<AgentCommand, SetAgentCredit>)
   Decision operator()(const AgentCommand& c) const {
     return decide_agent(view, c, envelope(request, ledger_time_us));
   }

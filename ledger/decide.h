@@ -26,9 +26,8 @@ struct CallPolicy {
   std::int64_t hold_grace_seconds = 120;  // a hold expires at grant + granted seconds + grace
 };
 
-class DecideView {
+class DecideView : public AgentsLookup {
  public:
-  virtual ~DecideView() = default;
   virtual bool ledger_created() const = 0;
   virtual const AccountState* find_account(std::string_view account) const = 0;
   virtual const RatePlanState* find_rate_plan(std::string_view plan) const = 0;
@@ -40,9 +39,7 @@ class DecideView {
   virtual void for_each_due_hold(
       std::int64_t time_us, const std::function<bool(const HoldState&)>& fn) const = 0;
   virtual const CallPolicy& call_policy() const = 0;
-  virtual const AgentState* find_agent(std::string_view agent) const = 0;
-  // The provider's wholesale price for a level; 0 when it set none.
-  virtual std::int64_t level_price_units(std::uint32_t level) const = 0;
+  // Agents, their funds and level prices: AgentsLookup.
 };
 
 struct Decision {
@@ -75,6 +72,10 @@ Decision decide_agent(const DecideView& view, const SetAgentPrice& command, Even
 Decision decide_agent(const DecideView& view, const SetLevelPrice& command, Event event);
 Decision decide_agent(const DecideView& view, const SuspendAgent& command, Event event);
 Decision decide_agent(const DecideView& view, const ResumeAgent& command, Event event);
+Decision decide_agent(const DecideView& view, const RecordAgentPayment& command, Event event);
+Decision decide_agent(const DecideView& view, const ReleaseDeposit& command, Event event);
+Decision decide_agent(const DecideView& view, const BuyTraffic& command, Event event);
+Decision decide_agent(const DecideView& view, const SetAgentCredit& command, Event event);
 // The first suspended agent on the chain from `agent` up to the provider, or
 // null: a user of any agent below a suspended one may not start calls.
 const AgentState* suspended_ancestor(const DecideView& view, std::string_view agent, std::string* which);

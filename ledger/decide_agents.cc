@@ -87,3 +87,86 @@ const AgentState* suspended_ancestor(const DecideView& view, std::string_view ag
 }
 
 }  // namespace huawu
+
+// ---- money and traffic (clauses 4.1 and B3.7) ------------------------------------------------
+
+namespace huawu {
+
+namespace {
+
+// An event whose postings follow the one rule (projections/agent_funds.h).
+Decision accept_agent_money(Event event, Payload payload, const AgentState& agent) {
+  event.postings = agent_event_postings(payload, agent.parent);
+  event.payload = std::move(payload);
+  return accept(std::move(event));
+}
+
+Rejection check_payment_amount(std::int64_t units) {
+  if (units <= 0) return Rejection::amount_must_be_positive;
+  if (units > limits::amount_units_max) return Rejection::amount_too_large;
+  return Rejection::none;
+}
+
+}  // namespace
+
+Decision decide_agent(const DecideView& view, const RecordAgentPayment& c, Event event) {
+  const AgentState* agent = nullptr;
+  if (Rejection r = find_agent(view, c.agent, &agent); r != Rejection::none) return reject(r);
+  if (Rejection r = check_payment_amount(c.amount_units); r != Rejection::none) return reject(r);
+  if (!is_valid_text(c.reference, limits::reference_length_max)) return reject(Rejection::text_invalid);
+  const AgentFunds& funds = *view.agent_funds(c.agent);
+  // Both bounded by balance_units_max, so the sums are exact.
+  if ((c.kind == AgentPaymentKind::traffic &&
+       funds.paid_traffic_units + c.amount_units > limits::balance_units_max) ||
+      (c.kind == AgentPaymentKind::deposit && funds.deposit_units + c.amount_units > limits::balance_units_max))
+    return reject(Rejection::balance_limit_exceeded);
+  return accept_agent_money(std::move(event), AgentPaymentRecorded{c.agent, c.kind, c.amount_units, c.reference},
+                            *agent);
+}
+
+Decision decide_agent(const DecideView& view, const ReleaseDeposit& c, Event event) {
+  const AgentState* agent = nullptr;
+  if (Rejection r = find_agent(view, c.agent, &agent); r != Rejection::none) return reject(r);
+  if (Rejection r = check_payment_amount(c.amount_units); r != Rejection::none) return reject(r);
+  if (!is_valid_text(c.reason, limits::reference_length_max)) return reject(Rejection::text_invalid);
+  if (c.disposition == DepositDisposition::forfeited && c.reason.empty()) return reject(Rejection::reason_required);
+  if (c.amount_units > view.agent_funds(c.agent)->deposit_units) return reject(Rejection::deposit_insufficient);
+  return accept_agent_money(std::move(event), AgentDepositReleased{c.agent, c.amount_units, c.disposition, c.reason},
+                            *agent);
+}
+
+Decision decide_agent(const DecideView& view, const BuyTraffic& c, Event event) {
+  const AgentState* agent = nullptr;
+  if (Rejection r = find_agent(view, c.agent, &agent); r != Rejection::none) return reject(r);
+  if (c.minutes <= 0 || c.minutes > traffic_seconds_max / 60) return reject(Rejection::minutes_invalid);
+  const std::int64_t price = view.effective_price_units(*agent);
+  if (price <= 0) return reject(Rejection::agent_price_unset);
+  // minutes <= traffic_seconds_max / 60 and price <= rate_price_fen_max * 100:
+  // the product is exact in 64 bits. Clause 4.1: 10,000 minutes at 8.5 fen
+  // (850 units) is 8,500,000 units = 850.0000 yuan.
+  const std::int64_t cost_units = c.minutes * price;
+  if (cost_units > limits::amount_units_max) return reject(Rejection::amount_too_large);
+  const AgentFunds& funds = *view.agent_funds(c.agent);
+  if (funds.prepaid_units - cost_units < -funds.credit_line_units)
+    return reject(Rejection::agent_prepayment_insufficient);
+  if (funds.pool_seconds + c.minutes * 60 > traffic_seconds_max) return reject(Rejection::minutes_invalid);
+  if (!agent->parent.empty()) {
+    const AgentFunds& parent = *view.agent_funds(agent->parent);
+    if (parent.pool_seconds - parent.reserved_seconds < c.minutes * 60)
+      return reject(Rejection::parent_traffic_insufficient);
+  }
+  return accept_agent_money(std::move(event), TrafficPurchased{c.agent, agent->parent, c.minutes, price, cost_units},
+                            *agent);
+}
+
+Decision decide_agent(const DecideView& view, const SetAgentCredit& c, Event event) {
+  const AgentState* agent = nullptr;
+  if (Rejection r = find_agent(view, c.agent, &agent); r != Rejection::none) return reject(r);
+  if (c.prepayment_credit_units < 0 || c.prepayment_credit_units > limits::amount_units_max ||
+      c.traffic_overdraft_seconds < 0 || c.traffic_overdraft_seconds > traffic_seconds_max)
+    return reject(Rejection::credit_invalid);
+  event.payload = AgentCreditSet{c.agent, c.prepayment_credit_units, c.traffic_overdraft_seconds};
+  return accept(std::move(event));
+}
+
+}  // namespace huawu

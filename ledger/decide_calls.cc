@@ -88,7 +88,10 @@ Rejection bill(Event& event, CallSettled& settled, const AccountState& account) 
   post(event, LedgerAccountKind::user_wallet, settled.account,
        settled.released_units - settled.wallet_debit_units);
   post(event, LedgerAccountKind::user_arrears, settled.account, -settled.arrears_units);
-  post(event, LedgerAccountKind::call_revenue, "", settled.cost_units);
+  // Retail revenue is the user's agent's (the provider's for its own users);
+  // the billed seconds come out of that agent's pool in the same event.
+  post(event, LedgerAccountKind::call_revenue, account.agent, settled.cost_units);
+  add_call_traffic_postings(event.postings, account.agent, settled.billed_seconds);
   return Rejection::none;
 }
 
@@ -116,7 +119,16 @@ struct SwitchDecider {
 
     const CallPolicy& policy = view.call_policy();
     const CallRate call_rate = call_rate_of(*rate);
-    const std::int64_t cap_seconds = std::min(c.requested_seconds, policy.max_call_seconds);
+    std::int64_t cap_seconds = std::min(c.requested_seconds, policy.max_call_seconds);
+    // An agent's user also needs its agent's pool (issue 4, clause 4.1): the
+    // grant's billable seconds are reserved from it like the hold from the
+    // wallet, so parallel calls never take a pool past its overdraft.
+    if (!account->agent.empty()) {
+      const std::int64_t pool_cap = billable_cap_seconds(call_rate, view.agent_funds(account->agent)->available_seconds());
+      if (pool_cap == 0)
+        return rejected_call(std::move(event), request, c.call_id, c.account, stage, Rejection::agent_traffic_exhausted);
+      cap_seconds = std::min(cap_seconds, pool_cap);
+    }
     // Available = the wallet: money held for other calls is already out of it,
     // so parallel calls on one wallet can never together grant more than it pays.
     const std::int64_t granted_seconds = affordable_seconds(call_rate, account->balance_units, cap_seconds);

@@ -32,6 +32,12 @@ const AgentState* PendingView::find_agent(std::string_view agent) const {
   return committed_.agents().find(agent);
 }
 
+const AgentFunds* PendingView::agent_funds(std::string_view agent) const {
+  auto it = funds_.find(agent);
+  if (it != funds_.end()) return &it->second.state;
+  return committed_.agents().agent_funds(agent);
+}
+
 std::int64_t PendingView::level_price_units(std::uint32_t level) const {
   auto it = level_prices_.find(level);
   if (it != level_prices_.end()) return it->second.state;
@@ -68,6 +74,8 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
     entry.state = build_rate_plan(sequence, current ? current->imports + 1 : 1, *import);
     entry.last_sequence = sequence;
   }
+  // Funds first: a call's reservation is read from its hold before it changes.
+  apply_funds(sequence, event);
   apply_call(sequence, event);
   apply_agent(sequence, event);
   const std::string_view id = account_of(event.payload);
@@ -101,6 +109,37 @@ void PendingView::apply_agent(std::uint64_t sequence, const Event& event) {
   if (inserted && current) it->second.state = *current;
   apply_to_agent(it->second.state, sequence, event);
   it->second.last_sequence = sequence;
+}
+
+void PendingView::apply_funds(std::uint64_t sequence, const Event& event) {
+  const std::string_view account = account_of(event.payload);
+  const bool authorizing = std::holds_alternative<CallAuthorized>(event.payload);
+  const std::string key = account.empty() || authorizing ? std::string() : call_key_of(event.payload);
+  const CallTraffic traffic = call_traffic_of(event, account.empty() ? nullptr : find_account(account),
+                                              key.empty() ? nullptr : find_hold(key));
+  std::array<FundsUpdate, 2> updates;
+  std::size_t count = 0;
+  const char* why = funds_update(*this, event, traffic, updates, &count);
+  HUAWU_ASSERT(why == nullptr, why);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& entry = funds_[std::string(updates[i].agent)];
+    entry.state = updates[i].funds;
+    entry.last_sequence = sequence;
+  }
+}
+
+void PendingView::forget_funds(std::uint64_t sequence, const Event& event) {
+  if (funds_.empty()) return;
+  if (const std::string_view agent = agent_of(event.payload); !agent.empty()) forget_entry(funds_, agent, sequence);
+  if (const auto* bought = std::get_if<TrafficPurchased>(&event.payload)) forget_entry(funds_, bought->seller, sequence);
+  if (const auto* paid = std::get_if<AgentPaymentRecorded>(&event.payload)) forget_entry(funds_, paid->agent, sequence);
+  if (const auto* released = std::get_if<AgentDepositReleased>(&event.payload))
+    forget_entry(funds_, released->agent, sequence);
+  if (const auto* credit = std::get_if<AgentCreditSet>(&event.payload)) forget_entry(funds_, credit->agent, sequence);
+  if (const std::string_view account = account_of(event.payload); !account.empty()) {
+    const AccountState* state = committed_.balances().find(account);
+    if (state && !state->agent.empty()) forget_entry(funds_, state->agent, sequence);
+  }
 }
 
 void PendingView::apply_call(std::uint64_t sequence, const Event& event) {
@@ -138,6 +177,7 @@ void PendingView::forget(std::uint64_t sequence, const Event& event) {
   }
   if (const std::string_view agent = agent_of(event.payload); !agent.empty())
     forget_entry(agents_, agent, sequence);
+  forget_funds(sequence, event);
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) forget_entry(accounts_, id, sequence);
 }

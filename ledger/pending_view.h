@@ -35,6 +35,7 @@ class PendingView final : public DecideView {
                          const std::function<bool(const HoldState&)>& fn) const override;
   const CallPolicy& call_policy() const override { return policy_; }
   const AgentState* find_agent(std::string_view agent) const override;
+  const AgentFunds* agent_funds(std::string_view agent) const override;
   std::int64_t level_price_units(std::uint32_t level) const override;
 
   // Records a decided event, with the same rules the projections apply after
@@ -58,6 +59,9 @@ class PendingView final : public DecideView {
 
   void apply_call(std::uint64_t sequence, const Event& event);
   void apply_agent(std::uint64_t sequence, const Event& event);
+  void apply_funds(std::uint64_t sequence, const Event& event);
+  // The agents whose funds `event` changes (the event was applied).
+  void forget_funds(std::uint64_t sequence, const Event& event);
 
   const LedgerState& committed_;
   const Store* store_;
@@ -67,6 +71,7 @@ class PendingView final : public DecideView {
   Map<std::uint64_t> billed_calls_;      // call key -> sequence of its CallSettled
   Map<std::shared_ptr<const RatePlanState>> rate_plans_;
   Map<AgentState> agents_;
+  Map<AgentFunds> funds_;
   std::unordered_map<std::uint32_t, Entry<std::int64_t>> level_prices_;
   bool ledger_created_ = false;
 };

@@ -13,18 +13,6 @@ std::optional<std::int64_t> parse_fen(std::string_view text, std::string* why) {
   return parse_decimal(text, 2, limits::rate_price_fen_max * 100, "price", "fen, e.g. 7.5", why);
 }
 
-std::int64_t billed_seconds(std::int64_t duration_ms, std::uint32_t first_block_seconds,
-                            std::uint32_t next_block_seconds) {
-  HUAWU_ASSERT(duration_ms >= 0 && duration_ms <= limits::call_duration_ms_max, "duration range");
-  HUAWU_ASSERT(first_block_seconds > 0 && next_block_seconds > 0, "blocks are positive");
-  if (duration_ms == 0) return 0;
-  const std::int64_t seconds = (duration_ms + 999) / 1000;
-  const std::int64_t first = first_block_seconds;
-  const std::int64_t next = next_block_seconds;
-  if (seconds <= first) return first;
-  return first + (seconds - first + next - 1) / next * next;
-}
-
 std::int64_t call_cost_units(const CallRate& rate, std::int64_t duration_ms) {
   const std::int64_t billed =
       billed_seconds(duration_ms, rate.first_block_seconds, rate.next_block_seconds);
@@ -55,6 +43,14 @@ std::int64_t affordable_seconds(const CallRate& rate, std::int64_t available_uni
   if (billed_max < first) return 0;
   const std::int64_t billed_grant = first + (billed_max - first) / next * next;
   return std::min(cap_seconds, billed_grant);
+}
+
+std::int64_t billable_cap_seconds(const CallRate& rate, std::int64_t available_seconds) {
+  HUAWU_ASSERT(rate.first_block_seconds > 0 && rate.next_block_seconds > 0, "blocks");
+  const std::int64_t first = rate.first_block_seconds;
+  const std::int64_t next = rate.next_block_seconds;
+  if (available_seconds < first) return 0;
+  return first + (available_seconds - first) / next * next;
 }
 
 }  // namespace huawu

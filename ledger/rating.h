@@ -25,8 +25,9 @@ namespace huawu {
 // prices above limits::rate_price_fen_max, setting *why.
 std::optional<std::int64_t> parse_fen(std::string_view text, std::string* why);
 
-std::int64_t billed_seconds(std::int64_t duration_ms, std::uint32_t first_block_seconds,
-                            std::uint32_t next_block_seconds);
+// billed_seconds(duration_ms, first, next): the first half of the rule, in
+// projections/rate_table.h (the agent projection counts billed seconds of
+// traffic pools with it too).
 std::int64_t call_cost_units(const CallRate& rate, std::int64_t duration_ms);
 inline std::int64_t call_cost_units(const Rate& rate, std::int64_t duration_ms) {
   return call_cost_units(CallRate{rate.prefix, rate.price_units_per_minute, rate.connect_fee_units,
@@ -43,6 +44,11 @@ CallRate call_rate_of(const Rate& rate);
 // unless the cap cuts it.
 std::int64_t affordable_seconds(const CallRate& rate, std::int64_t available_units,
                                 std::int64_t cap_seconds);
+
+// The most seconds a grant may have so that its billable seconds (the first
+// half of the rule) fit in `available_seconds` of an agent's traffic pool: 0
+// when not even the first block fits; otherwise it ends on a block boundary.
+std::int64_t billable_cap_seconds(const CallRate& rate, std::int64_t available_seconds);
 
 
 }  // namespace huawu

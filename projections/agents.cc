@@ -65,7 +65,10 @@ void apply_to_agent(AgentState& agent, std::uint64_t sequence, const Event& even
   }
 }
 
-const char* Agents::problem(const Event& event) const {
+const char* Agents::problem(const Event& event, const CallTraffic& call) const {
+  std::array<FundsUpdate, 2> updates;
+  std::size_t count = 0;
+  if (const char* why = funds_update(*this, event, call, updates, &count)) return why;
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     if (!opened->agent.empty() && !find(opened->agent)) return "account bound to an agent that does not exist";
     return nullptr;
@@ -82,9 +85,13 @@ const char* Agents::problem(const Event& event) const {
   return agent_event_problem(find(id), added ? find(added->parent) : nullptr, event);
 }
 
-void Agents::apply(std::uint64_t sequence, const Event& event) {
-  const char* why = problem(event);
+void Agents::apply(std::uint64_t sequence, const Event& event, const CallTraffic& call) {
+  const char* why = problem(event, call);
   HUAWU_ASSERT(why == nullptr, why);
+  std::array<FundsUpdate, 2> updates;
+  std::size_t count = 0;
+  funds_update(*this, event, call, updates, &count);
+  for (std::size_t i = 0; i < count; ++i) agents_.find(updates[i].agent)->second.funds = updates[i].funds;
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     if (!opened->agent.empty()) ++agents_.find(opened->agent)->second.bound_users;
     return;
@@ -113,8 +120,9 @@ std::int64_t Agents::level_price_units(std::uint32_t level) const {
   return it == level_prices_.end() ? 0 : it->second;
 }
 
-std::int64_t Agents::effective_price_units(const AgentState& agent) const {
-  return agent.price_units_per_minute != 0 ? agent.price_units_per_minute : level_price_units(agent.level);
+const AgentFunds* Agents::agent_funds(std::string_view agent) const {
+  auto it = agents_.find(agent);
+  return it == agents_.end() ? nullptr : &it->second.funds;
 }
 
 const std::set<std::string, std::less<>>& Agents::children(std::string_view parent) const {
@@ -162,6 +170,12 @@ bool Agents::check_invariants(std::string* why) const {
       *why = "agent " + id + " has a price out of range";
       return false;
     }
+    const AgentFunds& f = entry.funds;
+    if (f.reserved_seconds < 0 || f.deposit_units < 0 || f.credit_line_units < 0 || f.overdraft_seconds < 0 ||
+        f.prepaid_units != f.paid_traffic_units - f.bought_units || f.used_seconds < 0 || f.bought_seconds < 0) {
+      *why = "agent " + id + " has funds that break their rules";
+      return false;
+    }
   }
   return true;
 }
@@ -180,6 +194,10 @@ void Agents::serialize(std::string& out) const {
     w.str(a.suspend_reason);
     w.u64(a.added_sequence);
     w.u64(entry.bound_users);
+    const AgentFunds& f = entry.funds;
+    for (std::int64_t v : {f.pool_seconds, f.reserved_seconds, f.prepaid_units, f.deposit_units, f.credit_line_units,
+                           f.overdraft_seconds, f.paid_traffic_units, f.bought_units, f.bought_seconds, f.used_seconds})
+      w.i64(v);
   }
   w.u64(level_prices_.size());
   for (const auto& [level, price] : level_prices_) {
@@ -205,6 +223,11 @@ bool Agents::deserialize(std::string_view bytes, std::string* why) {
     a.suspend_reason = r.str();
     a.added_sequence = r.u64();
     entry.bound_users = r.u64();
+    AgentFunds& f = entry.funds;
+    for (std::int64_t* v : {&f.pool_seconds, &f.reserved_seconds, &f.prepaid_units, &f.deposit_units,
+                            &f.credit_line_units, &f.overdraft_seconds, &f.paid_traffic_units, &f.bought_units,
+                            &f.bought_seconds, &f.used_seconds})
+      *v = r.i64();
     // Canonical only: ids strictly increasing, so equal states have one image.
     if (level > limits::agent_level_max || suspended > 1 ||
         (!agents_.empty() && !(agents_.rbegin()->first < id))) {

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "events/event.h"
+#include "projections/agent_funds.h"
 
 namespace huawu {
 
@@ -45,20 +46,23 @@ const char* agent_event_problem(const AgentState* current, const AgentState* par
 // AgentResumed) to the agent's state.
 void apply_to_agent(AgentState& agent, std::uint64_t sequence, const Event& event);
 
-// The agent an event is about, or empty (LevelPriceSet and non-agent events).
+// The agent a tree event (AgentAdded, AgentPriceSet, AgentSuspended,
+// AgentResumed) is about, or empty. Money events are funds_update's.
 std::string_view agent_of(const Payload& payload);
 
-class Agents {
+class Agents final : public AgentsLookup {
  public:
-  const char* problem(const Event& event) const;
-  // The only mutation. Asserts problem(event) == nullptr (always on).
-  void apply(std::uint64_t sequence, const Event& event);
+  // `call` says what a call event means for its user's agent (LedgerState
+  // works it out from the accounts and holds); ignored for other events.
+  const char* problem(const Event& event, const CallTraffic& call = {}) const;
+  // The only mutation. Asserts problem(event, call) == nullptr (always on).
+  void apply(std::uint64_t sequence, const Event& event, const CallTraffic& call = {});
 
   const AgentState* find(std::string_view agent) const;
+  const AgentState* find_agent(std::string_view agent) const override { return find(agent); }
+  const AgentFunds* agent_funds(std::string_view agent) const override;
   // The provider's price for a level, 0 when it set none.
-  std::int64_t level_price_units(std::uint32_t level) const;
-  // The price an agent buys traffic at: its own, else its level's; 0: none.
-  std::int64_t effective_price_units(const AgentState& agent) const;
+  std::int64_t level_price_units(std::uint32_t level) const override;
   // Direct sub-agents, in id order ("" for the provider's level-1 agents).
   const std::set<std::string, std::less<>>& children(std::string_view parent) const;
   // Users opened bound to the agent (open or closed since).
@@ -80,8 +84,9 @@ class Agents {
 
   // Layout: u64 agent count, per agent in id order: str id, str parent,
   // str name, u64 level, i64 price, u8 suspended, str reason, u64 added seq,
-  // u64 bound users; then u64 level count, per level in order: u64 level,
-  // i64 price. Children are derived.
+  // u64 bound users, then its funds as 10 i64 in AgentFunds order; then u64
+  // level count, per level in order: u64 level, i64 price. Children are
+  // derived.
   void serialize(std::string& out) const;
   bool deserialize(std::string_view bytes, std::string* why);
 
@@ -89,6 +94,7 @@ class Agents {
   struct Entry {
     AgentState state;
     std::uint64_t bound_users = 0;
+    AgentFunds funds;
   };
   std::map<std::string, Entry, std::less<>> agents_;
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> children_;

@@ -26,6 +26,10 @@ std::string_view account_of(const Payload& payload) {
     std::string_view operator()(const LevelPriceSet&) const { return {}; }
     std::string_view operator()(const AgentSuspended&) const { return {}; }
     std::string_view operator()(const AgentResumed&) const { return {}; }
+    std::string_view operator()(const AgentPaymentRecorded&) const { return {}; }
+    std::string_view operator()(const AgentDepositReleased&) const { return {}; }
+    std::string_view operator()(const TrafficPurchased&) const { return {}; }
+    std::string_view operator()(const AgentCreditSet&) const { return {}; }
   };
   return std::visit(Of{}, payload);
 }

@@ -11,6 +11,34 @@ namespace {
 constexpr std::string_view snapshot_magic = "huawu-state-v3";
 }
 
+CallTraffic call_traffic_of(const Event& event, const AccountState* account, const HoldState* hold) {
+  CallTraffic traffic;
+  const auto* authorized = std::get_if<CallAuthorized>(&event.payload);
+  const auto* settled = std::get_if<CallSettled>(&event.payload);
+  const auto* expired = std::get_if<HoldExpired>(&event.payload);
+  if (!authorized && !settled && !expired) return traffic;
+  if (!account || account->agent.empty()) return traffic;  // Balances reports a missing account
+  traffic.agent = account->agent;
+  if (authorized) {
+    if (authorized->granted_seconds > 0)
+      traffic.reserve_seconds = reserved_seconds_of(authorized->granted_seconds, authorized->rate);
+    return traffic;
+  }
+  if (settled) traffic.billed_seconds = settled->billed_seconds;
+  // An active hold's reservation comes back; an expired one's came back at expiry.
+  if (hold && !hold->expired && (expired || settled->origin == CallOrigin::authorized))
+    traffic.release_seconds = reserved_seconds_of(hold->granted_seconds, hold->rate);
+  return traffic;
+}
+
+CallTraffic LedgerState::call_traffic_of(const Event& event) const {
+  const std::string_view account = account_of(event.payload);
+  if (account.empty()) return {};
+  const std::string key = std::holds_alternative<CallAuthorized>(event.payload) ? std::string()
+                                                                                 : call_key_of(event.payload);
+  return huawu::call_traffic_of(event, balances_.find(account), key.empty() ? nullptr : calls_.find(key));
+}
+
 std::string LedgerState::problem(std::uint64_t sequence, const Event& event) const {
   if (sequence != applied_through_ + 1) return "events apply in sequence without gaps";
   if (event.ledger_time_us < last_ledger_time_us_) return "ledger time goes backwards";
@@ -18,18 +46,20 @@ std::string LedgerState::problem(std::uint64_t sequence, const Event& event) con
   if (const char* why = balances_.problem(event)) return why;
   if (const char* why = rate_plans_.problem(event)) return why;
   if (const char* why = calls_.problem(event)) return why;
-  if (const char* why = agents_.problem(event)) return why;
+  if (const char* why = agents_.problem(event, call_traffic_of(event))) return why;
   return {};
 }
 
 void LedgerState::apply(std::uint64_t sequence, const Event& event) {
   HUAWU_ASSERT(sequence == applied_through_ + 1, "events apply in sequence without gaps");
   HUAWU_ASSERT(event.ledger_time_us >= last_ledger_time_us_, "ledger time never goes backwards");
+  // Before the accounts and holds change: the call's agent and reservation.
+  const CallTraffic traffic = call_traffic_of(event);
   info_.apply(sequence, event);
   balances_.apply(sequence, event);
   rate_plans_.apply(sequence, event);
   calls_.apply(sequence, event);
-  agents_.apply(sequence, event);
+  agents_.apply(sequence, event, traffic);
   applied_through_ = sequence;
   last_ledger_time_us_ = event.ledger_time_us;
 }
@@ -58,6 +88,31 @@ bool LedgerState::check_invariants(std::string* why) const {
     if (users != agents_.bound_users(id) && mismatch.empty())
       mismatch = "agent " + id + " counts " + std::to_string(agents_.bound_users(id)) + " bound users but " +
                  std::to_string(users) + " accounts name it";
+  });
+  // Each agent's funds are its ledger accounts, and its reservation is the
+  // billable seconds of its users' active holds.
+  std::unordered_map<std::string_view, std::int64_t> reserved_by_agent;
+  calls_.for_each_hold([&](const std::string&, const HoldState& hold) {
+    if (hold.expired) return;
+    const AccountState* account = balances_.find(hold.account);
+    if (account && !account->agent.empty())
+      reserved_by_agent[account->agent] += reserved_seconds_of(hold.granted_seconds, hold.rate);
+  });
+  agents_.for_each([&](const std::string& id, const AgentState&) {
+    const AgentFunds& f = *agents_.agent_funds(id);
+    auto units = [&](LedgerAccountKind kind, Unit unit) {
+      return balances_.ledger_account_units(LedgerAccountKey{kind, id, unit});
+    };
+    auto it = reserved_by_agent.find(id);
+    const std::int64_t reserved = it == reserved_by_agent.end() ? 0 : it->second;
+    if (mismatch.empty() && (f.prepaid_units != units(LedgerAccountKind::agent_prepaid, Unit::cny_units) ||
+                             f.deposit_units != units(LedgerAccountKind::agent_deposit, Unit::cny_units) ||
+                             f.pool_seconds != units(LedgerAccountKind::traffic_pool, Unit::traffic_seconds) ||
+                             f.used_seconds != units(LedgerAccountKind::traffic_used, Unit::traffic_seconds)))
+      mismatch = "agent " + id + ": funds differ from its ledger accounts";
+    if (mismatch.empty() && f.reserved_seconds != reserved)
+      mismatch = "agent " + id + " reserves " + std::to_string(f.reserved_seconds) +
+                 " seconds but its users' active holds bill " + std::to_string(reserved);
   });
   balances_.for_each_account([&](const std::string& id, const AccountState& account) {
     auto it = held_by_account.find(id);

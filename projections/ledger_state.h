@@ -14,6 +14,11 @@
 
 namespace huawu {
 
+// What a call event means for its user's agent (none for other events),
+// from the account and the call's hold before the event. The projection and
+// the writer's overlay both use it.
+CallTraffic call_traffic_of(const Event& event, const AccountState* account, const HoldState* hold);
+
 class LedgerState {
  public:
   // Why the event cannot be applied next with this sequence (a gap, time
@@ -41,6 +46,9 @@ class LedgerState {
   bool deserialize(std::string_view bytes, std::string* why);
 
  private:
+  // What a call event means for its user's agent, from the state before it.
+  CallTraffic call_traffic_of(const Event& event) const;
+
   std::uint64_t applied_through_ = 0;
   std::int64_t last_ledger_time_us_ = 0;
   LedgerInfo info_;

@@ -6,6 +6,18 @@
 
 namespace huawu {
 
+std::int64_t billed_seconds(std::int64_t duration_ms, std::uint32_t first_block_seconds,
+                            std::uint32_t next_block_seconds) {
+  HUAWU_ASSERT(duration_ms >= 0 && duration_ms <= limits::call_duration_ms_max, "duration range");
+  HUAWU_ASSERT(first_block_seconds > 0 && next_block_seconds > 0, "blocks are positive");
+  if (duration_ms == 0) return 0;
+  const std::int64_t seconds = (duration_ms + 999) / 1000;
+  const std::int64_t first = first_block_seconds;
+  const std::int64_t next = next_block_seconds;
+  if (seconds <= first) return first;
+  return first + (seconds - first + next - 1) / next * next;
+}
+
 void write_rate(ByteWriter& w, const Rate& rate) {
   w.str(rate.prefix);
   w.str(rate.description);

@@ -9,6 +9,13 @@
 
 namespace huawu {
 
+// Billed seconds of a call (the rule is stated in ledger/rating.h): 0 for a
+// zero-length call; otherwise the duration rounded up to whole seconds, then
+// the first block if the call fits in it, else first block +
+// ceil((duration - first) / next) * next.
+std::int64_t billed_seconds(std::int64_t duration_ms, std::uint32_t first_block_seconds,
+                            std::uint32_t next_block_seconds);
+
 class ByteWriter;
 class ByteReader;
 

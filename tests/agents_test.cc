@@ -103,6 +103,20 @@ void build_three_levels(Ledger& ledger) {
   REQUIRE(ledger.submit(AddAgent{"sh", "", "Shanghai", 0}) == Rejection::none);
 }
 
+// Every agent of the three-level tree gets traffic, bought down the tree:
+// each pays its parent in full first (clause 4.1, traffic is prepaid).
+void fund_three_levels(Ledger& ledger) {
+  for (const char* agent : {"bj", "sh"}) {
+    REQUIRE(ledger.submit(RecordAgentPayment{agent, AgentPaymentKind::traffic, 100'000'000, "TX"}) == Rejection::none);
+    REQUIRE(ledger.submit(BuyTraffic{agent, 10'000}) == Rejection::none);
+  }
+  REQUIRE(ledger.submit(RecordAgentPayment{"bj-cy", AgentPaymentKind::traffic, 10'000'000, "TX"}) == Rejection::none);
+  REQUIRE(ledger.submit(BuyTraffic{"bj-cy", 5'000}) == Rejection::none);
+  REQUIRE(ledger.submit(RecordAgentPayment{"bj-cy-1", AgentPaymentKind::traffic, 10'000'000, "TX"}) ==
+          Rejection::none);
+  REQUIRE(ledger.submit(BuyTraffic{"bj-cy-1", 1'000}) == Rejection::none);
+}
+
 TEST_CASE("B3.1 4.1: a three-level tree, each level one below its parent, prices own or the level's",
           "[agents]") {
   Ledger ledger;
@@ -214,6 +228,7 @@ TEST_CASE("suspension refuses new calls of the whole subtree, calls in progress 
           "[agents][calls]") {
   Ledger ledger;
   build_three_levels(ledger);
+  fund_three_levels(ledger);
   REQUIRE(ledger.submit(OpenAccount{"deep", "retail", 100'000, "bj-cy-1"}) == Rejection::none);
   REQUIRE(ledger.submit(OpenAccount{"near", "retail", 100'000, "bj"}) == Rejection::none);
   REQUIRE(ledger.submit(OpenAccount{"other", "retail", 100'000, "sh"}) == Rejection::none);

@@ -312,7 +312,7 @@ TEST_CASE("Balances::deserialize refuses snapshots that break an invariant",
   CHECK_THAT(why, Catch::Matchers::Contains("negative"));
   CHECK_FALSE(b.deserialize(one_account(2, 100, -100), &why));  // unknown status
   CHECK_THAT(why, Catch::Matchers::Contains("status"));
-  CHECK_FALSE(b.deserialize(one_account(0, 100, -100, 7), &why));  // unknown kind
+  CHECK_FALSE(b.deserialize(one_account(0, 100, -100, 13), &why));  // unknown kind
   CHECK_THAT(why, Catch::Matchers::Contains("ledger account"));
   CHECK_FALSE(b.deserialize(one_account(0, 100, -100, 0, 2), &why));  // unknown unit
   CHECK_THAT(why, Catch::Matchers::Contains("ledger account"));

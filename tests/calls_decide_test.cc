@@ -288,6 +288,7 @@ class WithBilledCalls final : public DecideView {
   const CallPolicy& call_policy() const override { return inner_.call_policy(); }
   const AgentState* find_agent(std::string_view a) const override { return inner_.find_agent(a); }
   std::int64_t level_price_units(std::uint32_t l) const override { return inner_.level_price_units(l); }
+  const AgentFunds* agent_funds(std::string_view a) const override { return inner_.agent_funds(a); }
 
  private:
   const DecideView& inner_;
@@ -426,6 +427,7 @@ class FakeView final : public DecideView {
   // No agents: these tests are about grants.
   const AgentState* find_agent(std::string_view) const override { return nullptr; }
   std::int64_t level_price_units(std::uint32_t) const override { return 0; }
+  const AgentFunds* agent_funds(std::string_view) const override { return nullptr; }
 };
 
 AccountState available(std::int64_t units, std::string plan = "p1") {

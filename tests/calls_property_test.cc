@@ -82,6 +82,10 @@ std::string describe(const Command& command) {
     void operator()(const SetLevelPrice&) { throw std::logic_error("not generated"); }
     void operator()(const SuspendAgent&) { throw std::logic_error("not generated"); }
     void operator()(const ResumeAgent&) { throw std::logic_error("not generated"); }
+    void operator()(const RecordAgentPayment&) { throw std::logic_error("not generated"); }
+    void operator()(const ReleaseDeposit&) { throw std::logic_error("not generated"); }
+    void operator()(const BuyTraffic&) { throw std::logic_error("not generated"); }
+    void operator()(const SetAgentCredit&) { throw std::logic_error("not generated"); }
     void operator()(const SwitchRequest& c) {
       out << "switch|" << c.switch_id << "|" << c.request_key << "|";
       std::visit(*this, c.body);
@@ -319,7 +323,9 @@ class Model {
   template <class AgentCommand>
     requires(std::is_same_v<AgentCommand, AddAgent> || std::is_same_v<AgentCommand, SetAgentPrice> ||
              std::is_same_v<AgentCommand, SetLevelPrice> || std::is_same_v<AgentCommand, SuspendAgent> ||
-             std::is_same_v<AgentCommand, ResumeAgent>)
+             std::is_same_v<AgentCommand, ResumeAgent> || std::is_same_v<AgentCommand, RecordAgentPayment> ||
+             std::is_same_v<AgentCommand, ReleaseDeposit> || std::is_same_v<AgentCommand, BuyTraffic> ||
+             std::is_same_v<AgentCommand, SetAgentCredit>)
   void decide(Expected&, const Request&, const AgentCommand&) { throw std::logic_error("not generated"); }
 
   // The call must be new: neither billed nor holding money.

@@ -638,8 +638,8 @@ TEST_CASE("decode_event refuses enum values this build does not know", "[codec][
     REQUIRE(decoded.has_value());
     CHECK(std::holds_alternative<AccountClosed>(decoded->payload));
 
-    require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 14); }),
-                    "unknown event type 14");
+    require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 23); }),
+                    "unknown event type 23");
     require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 0xffff); }),
                     "unknown event type 65535");
   }

@@ -379,6 +379,11 @@ TEST_CASE("issue 4: the agent verbs through the daemon, and a suspended subtree 
       {"agent", "add", "bj-cy", "--parent", "bj", "--name", "Chaoyang"},
       {"account", "open", "u1", "--initial", "100", "--plan", "std", "--agent", "bj-cy"},
       {"account", "open", "u2", "--initial", "20", "--plan", "std", "--agent", "bj"},
+      // Traffic for both agents' users (clause 4.1): paid, then bought down the tree.
+      {"payment", "record", "bj", "--kind", "traffic", "100", "--ref", "TX-1"},
+      {"traffic", "buy", "bj", "--minutes", "1000"},
+      {"agent", "credit", "bj-cy", "--prepayment-credit", "50", "--traffic-overdraft-minutes", "0"},
+      {"traffic", "buy", "bj-cy", "--minutes", "100"},
   };
   for (const auto& args : setup) {
     INFO(args[0] << " " << args[1]);
@@ -404,6 +409,12 @@ TEST_CASE("issue 4: the agent verbs through the daemon, and a suspended subtree 
   CHECK(j["agents"][1]["level"] == 2);
   CHECK(j["agents"][1]["price_source"] == "level");
   CHECK(j["agents"][1]["price_units_per_minute"] == 1'050);
+  CHECK(j["agents"][0]["pool_seconds"] == 900 * 60);   // 1,000 bought, 100 sold on to bj-cy
+  CHECK(j["agents"][0]["prepaid_units"] == 150'000);    // 100 yuan paid - 1,000 min at 8.5 fen
+  CHECK(j["agents"][1]["pool_seconds"] == 100 * 60);
+  CHECK(j["agents"][1]["owes_units"] == 105'000);       // 100 min at 10.5 fen, on credit
+  CHECK(run_huawu(data, {"traffic", "buy", "bj-cy", "--minutes", "1000"}).exit_code == 1);  // past its credit
+  CHECK(run_huawu(data, {"traffic", "buy", "bj-cy", "--minutes", "2.5"}).exit_code == 2);
 
   SwitchClient sw(daemon.switch_endpoint());
   CHECK(sw.call(authorize("sw", "a1", "call-1", "u1", "8621", 60)).reason.empty());

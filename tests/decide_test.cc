@@ -312,6 +312,7 @@ class FakeView final : public DecideView {
   const CallPolicy& call_policy() const override { return policy; }
   const AgentState* find_agent(std::string_view) const override { return nullptr; }
   std::int64_t level_price_units(std::uint32_t) const override { return 0; }
+  const AgentFunds* agent_funds(std::string_view) const override { return nullptr; }
   CallPolicy policy;
 };
 

@@ -1,6 +1,7 @@
 // The agent tree verbs (issue 4, clauses B3.1 and 4.1): add agents, set their
 // wholesale prices and the provider's price per level, suspend and resume a
 // subtree, and show the tree.
+#include <chrono>
 #include <functional>
 #include <unordered_map>
 
@@ -35,6 +36,7 @@ struct TreeRow {
   std::int64_t subtree_wallets_units = 0;
   bool blocked = false;                // it or an agent above it is suspended
   AgentFunds funds;
+  AgentDayFigures month;  // its own users' calls this month (China time)
 };
 
 // "12,345 min 30 s" style is for people; minutes with the odd seconds.
@@ -95,11 +97,20 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
   const std::string root = parent_id(root_text);
   std::vector<TreeRow> rows;
   bool found = true;
-  std::string provider_name;
+  std::string provider_name, month_name;
   std::uint64_t as_of = 0;
   writer->read_and_wait([&](const LedgerState& ledger) {
     const Agents& agents = ledger.agents();
     as_of = ledger.applied_through();
+    // "This month" is the month of the ledger's latest event, in China time.
+    const std::chrono::year_month_day today{
+        std::chrono::sys_days{std::chrono::days{china_day_number(ledger.last_ledger_time_us())}}};
+    const std::chrono::year_month month{today.year(), today.month()};
+    const auto month_first = static_cast<std::int32_t>(
+        std::chrono::sys_days{month / std::chrono::day{1}}.time_since_epoch().count());
+    const auto month_last = static_cast<std::int32_t>(
+        std::chrono::sys_days{month / std::chrono::last}.time_since_epoch().count());
+    month_name = china_month(ledger.last_ledger_time_us());
     if (ledger.info().created()) provider_name = ledger.info().ledger().provider_name;
     if (!root.empty() && !agents.find(root)) {
       found = false;
@@ -134,6 +145,8 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
       row.subtree_wallets_units = row.wallets_units;
       row.blocked = blocked || agent->suspended;
       row.funds = *agents.agent_funds(id);
+      agents.for_each_day(id, month_first, month_last,
+                          [&](std::int32_t, const AgentDayFigures& f) { row.month += f; });
       rows.push_back(row);
       for (const std::string& child : agents.children(id)) {
         visit(child, depth + 1, rows[index].blocked);
@@ -187,7 +200,13 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
                       {"owes_units", row.funds.prepaid_units < 0 ? -row.funds.prepaid_units : 0},
                       {"prepayment_credit_units", row.funds.credit_line_units},
                       {"deposit_units", row.funds.deposit_units},
-                      {"deposit", format_yuan(row.funds.deposit_units)}});
+                      {"deposit", format_yuan(row.funds.deposit_units)},
+                      {"month", month_name},
+                      {"month_calls", row.month.calls},
+                      {"month_billed_seconds", row.month.billed_seconds},
+                      {"month_revenue_units", row.month.revenue_units},
+                      {"month_wholesale_cost_units", (row.month.wholesale_cost_x60 + 30) / 60},
+                      {"month_margin_units", row.month.revenue_units - (row.month.wholesale_cost_x60 + 30) / 60}});
     }
     ctx.out << json_line(nlohmann::json{{"root", root.empty() ? "provider" : root},
                                         {"agents", list},
@@ -212,6 +231,11 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
     ctx.out << "  paid " << format_yuan(row.funds.paid_traffic_units) << " bought " << format_yuan(row.funds.bought_units);
     if (row.funds.prepaid_units < 0) ctx.out << " OWES " << format_yuan(-row.funds.prepaid_units);
     if (row.funds.deposit_units != 0) ctx.out << "  deposit " << format_yuan(row.funds.deposit_units);
+    if (row.month.calls != 0) {
+      const std::int64_t wholesale = (row.month.wholesale_cost_x60 + 30) / 60;
+      ctx.out << "  " << month_name << ": " << minutes_text(row.month.billed_seconds) << ", revenue "
+              << format_yuan(row.month.revenue_units) << ", margin " << format_yuan(row.month.revenue_units - wholesale);
+    }
     if (row.subtree_users != row.bound_users || row.subtree_wallets_units != row.wallets_units)
       ctx.out << "  (subtree: users " << row.subtree_users << ", wallets " << format_yuan(row.subtree_wallets_units)
               << " yuan)";

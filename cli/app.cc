@@ -254,6 +254,23 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   add_json(buy);
   buy->callback([&] { on_ledger = [&](Context& c) { return verb_traffic_buy(c, agent_id, minutes, key); }; });
 
+  auto* statement = agent->add_subcommand("statement", "every posting touching the agent, with running balances");
+  statement->add_option("ID", agent_id, "agent id")->required();
+  statement->add_option("--from", from, "from this day (China time) or ISO 8601 time");
+  statement->add_option("--to", to, "through this day (China time) or until this ISO 8601 time");
+  add_json(statement);
+  statement->callback([&] { on_ledger = [&](Context& c) { return verb_agent_statement(c, agent_id, from, to); }; });
+
+  // stats
+  std::string by = "month";
+  auto* stats = app.add_subcommand("stats", "an agent's calls, minutes, revenue, wholesale cost and margin");
+  stats->add_option("AGENT", agent_id, "agent id")->required();
+  stats->add_option("--from", from, "from this day (China time)");
+  stats->add_option("--to", to, "through this day (China time)");
+  stats->add_option("--by", by, "day or month (default month)");
+  add_json(stats);
+  stats->callback([&] { on_ledger = [&](Context& c) { return verb_stats(c, agent_id, from, to, by); }; });
+
   // pricing set-level
   auto* pricing = app.add_subcommand("pricing", "the provider's wholesale price per agent level");
   pricing->require_subcommand(1);

@@ -12,55 +12,6 @@ namespace huawu::cli {
 
 namespace {
 
-constexpr std::int64_t china_offset_us = 8LL * 3600 * 1'000'000;
-
-bool digits(std::string_view s, std::size_t at, std::size_t n, int* value) {
-  if (at + n > s.size()) return false;
-  int v = 0;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *value = v;
-  return true;
-}
-
-// "2026-11-25" (a day in China time; `end`: the instant after it) or
-// "2026-11-25T08:30[:00](Z|+08:00)". UTC microseconds.
-std::optional<std::int64_t> parse_time_bound(std::string_view text, bool end) {
-  int y = 0, mo = 0, d = 0;
-  if (!digits(text, 0, 4, &y) || text.size() < 10 || text[4] != '-' || !digits(text, 5, 2, &mo) ||
-      text[7] != '-' || !digits(text, 8, 2, &d))
-    return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
-                                        std::chrono::day(static_cast<unsigned>(d))};
-  if (!ymd.ok()) return std::nullopt;
-  const std::int64_t day_us =
-      std::chrono::sys_days(ymd).time_since_epoch().count() * 86'400LL * 1'000'000;
-  if (text.size() == 10) return day_us - china_offset_us + (end ? 86'400LL * 1'000'000 : 0);
-  int h = 0, mi = 0, sec = 0;
-  std::size_t at = 16;
-  if (text[10] != 'T' || !digits(text, 11, 2, &h) || text.size() < 16 || text[13] != ':' ||
-      !digits(text, 14, 2, &mi) || h > 23 || mi > 59)
-    return std::nullopt;
-  if (at < text.size() && text[at] == ':') {
-    if (!digits(text, at + 1, 2, &sec) || sec > 59) return std::nullopt;
-    at += 3;
-  }
-  std::int64_t offset_us = 0;
-  const std::string_view zone = text.substr(at);
-  int oh = 0, om = 0;
-  if (zone == "Z") {
-    offset_us = 0;
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digits(zone, 1, 2, &oh) &&
-             zone[3] == ':' && digits(zone, 4, 2, &om) && oh <= 14 && om <= 59) {
-    offset_us = (zone[0] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL) * 1'000'000;
-  } else {
-    return std::nullopt;
-  }
-  return day_us + (h * 3600LL + mi * 60LL + sec) * 1'000'000 - offset_us;
-}
-
 // The first sequence in [1, head] whose ledger time is at least `time_us`
 // (head + 1 when none): ledger time never goes backwards in the log, so a
 // binary search over sequences finds it in O(log n) reads.

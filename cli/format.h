@@ -1,7 +1,9 @@
 #pragma once
 // How the huawu command shows events, outcomes and money to people and scripts.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +14,18 @@ namespace huawu::cli {
 
 // "2026-11-24T08:45:29.123456Z"
 std::string format_time_utc(std::int64_t us);
+
+// China Standard Time, in which the contract's days and months are counted.
+inline constexpr std::int64_t china_offset_us = 8LL * 3600 * 1'000'000;
+
+// A --from/--to bound: "2026-11-25" (a day in China time; `end`: the instant
+// after it) or "2026-11-25T08:30[:00](Z|+08:00)". UTC microseconds, or
+// nullopt when the text is neither.
+std::optional<std::int64_t> parse_time_bound(std::string_view text, bool end);
+
+// The China-time day of a UTC instant, "2026-11-25", and its month, "2026-11".
+std::string china_day(std::int64_t utc_us);
+std::string china_month(std::int64_t utc_us);
 
 // The event's payload and postings as JSON; money as *_units integers plus a
 // yuan text field beside each.

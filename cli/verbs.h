@@ -51,6 +51,11 @@ int verb_deposit_release(Context& ctx, const std::string& agent, const std::stri
                          const std::string& reason, const std::string& key);
 // `minutes`: whole minutes.
 int verb_traffic_buy(Context& ctx, const std::string& agent, const std::string& minutes, const std::string& key);
+// `huawu stats AGENT`: per day or month (China time), `by` "day" or "month".
+int verb_stats(Context& ctx, const std::string& agent, const std::string& from, const std::string& to,
+               const std::string& by);
+// `huawu agent statement AGENT`: every posting touching the agent, running balances.
+int verb_agent_statement(Context& ctx, const std::string& agent, const std::string& from, const std::string& to);
 int verb_agent_credit(Context& ctx, const std::string& agent, const std::string& prepayment_credit,
                       const std::string& overdraft_minutes, const std::string& key);
 

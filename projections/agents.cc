@@ -92,6 +92,13 @@ void Agents::apply(std::uint64_t sequence, const Event& event, const CallTraffic
   std::size_t count = 0;
   funds_update(*this, event, call, updates, &count);
   for (std::size_t i = 0; i < count; ++i) agents_.find(updates[i].agent)->second.funds = updates[i].funds;
+  if (const auto* settled = std::get_if<CallSettled>(&event.payload); settled && !call.agent.empty()) {
+    Entry& entry = agents_.find(call.agent)->second;
+    const std::int64_t price = effective_price_units(entry.state);
+    // Bounded: billed <= 10^7 s per call, price <= 10^8 units/minute.
+    entry.days[china_day_number(event.ledger_time_us)] +=
+        AgentDayFigures{1, settled->billed_seconds, settled->cost_units, settled->billed_seconds * price};
+  }
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     if (!opened->agent.empty()) ++agents_.find(opened->agent)->second.bound_users;
     return;
@@ -118,6 +125,13 @@ const AgentState* Agents::find(std::string_view agent) const {
 std::int64_t Agents::level_price_units(std::uint32_t level) const {
   auto it = level_prices_.find(level);
   return it == level_prices_.end() ? 0 : it->second;
+}
+
+std::int32_t china_day_number(std::int64_t utc_us) {
+  constexpr std::int64_t day_us = 86'400LL * 1'000'000;
+  const std::int64_t china_us = utc_us + 8LL * 3600 * 1'000'000;
+  // Floor division: instants before 1970 belong to negative days.
+  return static_cast<std::int32_t>(china_us >= 0 ? china_us / day_us : (china_us - day_us + 1) / day_us);
 }
 
 const AgentFunds* Agents::agent_funds(std::string_view agent) const {
@@ -198,6 +212,11 @@ void Agents::serialize(std::string& out) const {
     for (std::int64_t v : {f.pool_seconds, f.reserved_seconds, f.prepaid_units, f.deposit_units, f.credit_line_units,
                            f.overdraft_seconds, f.paid_traffic_units, f.bought_units, f.bought_seconds, f.used_seconds})
       w.i64(v);
+    w.u64(entry.days.size());
+    for (const auto& [day, d] : entry.days) {
+      w.i64(day);
+      for (std::int64_t v : {d.calls, d.billed_seconds, d.revenue_units, d.wholesale_cost_x60}) w.i64(v);
+    }
   }
   w.u64(level_prices_.size());
   for (const auto& [level, price] : level_prices_) {
@@ -228,6 +247,20 @@ bool Agents::deserialize(std::string_view bytes, std::string* why) {
                             &f.credit_line_units, &f.overdraft_seconds, &f.paid_traffic_units, &f.bought_units,
                             &f.bought_seconds, &f.used_seconds})
       *v = r.i64();
+    const std::uint64_t days = r.u64();
+    for (std::uint64_t d = 0; d < days && !r.failed(); ++d) {
+      const std::int64_t day = r.i64();
+      AgentDayFigures figures;
+      for (std::int64_t* v : {&figures.calls, &figures.billed_seconds, &figures.revenue_units,
+                              &figures.wholesale_cost_x60})
+        *v = r.i64();
+      if (day < INT32_MIN || day > INT32_MAX ||
+          (!entry.days.empty() && entry.days.rbegin()->first >= day) || figures.calls <= 0) {
+        *why = "agents snapshot: bad day figures";
+        return false;
+      }
+      entry.days.emplace_hint(entry.days.end(), static_cast<std::int32_t>(day), figures);
+    }
     // Canonical only: ids strictly increasing, so equal states have one image.
     if (level > limits::agent_level_max || suspended > 1 ||
         (!agents_.empty() && !(agents_.rbegin()->first < id))) {

@@ -50,6 +50,28 @@ void apply_to_agent(AgentState& agent, std::uint64_t sequence, const Event& even
 // AgentResumed) is about, or empty. Money events are funds_update's.
 std::string_view agent_of(const Payload& payload);
 
+// One agent's own users' calls on one day (China time): what `huawu stats`
+// and the tree's month figures add up.
+struct AgentDayFigures {
+  std::int64_t calls = 0;           // settled calls (unanswered ones too)
+  std::int64_t billed_seconds = 0;
+  std::int64_t revenue_units = 0;   // retail: what the users were charged
+  // Sum of billed seconds x the agent's wholesale price per minute at the
+  // time: 60 x the wholesale cost in units, exact; divide once per period.
+  std::int64_t wholesale_cost_x60 = 0;
+  bool operator==(const AgentDayFigures&) const = default;
+  AgentDayFigures& operator+=(const AgentDayFigures& o) {
+    calls += o.calls;
+    billed_seconds += o.billed_seconds;
+    revenue_units += o.revenue_units;
+    wholesale_cost_x60 += o.wholesale_cost_x60;
+    return *this;
+  }
+};
+
+// Days are counted from 1970-01-01 in China time (UTC+8).
+std::int32_t china_day_number(std::int64_t utc_us);
+
 class Agents final : public AgentsLookup {
  public:
   // `call` says what a call event means for its user's agent (LedgerState
@@ -67,6 +89,14 @@ class Agents final : public AgentsLookup {
   const std::set<std::string, std::less<>>& children(std::string_view parent) const;
   // Users opened bound to the agent (open or closed since).
   std::uint64_t bound_users(std::string_view agent) const;
+  // The agent's own users' calls per China-time day in [first_day, last_day].
+  template <class Fn>  // Fn(std::int32_t day, const AgentDayFigures&), in day order
+  void for_each_day(std::string_view agent, std::int32_t first_day, std::int32_t last_day, Fn&& fn) const {
+    auto it = agents_.find(agent);
+    if (it == agents_.end()) return;
+    for (auto d = it->second.days.lower_bound(first_day); d != it->second.days.end() && d->first <= last_day; ++d)
+      fn(d->first, d->second);
+  }
   std::size_t size() const { return agents_.size(); }
 
   template <class Fn>  // Fn(const std::string& id, const AgentState&), in id order
@@ -84,7 +114,8 @@ class Agents final : public AgentsLookup {
 
   // Layout: u64 agent count, per agent in id order: str id, str parent,
   // str name, u64 level, i64 price, u8 suspended, str reason, u64 added seq,
-  // u64 bound users, then its funds as 10 i64 in AgentFunds order; then u64
+  // u64 bound users, then its funds as 10 i64 in AgentFunds order, then u64
+  // day count and per day in order: i64 day, 4 i64 in AgentDayFigures order; then u64
   // level count, per level in order: u64 level, i64 price. Children are
   // derived.
   void serialize(std::string& out) const;
@@ -95,6 +126,7 @@ class Agents final : public AgentsLookup {
     AgentState state;
     std::uint64_t bound_users = 0;
     AgentFunds funds;
+    std::map<std::int32_t, AgentDayFigures> days;
   };
   std::map<std::string, Entry, std::less<>> agents_;
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> children_;

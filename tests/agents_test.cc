@@ -16,81 +16,18 @@
 #include "ledger/decide.h"
 #include "ledger/pending_view.h"
 #include "projections/ledger_state.h"
+#include "tests/agents_ledger.h"
 #include "tests/property_seed.h"
-
-namespace Catch {
-template <>
-struct StringMaker<huawu::Rejection> {
-  static std::string convert(huawu::Rejection r) { return std::string(huawu::rejection_name(r)); }
-};
-}  // namespace Catch
 
 namespace huawu {
 namespace {
 
-constexpr std::int64_t start_us = 1'735'660'800'000'000;  // 2025-01-01 00:00 UTC+8
-constexpr std::int64_t fen = 100;                          // units
-
-// A ledger decided one request at a time.
-class Ledger {
- public:
-  Ledger() : pending_(state_) {
-    REQUIRE(submit(CreateLedger{"telco-1", "Acme Telecom"}) == Rejection::none);
-    REQUIRE(submit(ImportRatePlan{"retail", "retail.csv", {Rate{"86", "China", 10 * fen, 0, 60, 60}}}) ==
-            Rejection::none);
-  }
-  Ledger(const Ledger&) = delete;
-  Ledger& operator=(const Ledger&) = delete;
-
-  // Decides and applies one request; returns its rejection (none: applied).
-  Rejection submit(Command command, std::string actor = "local:operator") {
-    Request request{std::move(command), "k-" + std::to_string(next_key_++), std::move(actor), 0};
-    if (const auto* sw = std::get_if<SwitchRequest>(&request.command))
-      request.idempotency_key = switch_idempotency_key(sw->switch_id, sw->request_key);
-    last_ = decide(pending_, request, now_us_);
-    now_us_ += 1'000'000;
-    std::uint64_t sequence = state_.applied_through();
-    for (const Event& event : last_.events) pending_.apply(++sequence, event);
-    sequence = state_.applied_through();
-    for (const Event& event : last_.events) {
-      ++sequence;
-      const std::string problem = state_.problem(sequence, event);
-      INFO(problem);
-      REQUIRE(problem.empty());
-      state_.apply(sequence, event);
-    }
-    sequence = state_.applied_through() - last_.events.size();
-    for (const Event& event : last_.events) pending_.forget(++sequence, event);
-    std::string why;
-    const bool held = state_.check_invariants(&why);
-    INFO(why);
-    REQUIRE(held);
-    return last_.rejection;
-  }
-
-  // The reason a switch request was refused with ("" when accepted).
-  std::string switch_reason(SwitchBody body) {
-    const std::string key = "r-" + std::to_string(next_key_);
-    REQUIRE(submit(SwitchRequest{"sw1", key, std::move(body)}) == Rejection::none);
-    REQUIRE(last_.events.size() == 1);
-    const auto* refused = std::get_if<CallRejected>(&last_.events[0].payload);
-    return refused ? refused->reason : "";
-  }
-
-  const LedgerState& state() const { return state_; }
-  const Agents& agents() const { return state_.agents(); }
-  const Decision& last() const { return last_; }
-
- private:
-  LedgerState state_;
-  PendingView pending_;
-  std::int64_t now_us_ = start_us;
-  std::uint64_t next_key_ = 0;
-  Decision last_;
-};
+using Ledger = test::AgentsLedger;
+using test::fen;
+constexpr std::int64_t start_us = test::agents_start_us;
 
 AuthorizeCall authorize(std::string call, std::string account) {
-  return AuthorizeCall{std::move(call), std::move(account), "8610000000", "8620123456", 60, start_us};
+  return test::authorize_call(std::move(call), std::move(account));
 }
 
 // provider -> bj (8.5 fen) -> bj-cy (level price) -> bj-cy-1; provider -> sh.

@@ -425,6 +425,21 @@ TEST_CASE("issue 4: the agent verbs through the daemon, and a suspended subtree 
   CHECK(sw.call(settle("sw", "s1", "call-1", 30'000)).reason.empty());
   REQUIRE(run_huawu(data, {"agent", "resume", "bj"}).exit_code == 0);
   CHECK(sw.call(authorize("sw", "a4", "call-4", "u1", "8621", 60)).reason.empty());
+  // The statement reconciles to the ledger; stats count the sub-agent's call in bj's subtree.
+  const CommandResult statement = run_huawu(data, {"agent", "statement", "bj-cy", "--json"});
+  REQUIRE(statement.exit_code == 0);
+  const nlohmann::json st = nlohmann::json::parse(statement.out);
+  CHECK(st["reconciled"] == true);
+  CHECK(st["closing"]["traffic_pool"] == 100 * 60 - 60);  // call-1: 30 s on a 60/60 plan
+  CHECK(st["closing"]["traffic_used"] == 60);
+  const CommandResult stats = run_huawu(data, {"stats", "bj", "--by", "day", "--json"});
+  REQUIRE(stats.exit_code == 0);
+  const nlohmann::json sj = nlohmann::json::parse(stats.out);
+  CHECK(sj["total"]["own"]["calls"] == 0);
+  CHECK(sj["total"]["subtree"]["calls"] == 1);
+  CHECK(sj["total"]["subtree"]["billed_seconds"] == 60);
+  CHECK(run_huawu(data, {"stats", "bj", "--by", "week"}).exit_code == 2);
+  CHECK(run_huawu(data, {"agent", "statement", "nobody"}).exit_code == 1);
   // The same output without the daemon.
   const CommandResult served = run_huawu(data, {"agent", "tree"});
   CHECK(daemon.stop() == 0);

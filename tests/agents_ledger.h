@@ -1,0 +1,104 @@
+#pragma once
+// A ledger decided one request at a time for the agent tests: decide against
+// a PendingView, record the events as pending, apply them to a LedgerState,
+// forget them, as the writer does for a batch of one, with the whole-state
+// invariants (double entry per unit, funds equal to their ledger accounts,
+// reservations equal to the active holds) checked after every request. Keeps
+// every event, so a test can rebuild the state from sequence 1.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "events/rejection.h"
+#include "ledger/command.h"
+#include "ledger/decide.h"
+#include "ledger/pending_view.h"
+#include "projections/ledger_state.h"
+
+namespace Catch {
+template <>
+struct StringMaker<huawu::Rejection> {
+  static std::string convert(huawu::Rejection r) { return std::string(huawu::rejection_name(r)); }
+};
+}  // namespace Catch
+
+namespace huawu::test {
+
+inline constexpr std::int64_t agents_start_us = 1'735'660'800'000'000;  // 2025-01-01 00:00 UTC+8
+inline constexpr std::int64_t fen = 100;                                 // units
+
+class AgentsLedger {
+ public:
+  AgentsLedger() : pending_(state_) {
+    REQUIRE(submit(CreateLedger{"telco-1", "Acme Telecom"}) == Rejection::none);
+    // 10 fen a minute on 60/60 blocks; 6/6 blocks to 852.
+    REQUIRE(submit(ImportRatePlan{"retail", "retail.csv",
+                                  {Rate{"86", "China", 10 * fen, 0, 60, 60}, Rate{"852", "Hong Kong", 30 * fen, 0, 6, 6}}}) ==
+            Rejection::none);
+  }
+  AgentsLedger(const AgentsLedger&) = delete;
+  AgentsLedger& operator=(const AgentsLedger&) = delete;
+
+  // Decides and applies one request; returns its rejection (none: applied).
+  Rejection submit(Command command, std::string actor = "local:operator") {
+    Request request{std::move(command), "k-" + std::to_string(next_key_++), std::move(actor), 0};
+    if (const auto* sw = std::get_if<SwitchRequest>(&request.command))
+      request.idempotency_key = switch_idempotency_key(sw->switch_id, sw->request_key);
+    last_ = decide(pending_, request, now_us_);
+    std::uint64_t sequence = state_.applied_through();
+    for (const Event& event : last_.events) pending_.apply(++sequence, event);
+    sequence = state_.applied_through();
+    for (const Event& event : last_.events) {
+      ++sequence;
+      const std::string problem = state_.problem(sequence, event);
+      INFO(problem);
+      REQUIRE(problem.empty());
+      state_.apply(sequence, event);
+      events_.push_back(event);
+    }
+    sequence = state_.applied_through() - last_.events.size();
+    for (const Event& event : last_.events) pending_.forget(++sequence, event);
+    std::string why;
+    const bool held = state_.check_invariants(&why);
+    INFO(why);
+    REQUIRE(held);
+    return last_.rejection;
+  }
+
+  // A switch request; returns the refusal's reason ("" when accepted).
+  std::string switch_reason(SwitchBody body) {
+    const std::string key = "r-" + std::to_string(next_key_);
+    REQUIRE(submit(SwitchRequest{"sw1", key, std::move(body)}) == Rejection::none);
+    REQUIRE(!last_.events.empty());
+    const auto* refused = std::get_if<CallRejected>(&last_.events[0].payload);
+    return refused ? refused->reason : "";
+  }
+
+  void advance_seconds(std::int64_t seconds) { now_us_ += seconds * 1'000'000; }
+  std::int64_t now_us() const { return now_us_; }
+  const LedgerState& state() const { return state_; }
+  const Agents& agents() const { return state_.agents(); }
+  const AgentFunds& funds(const std::string& agent) const { return *state_.agents().agent_funds(agent); }
+  const Decision& last() const { return last_; }
+  const std::vector<Event>& events() const { return events_; }
+  std::int64_t ledger_units(LedgerAccountKind kind, const std::string& owner, Unit unit = Unit::cny_units) const {
+    return state_.balances().ledger_account_units(LedgerAccountKey{kind, owner, unit});
+  }
+
+ private:
+  LedgerState state_;
+  PendingView pending_;
+  std::int64_t now_us_ = agents_start_us;
+  std::uint64_t next_key_ = 0;
+  Decision last_;
+  std::vector<Event> events_;
+};
+
+inline AuthorizeCall authorize_call(std::string call, std::string account, std::int64_t seconds = 60,
+                                    std::string callee = "8620123456") {
+  return AuthorizeCall{std::move(call), std::move(account), "8610000000", std::move(callee), seconds,
+                       agents_start_us};
+}
+
+}  // namespace huawu::test

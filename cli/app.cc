@@ -53,6 +53,7 @@ void add_switch_sim_options(CLI::App& verb, SimOptions& sim) {
   verb.add_flag("--foreign-plan", [&sim](std::int64_t) { sim.own_plan = false; },
                 "the accounts are on another plan: do not recompute costs");
   verb.add_option("--initial", sim.initial_yuan, "with --setup: each account's opening balance in yuan");
+  verb.add_option("--agent", sim.agent, "with --setup: the agent the accounts are bound to");
 }
 
 }  // namespace

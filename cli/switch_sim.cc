@@ -449,8 +449,13 @@ int run_setup(const SimOptions& o, zmq::context_t& context, SimReport& report, s
   auto args_of = [&](std::size_t job) -> std::vector<std::string> {
     if (job == 0) return {"rates", "import", sim_plan_id, plan_file.path};
     const std::string account = account_name(o.account_prefix, job);
-    return {"account", "open", account, "--initial", o.initial_yuan, "--plan", sim_plan_id,
-            "--key", "sim-open-" + account};
+    std::vector<std::string> args{"account", "open", account, "--initial", o.initial_yuan, "--plan", sim_plan_id,
+                                  "--key", "sim-open-" + account};
+    if (!o.agent.empty()) {
+      args.push_back("--agent");
+      args.push_back(o.agent);
+    }
+    return args;
   };
   auto send = [&](ControlSlot& slot, std::size_t job) {
     const std::string frame = encode_control_request(ControlRequest{"switch-sim", args_of(job)});

@@ -32,6 +32,7 @@ struct SimOptions {
   bool setup = false;                   // first import the plan and open the accounts via the control socket
   std::string data_dir;                 // for setup: where control.sock is
   std::string initial_yuan = "1000";    // for setup: each account's opening balance
+  std::string agent;                    // for setup: the agent the accounts are bound to (empty: none)
   bool json = false;
   // The accounts are on the simulator's own plan (sim_rate_plan_csv()), so
   // costs, billed seconds and holds are checked against it. Setting it false

@@ -2,7 +2,9 @@
 # A guided tour of huawu on a fresh store in ./demo-data: 10,000 accounts
 # opened and recharged in bulk (one process, group commit), then what a person
 # types: an idempotent retry, two refused requests, closing accounts with a
-# refund, balances, the last events and a full audit.
+# refund, balances, the last events and a full audit; then the daemon, an
+# agent tree with its payments and traffic, and a simulated switch calling
+# from one agent's users.
 # Runs from any directory; removes ./demo-data first.
 set -euo pipefail
 
@@ -117,8 +119,24 @@ switch=$(jq -r .switch_endpoint "$data/daemon.json")
 echo "(with a daemon serving the store, every huawu command goes to it)"
 run balance 13800130042
 
-section "500 subscribers for the simulated switch, on its own rate plan"
-run switch-sim --setup --endpoint "$switch" --accounts 500 --initial 200 --rate 1 --duration 0.001 | grep "^setup"
+section "agents (clauses B3.1, 4.1, B3.7): a level-1 agent, two sub-agents, prices, payments, traffic"
+run pricing set-level 1 3.8 --key level-1-price
+run pricing set-level 2 4.5 --key level-2-price
+run agent add zj --parent provider --name "Zhejiang Tongxin Reseller" --price 3.5 --key agent-zj
+run agent add zj-hz --parent zj --name "Hangzhou Xihu Shop" --key agent-zj-hz
+run agent add zj-nb --parent zj --name "Ningbo Port Shop" --price 4.2 --key agent-zj-nb
+run payment record zj --kind deposit 5000 --ref ICBC-20261101-01 --key pay-zj-deposit
+run payment record zj --kind franchise_fee 2000 --ref ICBC-20261101-02 --key pay-zj-fee
+run payment record zj --kind traffic 17500 --ref ICBC-20261101-03 --key pay-zj-traffic
+run traffic buy zj --minutes 500000 --key buy-zj-1   # 500,000 min x 3.5 fen = 17,500 yuan
+run payment record zj-hz --kind traffic 9000 --ref ZJ-HZ-0001 --key pay-zj-hz
+run traffic buy zj-hz --minutes 200000 --key buy-zj-hz-1
+run agent credit zj-nb --prepayment-credit 100 --traffic-overdraft-minutes 0 --key credit-zj-nb
+run traffic buy zj-nb --minutes 1000 --key buy-zj-nb-1
+run_refused traffic buy zj-nb --minutes 5000   # 210 yuan: past its 100 yuan credit
+
+section "500 subscribers of agent zj-hz for the simulated switch, on its own rate plan"
+run switch-sim --setup --endpoint "$switch" --accounts 500 --initial 200 --agent zj-hz --rate 1 --duration 0.001 | grep "^setup"
 
 section "5 seconds of traffic: 2,000 calls/s, parallel calls on shared wallets, 2% retransmissions"
 run switch-sim --endpoint "$switch" --accounts 500 --rate 2000 --duration 5 --concurrency 1000 --duplicates 2
@@ -127,6 +145,11 @@ section "one subscriber after the traffic"
 run balance sim-00001
 run holds sim-00001
 run calls sim-00001
+
+section "the agent tree after the traffic: pools, prepayments, this month's minutes, revenue and margin"
+run agent tree
+run stats zj --by day
+run agent statement zj-nb
 
 section "stopping the daemon (SIGTERM: drain, checkpoint, exit)"
 kill -TERM "$daemon_pid"

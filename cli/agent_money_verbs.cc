@@ -11,13 +11,6 @@ namespace huawu::cli {
 
 namespace {
 
-std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& text, int* code) {
-  std::string why;
-  auto units = parse_yuan(text, &why);
-  if (!units) *code = print_error(ctx, exit_bad_input, "amount_invalid", why);
-  return units;
-}
-
 // Whole minutes, as digits with an optional sign: "1.5" and "10m" are bad
 // input; a sign reaches decide, which names the refusal (minutes_invalid).
 std::optional<std::int64_t> minutes_or_report(Context& ctx, const std::string& text, int* code) {

@@ -79,12 +79,9 @@ int verb_stats(Context& ctx, const std::string& agent, const std::string& from, 
                const std::string& by) {
   if (by != "day" && by != "month")
     return print_error(ctx, exit_bad_input, "period_invalid", "invalid --by '" + by + "': day or month");
-  const auto from_us = from.empty() ? std::optional<std::int64_t>(INT64_MIN / 2) : parse_time_bound(from, false);
-  const auto to_us = to.empty() ? std::optional<std::int64_t>(INT64_MAX / 2) : parse_time_bound(to, true);
-  if (!from_us || !to_us)
-    return print_error(ctx, exit_bad_input, "time_invalid",
-                       "invalid --from/--to: a date 2026-11-25 (China time) or 2026-11-25T08:30:00+08:00");
   int code = exit_ok;
+  const auto window = time_window_or_report(ctx, from, to, &code);
+  if (!window) return code;
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;
   bool found = false;
@@ -101,8 +98,8 @@ int verb_stats(Context& ctx, const std::string& agent, const std::string& from, 
     found = true;
     name = state->name;
     // Whole days only: a bound inside a day counts that day.
-    const std::int32_t first_day = china_day_number(*from_us);
-    const std::int32_t last_day = china_day_number(*to_us - 1);
+    const std::int32_t first_day = china_day_number(window->from_us);
+    const std::int32_t last_day = china_day_number(window->to_us - 1);
     for (const std::string& id : subtree_of(agents, agent)) {
       agents.for_each_day(id, first_day, last_day, [&](std::int32_t day, const AgentDayFigures& f) {
         std::string period = day_text(day);
@@ -151,12 +148,9 @@ int verb_stats(Context& ctx, const std::string& agent, const std::string& from, 
 }
 
 int verb_agent_statement(Context& ctx, const std::string& agent, const std::string& from, const std::string& to) {
-  const auto from_us = from.empty() ? std::optional<std::int64_t>(INT64_MIN) : parse_time_bound(from, false);
-  const auto to_us = to.empty() ? std::optional<std::int64_t>(INT64_MAX) : parse_time_bound(to, true);
-  if (!from_us || !to_us)
-    return print_error(ctx, exit_bad_input, "time_invalid",
-                       "invalid --from/--to: a date 2026-11-25 (China time) or 2026-11-25T08:30:00+08:00");
   int code = exit_ok;
+  const auto window = time_window_or_report(ctx, from, to, &code);
+  if (!window) return code;
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;
   std::string why;
@@ -192,8 +186,8 @@ int verb_agent_statement(Context& ctx, const std::string& agent, const std::stri
     auto stored = decode_stored_event(bytes, &reason);
     if (!stored) throw StorageError("event " + std::to_string(sequence) + " unreadable: " + reason);
     const Event& event = stored->event;
-    if (event.ledger_time_us >= *to_us) return false;
-    const bool in_window = event.ledger_time_us >= *from_us;
+    if (event.ledger_time_us >= window->to_us) return false;
+    const bool in_window = event.ledger_time_us >= window->from_us;
     if (in_window && !opened) {
       opening = running;
       opened = true;
@@ -227,7 +221,7 @@ int verb_agent_statement(Context& ctx, const std::string& agent, const std::stri
   std::map<std::pair<LedgerAccountKind, Unit>, std::int64_t> closing;
   for (const auto& [key, units] : running)
     if (units != 0) closing[key] = units;
-  const bool through_head = *to_us == INT64_MAX;
+  const bool through_head = !window->bounded;
   const bool reconciled = !through_head || closing == ledger_balances;
   auto balances_json = [](const std::map<std::pair<LedgerAccountKind, Unit>, std::int64_t>& m) {
     nlohmann::json j = nlohmann::json::object();

@@ -50,12 +50,9 @@ std::string call_text(std::uint64_t sequence, const Event& event) {
 }  // namespace
 
 int verb_calls(Context& ctx, const std::string& account, const std::string& from, const std::string& to) {
-  const auto from_us = from.empty() ? std::optional<std::int64_t>(INT64_MIN) : parse_time_bound(from, false);
-  const auto to_us = to.empty() ? std::optional<std::int64_t>(INT64_MAX) : parse_time_bound(to, true);
-  if (!from_us || !to_us)
-    return print_error(ctx, exit_bad_input, "time_invalid",
-                       "invalid --from/--to: a date 2026-11-25 (China time) or 2026-11-25T08:30:00+08:00");
   int code = exit_ok;
+  const auto window = time_window_or_report(ctx, from, to, &code);
+  if (!window) return code;
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;
   std::string why;
@@ -72,13 +69,13 @@ int verb_calls(Context& ctx, const std::string& account, const std::string& from
   nlohmann::json calls = nlohmann::json::array();
   std::int64_t cost_units = 0, billed_seconds = 0;
   std::uint64_t billed = 0, refused = 0, expired = 0;
-  const std::uint64_t start = from.empty() ? 1 : first_at_or_after(*store, head, *from_us);
+  const std::uint64_t start = from.empty() ? 1 : first_at_or_after(*store, head, window->from_us);
   store->scan_events(start, [&](std::uint64_t sequence, std::string_view bytes) {
     if (sequence > head) return false;
     auto stored = decode_stored_event(bytes, &why);
     if (!stored) throw StorageError("event " + std::to_string(sequence) + " unreadable: " + why);
     const Event& event = stored->event;
-    if (event.ledger_time_us >= *to_us) return false;
+    if (event.ledger_time_us >= window->to_us) return false;
     bool mine = false;
     if (const auto* settled = std::get_if<CallSettled>(&event.payload)) {
       mine = settled->account == account;

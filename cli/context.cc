@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "cli/format.h"
+#include "events/money.h"
 
 namespace huawu::cli {
 
@@ -68,6 +69,26 @@ Writer* writer_or_report(Context& ctx, int* code) {
   Writer* writer = ctx.access.writer(&why);
   if (!writer) *code = print_error(ctx, exit_storage, "store_unavailable", why);
   return writer;
+}
+
+std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& text, int* code) {
+  std::string why;
+  auto units = parse_yuan(text, &why);
+  if (!units) *code = print_error(ctx, exit_bad_input, "amount_invalid", why);
+  return units;
+}
+
+std::optional<TimeWindow> time_window_or_report(Context& ctx, const std::string& from, const std::string& to,
+                                                int* code) {
+  // Unbounded ends stay far from the int64 limits, so day arithmetic on them cannot overflow.
+  const auto from_us = from.empty() ? std::optional<std::int64_t>(INT64_MIN / 2) : parse_time_bound(from, false);
+  const auto to_us = to.empty() ? std::optional<std::int64_t>(INT64_MAX / 2) : parse_time_bound(to, true);
+  if (!from_us || !to_us) {
+    *code = print_error(ctx, exit_bad_input, "time_invalid",
+                        "invalid --from/--to: a date 2026-11-25 (China time) or 2026-11-25T08:30:00+08:00");
+    return std::nullopt;
+  }
+  return TimeWindow{*from_us, *to_us, !to.empty()};
 }
 
 int run_request(Context& ctx, Request request) {

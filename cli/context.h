@@ -76,6 +76,19 @@ int print_error(Context& ctx, int code, const std::string& error, const std::str
 // The writer, or null after printing a storage error into *code.
 Writer* writer_or_report(Context& ctx, int* code);
 
+// A yuan amount ("12.3456"), or nullopt after printing amount_invalid (exit 2) into *code.
+std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& text, int* code);
+
+// A --from/--to window (parse_time_bound in format.h; empty: unbounded), or
+// nullopt after printing time_invalid (exit 2) into *code.
+struct TimeWindow {
+  std::int64_t from_us = 0;
+  std::int64_t to_us = 0;  // exclusive
+  bool bounded = false;    // --to was given
+};
+std::optional<TimeWindow> time_window_or_report(Context& ctx, const std::string& from, const std::string& to,
+                                                int* code);
+
 // Submits one request as the access's actor (with a random idempotency key
 // when it has none) and prints its outcome.
 int run_request(Context& ctx, Request request);

@@ -10,13 +10,6 @@ namespace huawu::cli {
 
 namespace {
 
-std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& text, int* code) {
-  std::string why;
-  auto units = parse_yuan(text, &why);
-  if (!units) *code = print_error(ctx, exit_bad_input, "amount_invalid", why);
-  return units;
-}
-
 std::string printf_string(const char* format, auto... args) {
   char buffer[256];
   std::snprintf(buffer, sizeof buffer, format, args...);

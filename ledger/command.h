@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -102,6 +103,14 @@ struct SetAgentCredit {
   std::int64_t prepayment_credit_units = 0;
   std::int64_t traffic_overdraft_seconds = 0;
 };
+
+// The agent commands, which decide_agent handles (ledger/decide_agents.cc).
+template <class C>
+concept AgentCommand = std::is_same_v<C, AddAgent> || std::is_same_v<C, SetAgentPrice> ||
+                       std::is_same_v<C, SetLevelPrice> || std::is_same_v<C, SuspendAgent> ||
+                       std::is_same_v<C, ResumeAgent> || std::is_same_v<C, RecordAgentPayment> ||
+                       std::is_same_v<C, ReleaseDeposit> || std::is_same_v<C, BuyTraffic> ||
+                       std::is_same_v<C, SetAgentCredit>;
 
 // Switch requests (events/switch_protocol.h) are commands as they are: the
 // idempotency key is switch_idempotency_key(switch id, request key).

@@ -1,6 +1,5 @@
 #include "ledger/decide.h"
 
-#include <type_traits>
 
 #include "events/ids.h"
 #include "events/limits.h"
@@ -123,13 +122,8 @@ struct Decider {
     return decide_expire_holds(view, envelope(request, ledger_time_us));
   }
 
-  template <class AgentCommand>
-    requires(std::is_same_v<AgentCommand, AddAgent> || std::is_same_v<AgentCommand, SetAgentPrice> ||
-             std::is_same_v<AgentCommand, SetLevelPrice> || std::is_same_v<AgentCommand, SuspendAgent> ||
-             std::is_same_v<AgentCommand, ResumeAgent> || std::is_same_v<AgentCommand, RecordAgentPayment> ||
-             std::is_same_v<AgentCommand, ReleaseDeposit> || std::is_same_v<AgentCommand, BuyTraffic> ||
-             std::is_same_v<AgentCommand, SetAgentCredit>)
-  Decision operator()(const AgentCommand& c) const {
+  template <AgentCommand C>
+  Decision operator()(const C& c) const {
     return decide_agent(view, c, envelope(request, ledger_time_us));
   }
 };

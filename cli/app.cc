@@ -272,6 +272,54 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   add_json(stats);
   stats->callback([&] { on_ledger = [&](Context& c) { return verb_stats(c, agent_id, from, to, by); }; });
 
+  // principal add | passwd | list
+  std::string role, password_hash;
+  bool password_stdin = false;
+  std::vector<std::string> forward_extra;  // the password's hash, made on the command's side
+  auto* principal = app.add_subcommand("principal", "who may act through the daemon: operators, agents, auditors");
+  principal->require_subcommand(1);
+  auto add_password = [&](CLI::App* verb) {
+    verb->add_flag("--password-stdin", password_stdin, "read the password as one line of standard input");
+    // Set by the command for the daemon; a person never types it.
+    verb->add_option("--password-hash", password_hash)->group("");
+  };
+  auto hash_or_fail = [&]() -> std::optional<int> {
+    if (!command) return std::nullopt;  // the daemon gets the hash
+    std::string why;
+    auto hash = read_password_hash(password_stdin, err, &why);
+    if (!hash) {
+      err << "huawu: " << why << "\n";
+      return exit_bad_input;
+    }
+    password_hash = *hash;
+    forward_extra = {"--password-hash", password_hash};
+    return std::nullopt;
+  };
+  std::optional<int> early_exit;
+  auto* principal_add = principal->add_subcommand("add", "add a principal with an operation password");
+  principal_add->add_option("NAME", agent_id, "principal name: 1-64 of [A-Za-z0-9_.-]")->required();
+  principal_add->add_option("--role", role, "provider, agent or auditor")->required();
+  principal_add->add_option("--agent", parent, "for role agent: the agent it acts for");
+  add_password(principal_add);
+  add_key(principal_add);
+  add_json(principal_add);
+  principal_add->callback([&] {
+    early_exit = hash_or_fail();
+    on_ledger = [&](Context& c) { return verb_principal_add(c, agent_id, role, parent, password_hash, key); };
+  });
+  auto* passwd = principal->add_subcommand("passwd", "set a principal's operation password anew");
+  passwd->add_option("NAME", agent_id, "principal name")->required();
+  add_password(passwd);
+  add_key(passwd);
+  add_json(passwd);
+  passwd->callback([&] {
+    early_exit = hash_or_fail();
+    on_ledger = [&](Context& c) { return verb_principal_passwd(c, agent_id, password_hash, key); };
+  });
+  auto* principal_list = principal->add_subcommand("list", "the principals, their roles and agents");
+  add_json(principal_list);
+  principal_list->callback([&] { on_ledger = [&](Context& c) { return verb_principal_list(c); }; });
+
   // pricing set-level
   auto* pricing = app.add_subcommand("pricing", "the provider's wholesale price per agent level");
   pricing->require_subcommand(1);
@@ -339,10 +387,13 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     return app.exit(e, out, err) == 0 ? exit_ok : exit_bad_input;
   }
   if (on_its_own) return on_its_own();
+  if (early_exit) return *early_exit;
   if (!on_ledger) return exit_bad_input;  // cannot happen: a verb is required
 
   if (command && forward) {
     std::vector<std::string> forwarded = without_data_option(args);
+    std::erase(forwarded, std::string("--password-stdin"));  // the daemon has no terminal of ours
+    forwarded.insert(forwarded.end(), forward_extra.begin(), forward_extra.end());
     if (!import_file.empty())  // the daemon's working directory is not ours
       std::replace(forwarded.begin(), forwarded.end(), import_file,
                    std::filesystem::absolute(import_file).lexically_normal().string());

@@ -20,6 +20,15 @@ const char* payment_kind_name(AgentPaymentKind kind) {
   return "unknown";
 }
 
+const char* principal_role_name(PrincipalRole role) {
+  switch (role) {
+    case PrincipalRole::provider: return "provider";
+    case PrincipalRole::agent: return "agent";
+    case PrincipalRole::auditor: return "auditor";
+  }
+  return "unknown";
+}
+
 const char* deposit_disposition_name(DepositDisposition d) {
   return d == DepositDisposition::refunded ? "refunded" : "forfeited";
 }
@@ -174,6 +183,12 @@ struct PayloadJson {
     put_units(j, "prepayment_credit", e.prepayment_credit_units);
     j["traffic_overdraft_seconds"] = e.traffic_overdraft_seconds;
   }
+  void operator()(const PrincipalAdded& e) const {
+    j["name"] = e.name;
+    j["role"] = principal_role_name(e.role);
+    j["agent"] = e.agent;
+  }
+  void operator()(const PrincipalPasswordChanged& e) const { j["name"] = e.name; }
 };
 
 struct PayloadText {
@@ -250,6 +265,10 @@ struct PayloadText {
     return "agent=" + e.agent + " prepayment_credit=" + format_yuan(e.prepayment_credit_units) +
            " traffic_overdraft=" + std::to_string(e.traffic_overdraft_seconds) + "s";
   }
+  std::string operator()(const PrincipalAdded& e) const {
+    return "principal=" + e.name + " role=" + principal_role_name(e.role) + (e.agent.empty() ? "" : " agent=" + e.agent);
+  }
+  std::string operator()(const PrincipalPasswordChanged& e) const { return "principal=" + e.name; }
 };
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, int* value) {

@@ -3,6 +3,8 @@
 // 0 done, 1 refused by a business rule or audit finding, 2 bad input,
 // 3 storage trouble (no store, store in use, unreadable).
 #include <cstdint>
+#include <optional>
+#include <ostream>
 #include <string>
 
 #include "cli/context.h"
@@ -58,5 +60,16 @@ int verb_stats(Context& ctx, const std::string& agent, const std::string& from, 
 int verb_agent_statement(Context& ctx, const std::string& agent, const std::string& from, const std::string& to);
 int verb_agent_credit(Context& ctx, const std::string& agent, const std::string& prepayment_credit,
                       const std::string& overdraft_minutes, const std::string& key);
+
+// Principals (principal_verbs.cc). `role` provider|agent|auditor; the hash
+// comes from read_password_hash, on the command's side.
+int verb_principal_add(Context& ctx, const std::string& name, const std::string& role, const std::string& agent,
+                       const std::string& password_hash, const std::string& key);
+int verb_principal_passwd(Context& ctx, const std::string& name, const std::string& password_hash,
+                          const std::string& key);
+int verb_principal_list(Context& ctx);
+// Reads an operation password (terminal without echo, twice; or one line of
+// stdin) and returns its argon2id hash, or nullopt with *why.
+std::optional<std::string> read_password_hash(bool from_stdin, std::ostream& err, std::string* why);
 
 }  // namespace huawu::cli

@@ -215,6 +215,16 @@ struct PayloadWriter {
     b.setPrepaymentCreditUnits(e.prepayment_credit_units);
     b.setTrafficOverdraftSeconds(e.traffic_overdraft_seconds);
   }
+  void operator()(const PrincipalAdded& e) {
+    auto b = payload.initPrincipalAdded();
+    b.setName(as_text(e.name));
+    b.setRole(static_cast<s::PrincipalRole>(e.role));
+    b.setAgent(as_text(e.agent));
+  }
+  void operator()(const PrincipalPasswordChanged& e) {
+    auto b = payload.initPrincipalPasswordChanged();
+    b.setName(as_text(e.name));
+  }
 };
 
 CallRate read_rate(s::CallRate::Reader r) {
@@ -366,6 +376,19 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
     case s::Event::Payload::AGENT_CREDIT_SET: {
       auto r = payload.getAgentCreditSet();
       return AgentCreditSet{text(r.getAgent()), r.getPrepaymentCreditUnits(), r.getTrafficOverdraftSeconds()};
+    }
+    case s::Event::Payload::PRINCIPAL_ADDED: {
+      auto r = payload.getPrincipalAdded();
+      const auto role = static_cast<std::uint16_t>(r.getRole());
+      if (role > static_cast<std::uint16_t>(PrincipalRole::auditor)) {
+        *why = "unknown principal role " + std::to_string(role);
+        return std::nullopt;
+      }
+      return PrincipalAdded{text(r.getName()), static_cast<PrincipalRole>(role), text(r.getAgent())};
+    }
+    case s::Event::Payload::PRINCIPAL_PASSWORD_CHANGED: {
+      auto r = payload.getPrincipalPasswordChanged();
+      return PrincipalPasswordChanged{text(r.getName())};
     }
   }
   *why = "unknown event type " + std::to_string(static_cast<unsigned>(payload.which()));

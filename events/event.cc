@@ -24,6 +24,8 @@ const char* payload_name(const Payload& payload) {
     const char* operator()(const AgentDepositReleased&) const { return "AgentDepositReleased"; }
     const char* operator()(const TrafficPurchased&) const { return "TrafficPurchased"; }
     const char* operator()(const AgentCreditSet&) const { return "AgentCreditSet"; }
+    const char* operator()(const PrincipalAdded&) const { return "PrincipalAdded"; }
+    const char* operator()(const PrincipalPasswordChanged&) const { return "PrincipalPasswordChanged"; }
   };
   return std::visit(Name{}, payload);
 }

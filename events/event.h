@@ -236,11 +236,26 @@ struct AgentCreditSet {
   bool operator==(const AgentCreditSet&) const = default;
 };
 
+// Principals (issue 4): never a password or its hash in the log.
+enum class PrincipalRole : std::uint8_t { provider = 0, agent = 1, auditor = 2 };
+
+struct PrincipalAdded {
+  std::string name;
+  PrincipalRole role = PrincipalRole::provider;
+  std::string agent;  // role agent: the agent it acts for
+  bool operator==(const PrincipalAdded&) const = default;
+};
+
+struct PrincipalPasswordChanged {
+  std::string name;
+  bool operator==(const PrincipalPasswordChanged&) const = default;
+};
+
 using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed,
                              RatePlanImported, CallAuthorized, CallSettled, CallRejected,
                              HoldExpired, AgentAdded, AgentPriceSet, LevelPriceSet, AgentSuspended,
                              AgentResumed, AgentPaymentRecorded, AgentDepositReleased,
-                             TrafficPurchased, AgentCreditSet>;
+                             TrafficPurchased, AgentCreditSet, PrincipalAdded, PrincipalPasswordChanged>;
 
 // Calls are unique per switch: the key of a call in the ledger's projections
 // and in the store's `calls` family. Switch and call ids are printable ASCII

@@ -49,6 +49,8 @@ struct Event {
     agentDepositReleased @20 :AgentDepositReleased;
     trafficPurchased @21 :TrafficPurchased;
     agentCreditSet @22 :AgentCreditSet;
+    principalAdded @23 :PrincipalAdded;
+    principalPasswordChanged @24 :PrincipalPasswordChanged;
   }
 }
 
@@ -295,4 +297,24 @@ struct AgentCreditSet {
   agent @0 :Text;
   prepaymentCreditUnits @1 :Int64;
   trafficOverdraftSeconds @2 :Int64;
+}
+
+# Principals (issue 4, clauses 5 and B3.6): who may act through the daemon.
+# Operation passwords are hashed (argon2id) and kept outside the log, in the
+# store's `credentials` family; the log records only who changed what.
+enum PrincipalRole {
+  provider @0;  # the provider's operators: everything
+  agent @1;     # an agent's operators: its own subtree
+  auditor @2;   # reads everything, changes nothing
+}
+
+struct PrincipalAdded {
+  name @0 :Text;
+  role @1 :PrincipalRole;
+  agent @2 :Text;   # for role agent: the agent it acts for; else empty
+}
+
+# The principal's operation password was set anew (by the event's actor).
+struct PrincipalPasswordChanged {
+  name @0 :Text;
 }

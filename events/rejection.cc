@@ -51,6 +51,11 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::deposit_insufficient: return "deposit_insufficient";
     case Rejection::reason_required: return "reason_required";
     case Rejection::credit_invalid: return "credit_invalid";
+    case Rejection::principal_name_invalid: return "principal_name_invalid";
+    case Rejection::principal_exists: return "principal_exists";
+    case Rejection::principal_not_found: return "principal_not_found";
+    case Rejection::principal_agent_mismatch: return "principal_agent_mismatch";
+    case Rejection::password_hash_invalid: return "password_hash_invalid";
   }
   return "unknown";
 }

@@ -58,9 +58,15 @@ enum class Rejection : std::uint8_t {
   deposit_insufficient,           // releasing more than the deposit holds
   reason_required,                // forfeiting a deposit without saying why
   credit_invalid,                 // a credit line below zero or above its limit
+  // Principals (issue 4, clauses 5 and B3.6).
+  principal_name_invalid,
+  principal_exists,
+  principal_not_found,
+  principal_agent_mismatch,       // role agent without an agent, or another role with one
+  password_hash_invalid,          // not an argon2id hash (the command hashes the password itself)
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::credit_invalid) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::password_hash_invalid) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

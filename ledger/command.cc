@@ -125,6 +125,17 @@ struct Canonical {
     w.i64(c.prepayment_credit_units);
     w.i64(c.traffic_overdraft_seconds);
   }
+  // The password hash is salted afresh on every run of the command: not part of the request's identity.
+  void operator()(const AddPrincipal& c) {
+    w.u8(16);
+    w.str(c.name);
+    w.u8(static_cast<std::uint8_t>(c.role));
+    w.str(c.agent);
+  }
+  void operator()(const SetPrincipalPassword& c) {
+    w.u8(17);
+    w.str(c.name);
+  }
 };
 }  // namespace
 
@@ -133,6 +144,18 @@ std::string switch_idempotency_key(std::string_view switch_id, std::string_view 
   key.append(switch_id).push_back(' ');
   key.append(request_key);
   return key;
+}
+
+const std::string* credential_of(const Command& command, std::string* name) {
+  if (const auto* add = std::get_if<AddPrincipal>(&command)) {
+    *name = add->name;
+    return &add->password_hash;
+  }
+  if (const auto* set = std::get_if<SetPrincipalPassword>(&command)) {
+    *name = set->name;
+    return &set->password_hash;
+  }
+  return nullptr;
 }
 
 Hash request_fingerprint(const Command& command) {

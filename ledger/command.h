@@ -104,6 +104,22 @@ struct SetAgentCredit {
   std::int64_t traffic_overdraft_seconds = 0;
 };
 
+// Principals (issue 4). The password hash (argon2id, made by the command
+// from the password) goes to the store's `credentials` family in the same
+// write as the event, never into the log; the fingerprint leaves it out, so
+// a retry that hashed the same password with a new salt is still a retry.
+struct AddPrincipal {
+  std::string name;
+  PrincipalRole role = PrincipalRole::provider;
+  std::string agent;  // role agent only
+  std::string password_hash;
+};
+
+struct SetPrincipalPassword {
+  std::string name;
+  std::string password_hash;
+};
+
 // The agent commands, which decide_agent handles (ledger/decide_agents.cc).
 template <class C>
 concept AgentCommand = std::is_same_v<C, AddAgent> || std::is_same_v<C, SetAgentPrice> ||
@@ -117,7 +133,7 @@ concept AgentCommand = std::is_same_v<C, AddAgent> || std::is_same_v<C, SetAgent
 using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAccount,
                              ImportRatePlan, SwitchRequest, ExpireHolds, AddAgent, SetAgentPrice,
                              SetLevelPrice, SuspendAgent, ResumeAgent, RecordAgentPayment, ReleaseDeposit,
-                             BuyTraffic, SetAgentCredit>;
+                             BuyTraffic, SetAgentCredit, AddPrincipal, SetPrincipalPassword>;
 
 // The idempotency key of a switch request: the switch's own namespace, with
 // spaces that no key a person types can contain.
@@ -134,5 +150,9 @@ struct Request {
 // actor or times): two requests with one key must have the same fingerprint,
 // or the second is refused with idempotency_key_reused.
 Hash request_fingerprint(const Command& command);
+
+// The credential an accepted request stores beside its events (name, argon2id
+// hash), or null: what the writer adds to the same atomic write.
+const std::string* credential_of(const Command& command, std::string* name);
 
 }  // namespace huawu

@@ -126,6 +126,13 @@ struct Decider {
   Decision operator()(const C& c) const {
     return decide_agent(view, c, envelope(request, ledger_time_us));
   }
+
+  Decision operator()(const AddPrincipal& c) const {
+    return decide_principal(view, c, envelope(request, ledger_time_us));
+  }
+  Decision operator()(const SetPrincipalPassword& c) const {
+    return decide_principal(view, c, envelope(request, ledger_time_us));
+  }
 };
 
 }  // namespace

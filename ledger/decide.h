@@ -14,6 +14,7 @@
 #include "projections/agents.h"
 #include "projections/balances.h"
 #include "projections/calls.h"
+#include "projections/principals.h"
 #include "projections/rate_plans.h"
 
 namespace huawu {
@@ -40,6 +41,8 @@ class DecideView : public AgentsLookup {
       std::int64_t time_us, const std::function<bool(const HoldState&)>& fn) const = 0;
   virtual const CallPolicy& call_policy() const = 0;
   // Agents, their funds and level prices: AgentsLookup.
+  // Principals; a view without them (some tests' fakes) knows none.
+  virtual const PrincipalState* find_principal(std::string_view) const { return nullptr; }
 };
 
 struct Decision {
@@ -76,6 +79,10 @@ Decision decide_agent(const DecideView& view, const RecordAgentPayment& command,
 Decision decide_agent(const DecideView& view, const ReleaseDeposit& command, Event event);
 Decision decide_agent(const DecideView& view, const BuyTraffic& command, Event event);
 Decision decide_agent(const DecideView& view, const SetAgentCredit& command, Event event);
+// Principals (decide_agents.cc).
+Decision decide_principal(const DecideView& view, const AddPrincipal& command, Event event);
+Decision decide_principal(const DecideView& view, const SetPrincipalPassword& command, Event event);
+
 // The first suspended agent on the chain from `agent` up to the provider, or
 // null: a user of any agent below a suspended one may not start calls.
 const AgentState* suspended_ancestor(const DecideView& view, std::string_view agent, std::string* which);

@@ -170,3 +170,40 @@ Decision decide_agent(const DecideView& view, const SetAgentCredit& c, Event eve
 }
 
 }  // namespace huawu
+
+// ---- principals (clauses 5 and B3.6) ---------------------------------------------------------
+
+namespace huawu {
+
+namespace {
+
+// What crypto_pwhash_str writes for argon2id; the command makes it.
+bool is_argon2id_hash(std::string_view hash) {
+  return hash.size() <= 256 && hash.rfind("$argon2id$", 0) == 0 && is_valid_text(hash, 256);
+}
+
+}  // namespace
+
+Decision decide_principal(const DecideView& view, const AddPrincipal& c, Event event) {
+  if (!is_valid_principal_name(c.name)) return reject(Rejection::principal_name_invalid);
+  if (c.role > PrincipalRole::auditor) return reject(Rejection::principal_agent_mismatch);
+  if ((c.role == PrincipalRole::agent) == c.agent.empty()) return reject(Rejection::principal_agent_mismatch);
+  if (!is_argon2id_hash(c.password_hash)) return reject(Rejection::password_hash_invalid);
+  if (view.find_principal(c.name)) return reject(Rejection::principal_exists);
+  if (!c.agent.empty()) {
+    const AgentState* agent = nullptr;
+    if (Rejection r = find_agent(view, c.agent, &agent); r != Rejection::none) return reject(r);
+  }
+  event.payload = PrincipalAdded{c.name, c.role, c.agent};
+  return accept(std::move(event));
+}
+
+Decision decide_principal(const DecideView& view, const SetPrincipalPassword& c, Event event) {
+  if (!is_valid_principal_name(c.name)) return reject(Rejection::principal_name_invalid);
+  if (!view.find_principal(c.name)) return reject(Rejection::principal_not_found);
+  if (!is_argon2id_hash(c.password_hash)) return reject(Rejection::password_hash_invalid);
+  event.payload = PrincipalPasswordChanged{c.name};
+  return accept(std::move(event));
+}
+
+}  // namespace huawu

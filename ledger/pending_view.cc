@@ -38,6 +38,12 @@ const AgentFunds* PendingView::agent_funds(std::string_view agent) const {
   return committed_.agents().agent_funds(agent);
 }
 
+const PrincipalState* PendingView::find_principal(std::string_view name) const {
+  auto it = principals_.find(name);
+  if (it != principals_.end()) return &it->second.state;
+  return committed_.principals().find(name);
+}
+
 std::int64_t PendingView::level_price_units(std::uint32_t level) const {
   auto it = level_prices_.find(level);
   if (it != level_prices_.end()) return it->second.state;
@@ -78,6 +84,19 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
   apply_funds(sequence, event);
   apply_call(sequence, event);
   apply_agent(sequence, event);
+  if (const std::string_view name = principal_of(event.payload); !name.empty()) {
+    const PrincipalState* current = find_principal(name);
+    const char* why = principal_event_problem(current, *this, event);
+    HUAWU_ASSERT(why == nullptr, why);
+    auto [it, inserted] = principals_.try_emplace(std::string(name));
+    auto& entry = it->second;
+    if (inserted && current) entry.state = *current;
+    if (const auto* added = std::get_if<PrincipalAdded>(&event.payload))
+      entry.state = PrincipalState{added->role, added->agent, sequence, sequence};
+    else
+      entry.state.password_changed_sequence = sequence;
+    entry.last_sequence = sequence;
+  }
   const std::string_view id = account_of(event.payload);
   if (id.empty()) return;
   // An entry here always stands for an account that exists: the event that
@@ -178,6 +197,8 @@ void PendingView::forget(std::uint64_t sequence, const Event& event) {
   if (const std::string_view agent = agent_of(event.payload); !agent.empty())
     forget_entry(agents_, agent, sequence);
   forget_funds(sequence, event);
+  if (const std::string_view name = principal_of(event.payload); !name.empty())
+    forget_entry(principals_, name, sequence);
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) forget_entry(accounts_, id, sequence);
 }

@@ -36,6 +36,7 @@ class PendingView final : public DecideView {
   const CallPolicy& call_policy() const override { return policy_; }
   const AgentState* find_agent(std::string_view agent) const override;
   const AgentFunds* agent_funds(std::string_view agent) const override;
+  const PrincipalState* find_principal(std::string_view name) const override;
   std::int64_t level_price_units(std::uint32_t level) const override;
 
   // Records a decided event, with the same rules the projections apply after
@@ -72,6 +73,7 @@ class PendingView final : public DecideView {
   Map<std::shared_ptr<const RatePlanState>> rate_plans_;
   Map<AgentState> agents_;
   Map<AgentFunds> funds_;
+  Map<PrincipalState> principals_;
   std::unordered_map<std::uint32_t, Entry<std::int64_t>> level_prices_;
   bool ledger_created_ = false;
 };

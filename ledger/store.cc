@@ -82,7 +82,8 @@ rocksdb::DBOptions Store::db_options(bool create) {
 
 const std::vector<std::string>& Store::column_family_names() {
   static const std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, "events",
-                                                 "idempotency", "snapshots", "meta", "calls"};
+                                                 "idempotency", "snapshots", "meta", "calls",
+                                                 "credentials"};
   return names;
 }
 
@@ -124,6 +125,7 @@ std::unique_ptr<Store> Store::open_db(const std::string& path, bool create, std:
   store->snapshots_ = store->handles_[3];
   store->meta_ = store->handles_[4];
   store->calls_ = store->handles_[5];
+  store->credentials_ = store->handles_[6];
 
   if (create) {
     rocksdb::WriteBatch batch;
@@ -183,6 +185,11 @@ void AppendBatch::add_idempotency(std::string_view key, std::string_view record_
 void AppendBatch::add_call(std::string_view call_key, std::uint64_t billed_sequence) {
   const rocksdb::Status status =
       write_batch_.Put(calls_, slice(call_key), sequence_key(billed_sequence));
+  HUAWU_ASSERT(status.ok(), "WriteBatch::Put only fails past its size limit");
+}
+
+void AppendBatch::add_credential(std::string_view principal, std::string_view password_hash) {
+  const rocksdb::Status status = write_batch_.Put(credentials_, slice(principal), slice(password_hash));
   HUAWU_ASSERT(status.ok(), "WriteBatch::Put only fails past its size limit");
 }
 
@@ -254,6 +261,10 @@ std::optional<std::uint64_t> Store::get_call(std::string_view call_key) const {
   if (!value) return std::nullopt;
   if (value->size() != 8) throw StorageError("calls record of " + std::to_string(value->size()) + " bytes");
   return sequence_from_key(*value);
+}
+
+std::optional<std::string> Store::get_credential(std::string_view principal) const {
+  return get(credentials_, principal);
 }
 
 bool Store::put_snapshot(std::string_view name, std::string_view bytes, std::string* why) {

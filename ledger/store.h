@@ -6,6 +6,7 @@
 //   idempotency  key bytes      -> IdempotencyRecord (ledger/idempotency.h)
 //   snapshots    name           -> projection checkpoint bytes
 //   calls        call key       -> be64(sequence of the CallSettled that billed it)
+//   credentials  principal name -> argon2id hash of its operation password (never in the log)
 //   meta         "head"         -> be64(sequence) || hash (32 bytes)
 //                "schema"       -> schema version, decimal text
 //
@@ -52,6 +53,8 @@ class AppendBatch {
   void add_idempotency(std::string_view key, std::string_view record_bytes);
   // Remembers that a call was billed, so a duplicate is never billed again.
   void add_call(std::string_view call_key, std::uint64_t billed_sequence);
+  // A principal's password hash, written with the event that records the change.
+  void add_credential(std::string_view principal, std::string_view password_hash);
   void clear();
 
   bool empty() const { return event_count_ == 0; }
@@ -62,12 +65,13 @@ class AppendBatch {
  private:
   friend class Store;
   AppendBatch(rocksdb::ColumnFamilyHandle* events, rocksdb::ColumnFamilyHandle* idempotency,
-              rocksdb::ColumnFamilyHandle* calls)
-      : events_(events), idempotency_(idempotency), calls_(calls) {}
+              rocksdb::ColumnFamilyHandle* calls, rocksdb::ColumnFamilyHandle* credentials)
+      : events_(events), idempotency_(idempotency), calls_(calls), credentials_(credentials) {}
 
   rocksdb::ColumnFamilyHandle* events_;
   rocksdb::ColumnFamilyHandle* idempotency_;
   rocksdb::ColumnFamilyHandle* calls_;
+  rocksdb::ColumnFamilyHandle* credentials_;
   rocksdb::WriteBatch write_batch_;
   std::uint64_t event_count_ = 0;
   std::uint64_t first_sequence_ = 0;
@@ -90,7 +94,7 @@ class Store {
   const Hash& head_hash() const { return head_hash_; }
 
   // An empty batch for this store.
-  AppendBatch new_batch() const { return AppendBatch(events_, idempotency_, calls_); }
+  AppendBatch new_batch() const { return AppendBatch(events_, idempotency_, calls_, credentials_); }
 
   // Appends atomically and durably, adding the new head to the batch. The
   // batch must continue the log: its first event is head + 1 (asserted).
@@ -107,6 +111,8 @@ class Store {
   std::optional<std::string> get_idempotency(std::string_view key) const;
   // The sequence of the event that billed the call, if it was billed.
   std::optional<std::uint64_t> get_call(std::string_view call_key) const;
+  // A principal's argon2id password hash, if it has one.
+  std::optional<std::string> get_credential(std::string_view principal) const;
 
   // Checkpoints are derivable from the log, so losing one is harmless; they
   // are still written with sync=true so a checkpoint never names events that
@@ -138,6 +144,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* snapshots_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* calls_ = nullptr;
+  rocksdb::ColumnFamilyHandle* credentials_ = nullptr;
   // Only one thread appends (the writer's committer); the head changes only
   // inside append(). A checkpoint may fail on another thread, hence atomic.
   std::uint64_t head_sequence_ = 0;

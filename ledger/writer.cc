@@ -376,6 +376,11 @@ bool Writer::encode_and_append(Prepared& batch, std::string* why) {
         append_.add_call(call_key(settled->switch_id, settled->call_id), sequence);
     }
     const Request& request = batch.requests[i].request;
+    // A principal's new password hash: in the same atomic write as the event
+    // that records the change, and nowhere in the log.
+    std::string principal;
+    if (const std::string* password_hash = credential_of(request.command, &principal))
+      append_.add_credential(principal, *password_hash);
     const IdempotencyRecord record{outcome.first_sequence,
                                    static_cast<std::uint32_t>(outcome.events.size()),
                                    request_fingerprint(request.command)};

@@ -30,6 +30,8 @@ std::string_view account_of(const Payload& payload) {
     std::string_view operator()(const AgentDepositReleased&) const { return {}; }
     std::string_view operator()(const TrafficPurchased&) const { return {}; }
     std::string_view operator()(const AgentCreditSet&) const { return {}; }
+    std::string_view operator()(const PrincipalAdded&) const { return {}; }
+    std::string_view operator()(const PrincipalPasswordChanged&) const { return {}; }
   };
   return std::visit(Of{}, payload);
 }

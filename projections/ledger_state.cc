@@ -8,7 +8,7 @@
 namespace huawu {
 
 namespace {
-constexpr std::string_view snapshot_magic = "huawu-state-v3";
+constexpr std::string_view snapshot_magic = "huawu-state-v4";
 }
 
 CallTraffic call_traffic_of(const Event& event, const AccountState* account, const HoldState* hold) {
@@ -47,6 +47,7 @@ std::string LedgerState::problem(std::uint64_t sequence, const Event& event) con
   if (const char* why = rate_plans_.problem(event)) return why;
   if (const char* why = calls_.problem(event)) return why;
   if (const char* why = agents_.problem(event, call_traffic_of(event))) return why;
+  if (const char* why = principals_.problem(event, agents_)) return why;
   return {};
 }
 
@@ -60,6 +61,7 @@ void LedgerState::apply(std::uint64_t sequence, const Event& event) {
   rate_plans_.apply(sequence, event);
   calls_.apply(sequence, event);
   agents_.apply(sequence, event, traffic);
+  principals_.apply(sequence, event, agents_);
   applied_through_ = sequence;
   last_ledger_time_us_ = event.ledger_time_us;
 }
@@ -132,7 +134,7 @@ bool LedgerState::check_invariants(std::string* why) const {
 }
 
 // Layout: str magic, u64 applied_through, i64 last ledger time, then one length-prefixed section per
-// projection in a fixed order (ledger info, balances, rate plans, calls, agents).
+// projection in a fixed order (ledger info, balances, rate plans, calls, agents, principals).
 std::string LedgerState::serialize() const {
   ByteWriter w;
   w.str(snapshot_magic);
@@ -153,6 +155,9 @@ std::string LedgerState::serialize() const {
   section.clear();
   agents_.serialize(section);
   w.str(section);
+  section.clear();
+  principals_.serialize(section);
+  w.str(section);
   return w.take();
 }
 
@@ -169,13 +174,14 @@ bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
   const std::string rate_plans = r.str();
   const std::string calls = r.str();
   const std::string agents = r.str();
+  const std::string principals = r.str();
   if (r.failed() || !r.at_end()) {
     *why = "snapshot: truncated or trailing bytes";
     return false;
   }
   return info_.deserialize(info, why) && balances_.deserialize(balances, why) &&
          rate_plans_.deserialize(rate_plans, why) && calls_.deserialize(calls, why) &&
-         agents_.deserialize(agents, why);
+         agents_.deserialize(agents, why) && principals_.deserialize(principals, why);
 }
 
 }  // namespace huawu

@@ -10,6 +10,7 @@
 #include "projections/balances.h"
 #include "projections/calls.h"
 #include "projections/ledger_info.h"
+#include "projections/principals.h"
 #include "projections/rate_plans.h"
 
 namespace huawu {
@@ -37,6 +38,7 @@ class LedgerState {
   const RatePlans& rate_plans() const { return rate_plans_; }
   const Calls& calls() const { return calls_; }
   const Agents& agents() const { return agents_; }
+  const Principals& principals() const { return principals_; }
 
   bool check_invariants(std::string* why) const;
 
@@ -56,6 +58,7 @@ class LedgerState {
   RatePlans rate_plans_;
   Calls calls_;
   Agents agents_;
+  Principals principals_;
 };
 
 }  // namespace huawu

@@ -713,7 +713,7 @@ struct Sections {
   std::string magic;
   std::uint64_t applied = 0;
   std::int64_t time = 0;
-  std::string info, balances, plans, calls, agents;
+  std::string info, balances, plans, calls, agents, principals;
 };
 Sections sections_of(const std::string& image) {
   ByteReader r(image);
@@ -726,6 +726,7 @@ Sections sections_of(const std::string& image) {
   s.plans = r.str();
   s.calls = r.str();
   s.agents = r.str();
+  s.principals = r.str();
   REQUIRE_FALSE(r.failed());
   REQUIRE(r.at_end());
   return s;
@@ -740,6 +741,7 @@ std::string image_of(const Sections& s) {
   w.str(s.plans);
   w.str(s.calls);
   w.str(s.agents);
+  w.str(s.principals);
   return w.take();
 }
 

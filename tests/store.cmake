@@ -5,7 +5,7 @@
 add_library(huawu_store_test_support STATIC test_support.cc)
 target_link_libraries(huawu_store_test_support PUBLIC huawu_ledger PRIVATE huawu_flags)
 
-foreach(test_name store_test writer_test audit_test property_test crash_test calls_property_test)
+foreach(test_name store_test writer_test audit_test property_test crash_test calls_property_test principals_test)
   add_executable(${test_name} ${test_name}.cc)
   target_link_libraries(${test_name}
     PRIVATE huawu_store_test_support huawu_test_main huawu_ledger huawu_flags)

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/daemon_client.h"
 #include "cli/local_verbs.h"
 #include "cli/switch_sim.h"
 #include "cli/verbs.h"
@@ -365,6 +366,21 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     tail->add_option("--seconds", seconds, "stop after this many seconds");
     add_json(tail, "one JSON object per line");
     tail->callback([&] { on_its_own = [&] { return verb_tail(data_dir, endpoint, json, count, seconds, out, err); }; });
+
+    auto* login = app.add_subcommand("login", "get a session token from the serving daemon (prints it)");
+    login->add_option("NAME", agent_id, "principal name")->required();
+    login->add_flag("--password-stdin", password_stdin, "read the password as one line of standard input");
+    login->callback([&] {
+      on_its_own = [&] {
+        std::string why;
+        auto password = read_password(password_stdin, false, err, &why);
+        if (!password) {
+          err << "huawu: " << why << "\n";
+          return exit_bad_input;
+        }
+        return login_to_daemon(data_dir, agent_id, *password);
+      };
+    });
 
     auto* switch_sim = app.add_subcommand("switch-sim", "simulate a softswitch against a running daemon");
     add_switch_sim_options(*switch_sim, sim);

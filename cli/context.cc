@@ -92,6 +92,8 @@ std::optional<TimeWindow> time_window_or_report(Context& ctx, const std::string&
 }
 
 int run_request(Context& ctx, Request request) {
+  // Every change goes through here: the one place an auditor is stopped.
+  if (ctx.access.read_only()) return print_error(ctx, exit_refused, "read_only_principal", "refused: read_only_principal");
   int code = exit_ok;
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;

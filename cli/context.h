@@ -37,6 +37,8 @@ class LedgerAccess {
   virtual std::optional<AuditReport> audit(std::string* why) = 0;
   // The principal requests are made as.
   virtual const std::string& actor() const = 0;
+  // An auditor's access: reads everything, changes nothing.
+  virtual bool read_only() const { return false; }
 };
 
 // The command's own path when no daemon serves the data directory: it opens

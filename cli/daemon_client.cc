@@ -1,6 +1,7 @@
 #include "cli/daemon_client.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <zmq.hpp>
 
@@ -10,14 +11,23 @@
 
 namespace huawu::cli {
 
-std::optional<int> forward_to_daemon(const std::string& data_dir, const std::vector<std::string>& args) {
-  if (!daemon_serving(data_dir)) return std::nullopt;
+ControlRequest control_request_from_environment(std::vector<std::string> args, const std::string& default_principal) {
+  const char* principal = std::getenv("HUAWU_PRINCIPAL");
+  const char* token = std::getenv("HUAWU_TOKEN");
+  return ControlRequest{principal && *principal ? principal : default_principal, std::move(args), "",
+                        token ? token : ""};
+}
+
+namespace {
+
+// Sends one request and prints the reply; the verb's exit code.
+int send_and_print(const std::string& data_dir, const ControlRequest& control_request) {
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
   socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(limits::control_reply_bytes_max));
   socket.connect(control_endpoint(data_dir));
-  const std::string request = encode_control_request(ControlRequest{"local:operator", args});
+  const std::string request = encode_control_request(control_request);
   socket.send(zmq::buffer(request), zmq::send_flags::none);
   // A verb may take long (an audit of a large log); wait as long as the
   // daemon lives, checking that it still does.
@@ -42,6 +52,21 @@ std::optional<int> forward_to_daemon(const std::string& data_dir, const std::vec
   std::cout << reply->out << std::flush;
   std::cerr << reply->err << std::flush;
   return reply->exit_code;
+}
+
+}  // namespace
+
+std::optional<int> forward_to_daemon(const std::string& data_dir, const std::vector<std::string>& args) {
+  if (!daemon_serving(data_dir)) return std::nullopt;
+  return send_and_print(data_dir, control_request_from_environment(args, "local:operator"));
+}
+
+int login_to_daemon(const std::string& data_dir, const std::string& principal, const std::string& password) {
+  if (!daemon_serving(data_dir)) {
+    std::cerr << "huawu: login is for a daemon: none serves " << data_dir << "\n";
+    return exit_storage;
+  }
+  return send_and_print(data_dir, ControlRequest{principal, {"login"}, password, ""});
 }
 
 }  // namespace huawu::cli

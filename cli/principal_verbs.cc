@@ -46,28 +46,39 @@ std::optional<std::string> read_hidden(const char* prompt, std::ostream& err) {
 
 }  // namespace
 
-std::optional<std::string> read_password_hash(bool from_stdin, std::ostream& err, std::string* why) {
+std::optional<std::string> read_password(bool from_stdin, bool confirm, std::ostream& err, std::string* why) {
   std::string password;
   if (from_stdin) {
     if (!std::getline(std::cin, password)) {
       *why = "--password-stdin: no line on standard input";
       return std::nullopt;
     }
-  } else {
-    if (!isatty(STDIN_FILENO)) {
-      *why = "no terminal to ask for the password on: use --password-stdin";
-      return std::nullopt;
-    }
-    auto first = read_hidden("operation password: ", err);
-    auto again = first ? read_hidden("the same again: ", err) : std::nullopt;
-    if (!first || !again || *first != *again) {
+    return password;
+  }
+  if (!isatty(STDIN_FILENO)) {
+    *why = "no terminal to ask for the password on: use --password-stdin";
+    return std::nullopt;
+  }
+  auto first = read_hidden("operation password: ", err);
+  if (!first) {
+    *why = "no password given";
+    return std::nullopt;
+  }
+  if (confirm) {
+    auto again = read_hidden("the same again: ", err);
+    if (!again || *first != *again) {
       *why = "the two passwords differ";
       return std::nullopt;
     }
-    password = *first;
   }
-  auto hash = hash_password(password, why);
-  sodium_memzero(password.data(), password.size());
+  return first;
+}
+
+std::optional<std::string> read_password_hash(bool from_stdin, std::ostream& err, std::string* why) {
+  auto password = read_password(from_stdin, true, err, why);
+  if (!password) return std::nullopt;
+  auto hash = hash_password(*password, why);
+  sodium_memzero(password->data(), password->size());
   return hash;
 }
 

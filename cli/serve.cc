@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/app.h"
+#include "cli/control_auth.h"
 #include "cli/local_verbs.h"
 #include "ledger/daemon.h"
 #include "ledger/publisher.h"
@@ -17,10 +18,10 @@ namespace huawu::cli {
 
 namespace {
 
-// The daemon's own ledger, for verbs forwarded to it.
+// The daemon's own ledger, for one verb forwarded to it by `caller`.
 class DaemonAccess final : public LedgerAccess {
  public:
-  explicit DaemonAccess(Ledger& ledger) : ledger_(ledger) {}
+  DaemonAccess(Ledger& ledger, Caller caller) : ledger_(ledger), caller_(std::move(caller)) {}
   Writer* writer(std::string*) override { return &ledger_.writer(); }
   const Store* store(std::string*) override { return &ledger_.store(); }
   std::optional<AuditReport> audit(std::string*) override {
@@ -34,12 +35,13 @@ class DaemonAccess final : public LedgerAccess {
     });
     return audit_verify_through(ledger_.store(), through, live_bytes);
   }
-  // Forwarded verbs act as the command's local provider operator would.
-  const std::string& actor() const override { return actor_; }
+  // Events record the principal that asked (ControlAuth).
+  const std::string& actor() const override { return caller_.actor; }
+  bool read_only() const override { return caller_.role == PrincipalRole::auditor; }
 
  private:
   Ledger& ledger_;
-  std::string actor_ = "local:operator";
+  Caller caller_;
 };
 
 Daemon* running_daemon = nullptr;
@@ -108,8 +110,11 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
     err << "huawu: " << why << "\n";
     return exit_storage;
   }
-  DaemonAccess access(*ledger);
-  ControlHandler control = [&access](const ControlRequest& request) {
+  ControlAuth auth(*ledger);
+  ControlHandler control = [&auth, &ledger](const ControlRequest& request) {
+    auto admitted = auth.admit(request);
+    if (auto* reply = std::get_if<ControlReply>(&admitted)) return std::move(*reply);
+    DaemonAccess access(*ledger, std::get<Caller>(std::move(admitted)));
     std::ostringstream verb_out, verb_err;
     const int code = run_app(request.args, Side::daemon, verb_out, verb_err, &access, {});
     return ControlReply{code, verb_out.str(), verb_err.str()};

@@ -25,6 +25,8 @@
 // outstanding reply (bounded by the timeout) before printing the report.
 #include "cli/switch_sim.h"
 
+#include "cli/daemon_client.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -458,7 +460,7 @@ int run_setup(const SimOptions& o, zmq::context_t& context, SimReport& report, s
     return args;
   };
   auto send = [&](ControlSlot& slot, std::size_t job) {
-    const std::string frame = encode_control_request(ControlRequest{"switch-sim", args_of(job)});
+    const std::string frame = encode_control_request(control_request_from_environment(args_of(job), "switch-sim"));
     slot.socket.send(zmq::buffer(frame), zmq::send_flags::none);
     slot.busy = true;
     slot.job = job;

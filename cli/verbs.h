@@ -71,5 +71,7 @@ int verb_principal_list(Context& ctx);
 // Reads an operation password (terminal without echo, twice; or one line of
 // stdin) and returns its argon2id hash, or nullopt with *why.
 std::optional<std::string> read_password_hash(bool from_stdin, std::ostream& err, std::string* why);
+// The password itself (for `huawu login`); `confirm`: ask twice on a terminal.
+std::optional<std::string> read_password(bool from_stdin, bool confirm, std::ostream& err, std::string* why);
 
 }  // namespace huawu::cli

@@ -14,6 +14,8 @@ $Cxx.namespace("huawu::schema");
 struct ControlRequest {
   principal @0 :Text;      # who asks, at most 128 bytes
   args @1 :List(Text);     # the verb and its arguments: at most 64, each at most 4096 bytes
+  password @2 :Text;       # the principal's operation password (for `login`), at most 256 bytes
+  token @3 :Text;          # or a session token from `login`, at most 128 bytes
 }
 
 # Daemon -> command.

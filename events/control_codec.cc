@@ -29,6 +29,8 @@ constexpr frame::Limits reply_limits =
 std::optional<ControlRequest> read_request(s::ControlRequest::Reader r, std::string* why) {
   ControlRequest out;
   out.principal = frame::text(r.getPrincipal());
+  out.password = frame::text(r.getPassword());
+  out.token = frame::text(r.getToken());
   auto args = r.getArgs();
   // Counted before anything is copied.
   if (args.size() > limits::control_args_max) {
@@ -58,6 +60,8 @@ bool control_request_valid(const ControlRequest& request, std::string* why) {
   if (request.principal.size() > limits::actor_length_max)
     return frame::fail(
         why, "principal longer than " + std::to_string(limits::actor_length_max) + " bytes");
+  if (request.password.size() > 256) return frame::fail(why, "password longer than 256 bytes");
+  if (request.token.size() > 128) return frame::fail(why, "token longer than 128 bytes");
   if (request.args.size() > limits::control_args_max)
     return frame::fail(why, "more than " + std::to_string(limits::control_args_max) + " args");
   for (std::size_t i = 0; i < request.args.size(); ++i)
@@ -82,7 +86,8 @@ bool control_reply_valid(const ControlReply& reply, std::string* why) {
 }
 
 std::string encode_control_request(const ControlRequest& request) {
-  std::size_t words = 8 + frame::text_words(request.principal.size()) + request.args.size();
+  std::size_t words = 10 + frame::text_words(request.principal.size()) + request.args.size() +
+                      frame::text_words(request.password.size()) + frame::text_words(request.token.size());
   for (const std::string& arg : request.args) words += frame::text_words(arg.size());
   // One first segment big enough for the whole message: a single segment.
   capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
@@ -90,6 +95,9 @@ std::string encode_control_request(const ControlRequest& request) {
   root.setPrincipal(frame::as_text(request.principal));
   auto args = root.initArgs(static_cast<unsigned>(request.args.size()));
   for (unsigned i = 0; i < request.args.size(); ++i) args.set(i, frame::as_text(request.args[i]));
+  // Left null when empty: a request without them is as small as before.
+  if (!request.password.empty()) root.setPassword(frame::as_text(request.password));
+  if (!request.token.empty()) root.setToken(frame::as_text(request.token));
   return frame::serialize_message(message);
 }
 

@@ -14,6 +14,8 @@ namespace huawu {
 struct ControlRequest {
   std::string principal;          // who asks (the local operator until principals exist)
   std::vector<std::string> args;  // the verb and its arguments, e.g. {"balance", "A1", "--json"}
+  std::string password;           // for `login`: the operation password
+  std::string token;              // else: the session token `login` gave
   bool operator==(const ControlRequest&) const = default;
 };
 

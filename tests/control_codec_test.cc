@@ -33,7 +33,7 @@ using namespace huawu::test;
 
 constexpr std::uint64_t default_seed = 0x636f'6e74'726f'6c01;  // "control"
 
-ControlRequest golden_request() { return {"local:operator", {"balance", "13800138000", "--json"}}; }
+ControlRequest golden_request() { return {"local:operator", {"balance", "13800138000", "--json"}, "", ""}; }
 
 ControlReply golden_reply() { return {1, "", "refused: account_not_found\n"}; }
 
@@ -82,12 +82,14 @@ TEST_CASE("requests round-trip with edge values", "[control_codec]") {
   std::vector<ControlRequest> requests = {
       golden_request(),
       {},  // no principal, no args: the daemon answers with usage
-      {"", {""}},
-      {std::string(limits::actor_length_max, 'p'), {"events", "--json"}},
-      {"中文 principal", {"account", "open", "账户", std::string("nul\0inside", 10)}},
+      {"", {""}, "", ""},
+      {std::string(limits::actor_length_max, 'p'), {"events", "--json"}, "", ""},
+      {"中文 principal", {"account", "open", "账户", std::string("nul\0inside", 10)}, "", ""},
+      {"ops-li", {"login"}, std::string(256, 'w'), ""},
+      {"ops-li", {"balance", "A1"}, "", std::string(128, 't')},
   };
   // The most args, each the longest, with every byte value.
-  ControlRequest biggest{std::string(limits::actor_length_max, 'p'), {}};
+  ControlRequest biggest{std::string(limits::actor_length_max, 'p'), {}, "", ""};
   for (std::size_t i = 0; i < limits::control_args_max; ++i)
     biggest.args.push_back(every_byte(limits::control_arg_bytes_max));
   requests.push_back(biggest);
@@ -171,14 +173,27 @@ TEST_CASE("a null why pointer is allowed", "[control_codec]") {
 // Produced once by the encoder and checked independently with the Cap'n Proto tool:
 //   echo '(principal = "local:operator", args = ["balance", "13800138000", "--json"])' |
 //     capnp encode events/control.capnp ControlRequest | xxd -p
+//   echo '(principal = "ops-li", args = ["balance", "A1"], token = "0123abcd")' |
+//     capnp encode events/control.capnp ControlRequest | xxd -p
 //   echo '(exitCode = 1, out = "", err = "refused: account_not_found\n")' |
 //     capnp encode events/control.capnp ControlReply | xxd -p
 
-constexpr std::string_view golden_request_hex =
+// v1: as a command wrote it before `password` and `token` existed (decoded only).
+constexpr std::string_view golden_request_v1_hex =
     "000000000c0000000000000000000200050000007a000000090000001e000000"
     "6c6f63616c3a6f70657261746f72000009000000420000000900000062000000"
     "0d0000003a00000062616c616e63650031333830303133383030300000000000"
     "2d2d6a736f6e0000";
+constexpr std::string_view golden_request_hex =
+    "000000000e00000000000000000004000d0000007a000000110000001e000000"
+    "000000000000000000000000000000006c6f63616c3a6f70657261746f720000"
+    "090000004200000009000000620000000d0000003a00000062616c616e636500"
+    "313338303031333830303000000000002d2d6a736f6e0000";
+constexpr std::string_view golden_token_request_hex =
+    "000000000c00000000000000000004000d0000003a0000000d00000016000000"
+    "0000000000000000150000004a0000006f70732d6c6900000500000042000000"
+    "050000001a00000062616c616e63650041310000000000003031323361626364"
+    "0000000000000000";
 constexpr std::string_view golden_reply_hex =
     "000000000900000000000000010002000100000000000000050000000a000000"
     "05000000e20000000000000000000000726566757365643a206163636f756e74"
@@ -193,6 +208,13 @@ TEST_CASE("golden bytes: ControlRequest", "[control_codec][golden]") {
   INFO(why);
   REQUIRE(decoded.has_value());
   CHECK(*decoded == golden_request());
+  // An older command's request still reads the same; a token request is pinned too.
+  const auto old = decode_control_request(unhex(golden_request_v1_hex), &why);
+  REQUIRE(old.has_value());
+  CHECK(*old == golden_request());
+  const ControlRequest with_token{"ops-li", {"balance", "A1"}, "", "0123abcd"};
+  CHECK(hex(encode_control_request(with_token)) == golden_token_request_hex);
+  CHECK(decode_control_request(unhex(golden_token_request_hex), &why) == with_token);
 }
 
 TEST_CASE("golden bytes: ControlReply", "[control_codec][golden]") {
@@ -423,7 +445,7 @@ TEST_CASE("mutated and truncated valid frames never crash the decoders", "[contr
   std::mt19937_64 random(seed ^ 0x5a5a);
   const std::vector<std::string> frames = {
       encode_control_request(golden_request()),
-      encode_control_request({"operator", {"account", "open", "13800138000", "--initial", "50"}}),
+      encode_control_request({"operator", {"account", "open", "13800138000", "--initial", "50"}, "", ""}),
       encode_control_reply(golden_reply()),
       encode_control_reply({0, "13800138000 62.3456\n", ""}),
   };

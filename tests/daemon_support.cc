@@ -62,7 +62,17 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path) {
 }  // namespace
 
 CommandResult run_huawu(const std::string& data_dir, const std::vector<std::string>& args) {
-  std::string command = quote(HUAWU_BIN) + " --data " + quote(data_dir);
+  return run_huawu_as(data_dir, args, {}, std::nullopt);
+}
+
+CommandResult run_huawu_as(const std::string& data_dir, const std::vector<std::string>& args,
+                           const std::vector<std::pair<std::string, std::string>>& environment,
+                           const std::optional<std::string>& stdin_line) {
+  std::string command;
+  if (stdin_line) command += "printf '%s\\n' " + quote(*stdin_line) + " | ";
+  command += "env";
+  for (const auto& [name, value] : environment) command += " " + name + "=" + quote(value);
+  command += " " + quote(HUAWU_BIN) + " --data " + quote(data_dir);
   for (const std::string& a : args) command += " " + quote(a);
   std::FILE* pipe = ::popen((command + " 2>/dev/null").c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <zmq.hpp>
@@ -32,6 +33,11 @@ struct CommandResult {
 
 // Runs the huawu binary with --data DATA and the arguments; waits for it.
 CommandResult run_huawu(const std::string& data_dir, const std::vector<std::string>& args);
+// The same with environment variables set (e.g. HUAWU_PRINCIPAL, HUAWU_TOKEN)
+// and, when given, one line on standard input (a --password-stdin password).
+CommandResult run_huawu_as(const std::string& data_dir, const std::vector<std::string>& args,
+                           const std::vector<std::pair<std::string, std::string>>& environment,
+                           const std::optional<std::string>& stdin_line);
 
 // `huawu --data DATA ARGS...` running in the background (output to a log
 // beside the data directory); SIGKILLed and reaped when the object goes.

@@ -450,3 +450,76 @@ TEST_CASE("issue 4: the agent verbs through the daemon, and a suspended subtree 
 
 }  // namespace
 }  // namespace huawu::test
+
+namespace huawu::test {
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+TEST_CASE("issue 4: once a principal exists, the control socket asks who is asking", "[daemon][principals]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"gus", "10"}});
+  // Before any principal: the socket is the local operator's, and login has nothing to check.
+  DaemonProcess daemon(data);
+  REQUIRE(daemon_serving(data));
+  CHECK(run_huawu(data, {"balance", "gus"}).exit_code == 0);
+  CHECK(run_huawu_as(data, {"login", "ops", "--password-stdin"}, {}, "ops-password").exit_code == 1);
+  REQUIRE(run_huawu_as(data, {"principal", "add", "ops", "--role", "provider", "--password-stdin"}, {},
+                       "ops-password")
+              .exit_code == 0);
+  REQUIRE(run_huawu_as(data, {"principal", "add", "audit", "--role", "auditor", "--password-stdin"},
+                       {{"HUAWU_PRINCIPAL", "ops"}, {"HUAWU_TOKEN", "not-yet"}}, "audit-password")
+              .exit_code == 1);  // now the first principal's rules apply: no valid token
+
+  // No credentials, a wrong password, an unknown name: refused, the last two alike.
+  const CommandResult anonymous = run_huawu(data, {"balance", "gus", "--json"});
+  CHECK(anonymous.exit_code == 1);
+  CHECK(nlohmann::json::parse(anonymous.out)["error"] == "authentication_required");
+  const CommandResult wrong = run_huawu_as(data, {"login", "ops", "--password-stdin"}, {}, "wrong-password");
+  const CommandResult unknown = run_huawu_as(data, {"login", "nobody", "--password-stdin"}, {}, "ops-password");
+  CHECK(wrong.exit_code == 1);
+  CHECK(unknown.exit_code == 1);
+  CHECK(wrong.out == unknown.out);
+
+  const CommandResult login = run_huawu_as(data, {"login", "ops", "--password-stdin"}, {}, "ops-password");
+  REQUIRE(login.exit_code == 0);
+  const std::string token = trimmed(login.out);
+  CHECK(token.size() == 64);
+  const std::vector<std::pair<std::string, std::string>> ops = {{"HUAWU_PRINCIPAL", "ops"}, {"HUAWU_TOKEN", token}};
+  CHECK(run_huawu_as(data, {"balance", "gus"}, ops, std::nullopt).exit_code == 0);
+  // A token is good only for the principal it was given to.
+  CHECK(run_huawu_as(data, {"balance", "gus"}, {{"HUAWU_PRINCIPAL", "audit"}, {"HUAWU_TOKEN", token}}, std::nullopt)
+            .exit_code == 1);
+  // Every event records the principal that caused it.
+  const CommandResult recharge = run_huawu_as(data, {"recharge", "gus", "5", "--json"}, ops, std::nullopt);
+  REQUIRE(recharge.exit_code == 0);
+  CHECK(nlohmann::json::parse(recharge.out)["events"][0]["actor"] == "principal:ops");
+
+  // An auditor reads everything and changes nothing.
+  REQUIRE(run_huawu_as(data, {"principal", "add", "audit", "--role", "auditor", "--password-stdin"}, ops,
+                       "audit-password")
+              .exit_code == 0);
+  const std::string audit_token = trimmed(run_huawu_as(data, {"login", "audit", "--password-stdin"}, {}, "audit-password").out);
+  const std::vector<std::pair<std::string, std::string>> auditor = {{"HUAWU_PRINCIPAL", "audit"},
+                                                                      {"HUAWU_TOKEN", audit_token}};
+  CHECK(run_huawu_as(data, {"balance", "gus"}, auditor, std::nullopt).exit_code == 0);
+  CHECK(run_huawu_as(data, {"audit", "verify"}, auditor, std::nullopt).exit_code == 0);
+  const CommandResult refused = run_huawu_as(data, {"recharge", "gus", "5", "--json"}, auditor, std::nullopt);
+  CHECK(refused.exit_code == 1);
+  CHECK(nlohmann::json::parse(refused.out)["error"] == "read_only_principal");
+
+  // Five wrong passwords lock the name, even against the right one.
+  for (int i = 0; i < 5; ++i) CHECK(run_huawu_as(data, {"login", "ops", "--password-stdin"}, {}, "guess-" + std::to_string(i)).exit_code == 1);
+  const CommandResult locked = run_huawu_as(data, {"login", "ops", "--password-stdin"}, {}, "ops-password");
+  CHECK(locked.exit_code == 1);
+  // A session from before still works; tokens do not outlive the daemon.
+  CHECK(run_huawu_as(data, {"balance", "gus"}, ops, std::nullopt).exit_code == 0);
+  CHECK(daemon.stop() == 0);
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
+}  // namespace
+}  // namespace huawu::test

@@ -1,0 +1,80 @@
+#include "cli/control_auth.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "cli/format.h"
+
+namespace huawu::cli {
+
+namespace {
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A refusal as the verb would print it: a JSON line with --json, else a line on err.
+ControlReply refusal(const ControlRequest& request, const std::string& error, const std::string& hint = "") {
+  const bool json = std::find(request.args.begin(), request.args.end(), "--json") != request.args.end();
+  if (json) return ControlReply{1, json_line(nlohmann::json{{"ok", false}, {"error", error}, {"message", "refused: " + error}}) + "\n", ""};
+  return ControlReply{1, "", "huawu: refused: " + error + hint + "\n"};
+}
+
+std::string fresh_token() {
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  std::string token;
+  static constexpr char digits[] = "0123456789abcdef";
+  for (unsigned char b : bytes) {
+    token.push_back(digits[b >> 4]);
+    token.push_back(digits[b & 15]);
+  }
+  return token;
+}
+
+}  // namespace
+
+std::variant<Caller, ControlReply> ControlAuth::admit(const ControlRequest& request) {
+  std::size_t principals = 0;
+  std::optional<PrincipalState> named;
+  ledger_.writer().read_and_wait([&](const LedgerState& state) {
+    principals = state.principals().size();
+    if (const PrincipalState* p = state.principals().find(request.principal)) named = *p;
+  });
+  const bool login = !request.args.empty() && request.args[0] == "login";
+  if (principals == 0) {
+    if (login) return refusal(request, "no_principals", ": add one first (huawu principal add); until then no login is needed");
+    return Caller{"local:operator", PrincipalRole::provider, ""};
+  }
+  const std::int64_t now = now_us();
+  if (login) {
+    switch (guard_.authenticate(ledger_.store(), request.principal, request.password, now)) {
+      case AuthResult::locked: return refusal(request, "authentication_locked", ": too many failures, try later");
+      case AuthResult::denied: return refusal(request, "authentication_failed");
+      case AuthResult::ok: break;
+    }
+    const std::string token = fresh_token();
+    std::lock_guard lock(mutex_);
+    // Expired sessions go when a new one comes.
+    std::erase_if(sessions_, [&](const auto& entry) { return entry.second.expires_us <= now; });
+    sessions_[token] = Session{request.principal, now + session_seconds * 1'000'000};
+    return ControlReply{0, token + "\n", ""};
+  }
+  if (request.token.empty())
+    return refusal(request, "authentication_required",
+                   " (huawu login NAME, then set HUAWU_PRINCIPAL=NAME and HUAWU_TOKEN=the token)");
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(request.token);
+    // A token of another principal, an unknown or an expired one: all the same answer.
+    if (it == sessions_.end() || it->second.expires_us <= now || it->second.principal != request.principal ||
+        !named)
+      return refusal(request, "authentication_failed");
+  }
+  return Caller{"principal:" + request.principal, named->role, named->agent};
+}
+
+}  // namespace huawu::cli

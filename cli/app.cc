@@ -8,6 +8,7 @@
 
 #include "cli/daemon_client.h"
 #include "cli/local_verbs.h"
+#include "cli/scope.h"
 #include "cli/switch_sim.h"
 #include "cli/verbs.h"
 
@@ -57,6 +58,23 @@ void add_switch_sim_options(CLI::App& verb, SimOptions& sim) {
   verb.add_option("--agent", sim.agent, "with --setup: the agent the accounts are bound to");
 }
 
+// Refuses a target outside an agent operator's reach with the answer a
+// missing one gets (cli/scope.h); exit_ok when in reach.
+int check_scope(Context& ctx, const Scope& scope, const Target& target) {
+  int code = exit_ok;
+  Writer* writer = writer_or_report(ctx, &code);
+  if (!writer) return code;
+  ScopeAnswer answer = ScopeAnswer::allowed;
+  writer->read_and_wait([&](const LedgerState& state) { answer = scope_answer(scope, target, state); });
+  switch (answer) {
+    case ScopeAnswer::allowed: return exit_ok;
+    case ScopeAnswer::account_not_found: return print_error(ctx, exit_refused, "account_not_found", "refused: account_not_found");
+    case ScopeAnswer::agent_not_found: return print_error(ctx, exit_refused, "agent_not_found", "refused: agent_not_found");
+    case ScopeAnswer::permission_denied: break;
+  }
+  return print_error(ctx, exit_refused, "permission_denied", "refused: permission_denied");
+}
+
 }  // namespace
 
 int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, std::ostream& err,
@@ -73,6 +91,8 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
 
   // What the parsed verb does: run on a ledger (forwardable to a daemon), or on its own.
   std::function<int(Context&)> on_ledger;
+  // What the verb reaches, for an agent operator's scope (cli/scope.h).
+  Target target{TargetKind::ledger, {}};
   std::function<int()> on_its_own;
   std::string import_file;  // rates import: sent to a daemon as an absolute path
 
@@ -108,6 +128,8 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   add_key(open);
   add_json(open);
   open->callback([&] {
+    // A new account: the agent it is bound to must be in reach (none: the provider's own user).
+    target = agent_id.empty() ? Target{TargetKind::ledger, {}} : Target{TargetKind::agent, agent_id};
     on_ledger = [&](Context& c) { return verb_account_open(c, account_id, initial, plan, agent_id, key); };
   });
   auto* close = account->add_subcommand("close", "close a user account");
@@ -115,7 +137,9 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   close->add_flag("--refund", refund, "refund the remaining balance (required when it is not zero)");
   add_key(close);
   add_json(close);
-  close->callback([&] { on_ledger = [&](Context& c) { return verb_account_close(c, account_id, refund, key); }; });
+  close->callback([&] {
+    target = Target{TargetKind::account, account_id};
+    on_ledger = [&](Context& c) { return verb_account_close(c, account_id, refund, key); }; });
 
   // recharge
   auto* recharge = app.add_subcommand("recharge", "add money to a user's wallet");
@@ -124,13 +148,17 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   recharge->add_option("--ref", reference, "source reference (receipt, payment id)");
   add_key(recharge);
   add_json(recharge);
-  recharge->callback([&] { on_ledger = [&](Context& c) { return verb_recharge(c, account_id, amount, reference, key); }; });
+  recharge->callback([&] {
+    target = Target{TargetKind::account, account_id};
+    on_ledger = [&](Context& c) { return verb_recharge(c, account_id, amount, reference, key); }; });
 
   // balance
   auto* balance = app.add_subcommand("balance", "show a user's wallet: balance, available, held for calls");
   balance->add_option("ID", account_id, "account id")->required();
   add_json(balance);
-  balance->callback([&] { on_ledger = [&](Context& c) { return verb_balance(c, account_id); }; });
+  balance->callback([&] {
+    target = Target{TargetKind::account, account_id};
+    on_ledger = [&](Context& c) { return verb_balance(c, account_id); }; });
 
   // rates import | show | lookup
   auto* rates = app.add_subcommand("rates", "rate plans: import, show, look up a number");
@@ -143,18 +171,23 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   add_key(import);
   add_json(import);
   import->callback([&] {
+    target = Target{TargetKind::ledger, {}};
     import_file = file;
     on_ledger = [&](Context& c) { return verb_rates_import(c, plan, file, key); };
   });
   auto* show = rates->add_subcommand("show", "print a rate plan (as CSV, or JSON)");
   show->add_option("PLAN", plan, "rate plan id")->required();
   add_json(show);
-  show->callback([&] { on_ledger = [&](Context& c) { return verb_rates_show(c, plan); }; });
+  show->callback([&] {
+    target = Target{TargetKind::anyone, {}};
+    on_ledger = [&](Context& c) { return verb_rates_show(c, plan); }; });
   auto* lookup = rates->add_subcommand("lookup", "the rate a dialled number is billed at (longest prefix)");
   lookup->add_option("PLAN", plan, "rate plan id")->required();
   lookup->add_option("NUMBER", number, "dialled digits, e.g. 8613800138000")->required();
   add_json(lookup);
-  lookup->callback([&] { on_ledger = [&](Context& c) { return verb_rates_lookup(c, plan, number); }; });
+  lookup->callback([&] {
+    target = Target{TargetKind::anyone, {}};
+    on_ledger = [&](Context& c) { return verb_rates_lookup(c, plan, number); }; });
 
   // calls, holds
   auto* calls = app.add_subcommand("calls", "an account's billed and refused calls and expired holds");
@@ -162,11 +195,15 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   calls->add_option("--from", from, "from this day (China time) or ISO 8601 time, e.g. 2026-11-25");
   calls->add_option("--to", to, "through this day (China time) or until this ISO 8601 time");
   add_json(calls);
-  calls->callback([&] { on_ledger = [&](Context& c) { return verb_calls(c, account_id, from, to); }; });
+  calls->callback([&] {
+    target = Target{TargetKind::account, account_id};
+    on_ledger = [&](Context& c) { return verb_calls(c, account_id, from, to); }; });
   auto* holds = app.add_subcommand("holds", "an account's holds for calls in progress");
   holds->add_option("ACCOUNT", account_id, "account id")->required();
   add_json(holds);
-  holds->callback([&] { on_ledger = [&](Context& c) { return verb_holds(c, account_id); }; });
+  holds->callback([&] {
+    target = Target{TargetKind::account, account_id};
+    on_ledger = [&](Context& c) { return verb_holds(c, account_id); }; });
 
   // agent add | price | suspend | resume | tree
   auto* agent = app.add_subcommand("agent", "the agent tree: add agents, prices, suspend, resume, show");
@@ -179,28 +216,38 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
                                           "(default: its level's price)");
   add_key(agent_add);
   add_json(agent_add);
-  agent_add->callback([&] { on_ledger = [&](Context& c) { return verb_agent_add(c, agent_id, parent, name, price, key); }; });
+  agent_add->callback([&] {
+    target = Target{TargetKind::agent, parent};
+    on_ledger = [&](Context& c) { return verb_agent_add(c, agent_id, parent, name, price, key); }; });
   auto* agent_price = agent->add_subcommand("price", "set the wholesale price an agent buys traffic at, from now on");
   agent_price->add_option("ID", agent_id, "agent id")->required();
   agent_price->add_option("PRICE", price, "fen per minute, e.g. 8.5; or level: its level's price")->required();
   add_key(agent_price);
   add_json(agent_price);
-  agent_price->callback([&] { on_ledger = [&](Context& c) { return verb_agent_price(c, agent_id, price, key); }; });
+  agent_price->callback([&] {
+    target = Target{TargetKind::agent_below, agent_id};
+    on_ledger = [&](Context& c) { return verb_agent_price(c, agent_id, price, key); }; });
   auto* suspend = agent->add_subcommand("suspend", "refuse new calls of the agent's whole subtree");
   suspend->add_option("ID", agent_id, "agent id")->required();
   suspend->add_option("--reason", reason, "why, for the record");
   add_key(suspend);
   add_json(suspend);
-  suspend->callback([&] { on_ledger = [&](Context& c) { return verb_agent_suspend(c, agent_id, reason, key); }; });
+  suspend->callback([&] {
+    target = Target{TargetKind::agent_below, agent_id};
+    on_ledger = [&](Context& c) { return verb_agent_suspend(c, agent_id, reason, key); }; });
   auto* resume = agent->add_subcommand("resume", "allow new calls of a suspended agent's subtree again");
   resume->add_option("ID", agent_id, "agent id")->required();
   add_key(resume);
   add_json(resume);
-  resume->callback([&] { on_ledger = [&](Context& c) { return verb_agent_resume(c, agent_id, key); }; });
+  resume->callback([&] {
+    target = Target{TargetKind::agent_below, agent_id};
+    on_ledger = [&](Context& c) { return verb_agent_resume(c, agent_id, key); }; });
   auto* tree = agent->add_subcommand("tree", "the agent tree with prices, users and wallets");
   tree->add_option("ROOT", agent_id, "show only this agent's subtree (default: the whole tree)");
   add_json(tree);
-  tree->callback([&] { on_ledger = [&](Context& c) { return verb_agent_tree(c, agent_id); }; });
+  tree->callback([&] {
+    target = Target{TargetKind::agent, agent_id};
+    on_ledger = [&](Context& c) { return verb_agent_tree(c, agent_id); }; });
 
   auto* credit = agent->add_subcommand("credit", "what a parent allows an agent beyond what it paid");
   credit->add_option("ID", agent_id, "agent id")->required();
@@ -210,7 +257,9 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
                      "minutes its users' calls may go below an empty pool")->required();
   add_key(credit);
   add_json(credit);
-  credit->callback([&] { on_ledger = [&](Context& c) { return verb_agent_credit(c, agent_id, amount, minutes, key); }; });
+  credit->callback([&] {
+    target = Target{TargetKind::agent_below, agent_id};
+    on_ledger = [&](Context& c) { return verb_agent_credit(c, agent_id, amount, minutes, key); }; });
 
   // payment record
   auto* payment = app.add_subcommand("payment", "money agents paid their parent, from outside the system");
@@ -223,6 +272,7 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   add_key(payment_record);
   add_json(payment_record);
   payment_record->callback([&] {
+    target = Target{TargetKind::agent_below, agent_id};
     on_ledger = [&](Context& c) { return verb_payment_record(c, agent_id, kind, amount, reference, key); };
   });
 
@@ -242,6 +292,7 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     add_json(verb);
     verb->callback([&, forfeiting] {
       forfeit = forfeiting;
+      target = Target{TargetKind::agent_below, agent_id};
       on_ledger = [&](Context& c) { return verb_deposit_release(c, agent_id, amount, forfeit, reason, key); };
     });
   }
@@ -254,14 +305,18 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   buy->add_option("--minutes", minutes, "whole minutes, e.g. 10000")->required();
   add_key(buy);
   add_json(buy);
-  buy->callback([&] { on_ledger = [&](Context& c) { return verb_traffic_buy(c, agent_id, minutes, key); }; });
+  buy->callback([&] {
+    target = Target{TargetKind::agent, agent_id};
+    on_ledger = [&](Context& c) { return verb_traffic_buy(c, agent_id, minutes, key); }; });
 
   auto* statement = agent->add_subcommand("statement", "every posting touching the agent, with running balances");
   statement->add_option("ID", agent_id, "agent id")->required();
   statement->add_option("--from", from, "from this day (China time) or ISO 8601 time");
   statement->add_option("--to", to, "through this day (China time) or until this ISO 8601 time");
   add_json(statement);
-  statement->callback([&] { on_ledger = [&](Context& c) { return verb_agent_statement(c, agent_id, from, to); }; });
+  statement->callback([&] {
+    target = Target{TargetKind::agent, agent_id};
+    on_ledger = [&](Context& c) { return verb_agent_statement(c, agent_id, from, to); }; });
 
   // stats
   std::string by = "month";
@@ -271,7 +326,9 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   stats->add_option("--to", to, "through this day (China time)");
   stats->add_option("--by", by, "day or month (default month)");
   add_json(stats);
-  stats->callback([&] { on_ledger = [&](Context& c) { return verb_stats(c, agent_id, from, to, by); }; });
+  stats->callback([&] {
+    target = Target{TargetKind::agent, agent_id};
+    on_ledger = [&](Context& c) { return verb_stats(c, agent_id, from, to, by); }; });
 
   // principal add | passwd | list
   std::string role, password_hash;
@@ -305,6 +362,7 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   add_key(principal_add);
   add_json(principal_add);
   principal_add->callback([&] {
+    target = Target{TargetKind::ledger, {}};
     early_exit = hash_or_fail();
     on_ledger = [&](Context& c) { return verb_principal_add(c, agent_id, role, parent, password_hash, key); };
   });
@@ -314,12 +372,15 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   add_key(passwd);
   add_json(passwd);
   passwd->callback([&] {
+    target = Target{TargetKind::own_principal, agent_id};
     early_exit = hash_or_fail();
     on_ledger = [&](Context& c) { return verb_principal_passwd(c, agent_id, password_hash, key); };
   });
   auto* principal_list = principal->add_subcommand("list", "the principals, their roles and agents");
   add_json(principal_list);
-  principal_list->callback([&] { on_ledger = [&](Context& c) { return verb_principal_list(c); }; });
+  principal_list->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_principal_list(c); }; });
 
   // pricing set-level
   auto* pricing = app.add_subcommand("pricing", "the provider's wholesale price per agent level");
@@ -329,7 +390,9 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   set_level->add_option("PRICE", price, "fen per minute, e.g. 9; or none")->required();
   add_key(set_level);
   add_json(set_level);
-  set_level->callback([&] { on_ledger = [&](Context& c) { return verb_pricing_set_level(c, level, price, key); }; });
+  set_level->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_pricing_set_level(c, level, price, key); }; });
 
   // events
   std::uint64_t event_from = 1, limit = 0;
@@ -337,14 +400,18 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   events->add_option("--from", event_from, "first sequence (default 1)");
   events->add_option("--limit", limit, "at most this many events (default all)");
   add_json(events, "one JSON object per line");
-  events->callback([&] { on_ledger = [&](Context& c) { return verb_events(c, event_from, limit); }; });
+  events->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_events(c, event_from, limit); }; });
 
   // audit verify
   auto* audit = app.add_subcommand("audit", "verify the whole history");
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "recompute the hash chain and rebuild every projection from sequence 1");
   add_json(verify);
-  verify->callback([&] { on_ledger = [&](Context& c) { return verb_audit_verify(c); }; });
+  verify->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_audit_verify(c); }; });
 
   // serve, tail, switch-sim (command only)
   std::string config_path, endpoint;
@@ -419,6 +486,11 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   if (!daemon_access) embedded = std::make_unique<EmbeddedAccess>(data_dir);
   Context ctx{data_dir, json, out, err, daemon_access ? *daemon_access : *embedded};
   try {
+    if (const Scope* scope = ctx.access.scope()) {
+      // An agent operator's tree starts at its own agent.
+      if (target.kind == TargetKind::agent && target.id.empty()) target.id = agent_id = scope->agent;
+      if (const int code = check_scope(ctx, *scope, target); code != exit_ok) return code;
+    }
     return on_ledger(ctx);
   } catch (const StorageError& e) {
     err << "huawu: storage error: " << e.what() << "\n";

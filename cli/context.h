@@ -15,6 +15,7 @@
 #include "ledger/audit.h"
 #include "ledger/clock.h"
 #include "ledger/ledger.h"
+#include "cli/scope.h"
 #include "ledger/writer.h"
 
 namespace huawu::cli {
@@ -39,6 +40,8 @@ class LedgerAccess {
   virtual const std::string& actor() const = 0;
   // An auditor's access: reads everything, changes nothing.
   virtual bool read_only() const { return false; }
+  // An agent operator's reach (cli/scope.h); null: unrestricted.
+  virtual const Scope* scope() const { return nullptr; }
 };
 
 // The command's own path when no daemon serves the data directory: it opens

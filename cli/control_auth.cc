@@ -47,7 +47,7 @@ std::variant<Caller, ControlReply> ControlAuth::admit(const ControlRequest& requ
   const bool login = !request.args.empty() && request.args[0] == "login";
   if (principals == 0) {
     if (login) return refusal(request, "no_principals", ": add one first (huawu principal add); until then no login is needed");
-    return Caller{"local:operator", PrincipalRole::provider, ""};
+    return Caller{"", "local:operator", PrincipalRole::provider, ""};
   }
   const std::int64_t now = now_us();
   if (login) {
@@ -74,7 +74,7 @@ std::variant<Caller, ControlReply> ControlAuth::admit(const ControlRequest& requ
         !named)
       return refusal(request, "authentication_failed");
   }
-  return Caller{"principal:" + request.principal, named->role, named->agent};
+  return Caller{request.principal, "principal:" + request.principal, named->role, named->agent};
 }
 
 }  // namespace huawu::cli

@@ -21,6 +21,7 @@
 namespace huawu::cli {
 
 struct Caller {
+  std::string name;   // the principal; empty for the local operator
   std::string actor;  // what its events record: "principal:NAME", or "local:operator"
   PrincipalRole role = PrincipalRole::provider;
   std::string agent;  // role agent: the agent it acts for

@@ -21,7 +21,9 @@ namespace {
 // The daemon's own ledger, for one verb forwarded to it by `caller`.
 class DaemonAccess final : public LedgerAccess {
  public:
-  DaemonAccess(Ledger& ledger, Caller caller) : ledger_(ledger), caller_(std::move(caller)) {}
+  DaemonAccess(Ledger& ledger, Caller caller) : ledger_(ledger), caller_(std::move(caller)) {
+    if (caller_.role == PrincipalRole::agent) scope_ = Scope{caller_.name, caller_.agent};
+  }
   Writer* writer(std::string*) override { return &ledger_.writer(); }
   const Store* store(std::string*) override { return &ledger_.store(); }
   std::optional<AuditReport> audit(std::string*) override {
@@ -38,10 +40,12 @@ class DaemonAccess final : public LedgerAccess {
   // Events record the principal that asked (ControlAuth).
   const std::string& actor() const override { return caller_.actor; }
   bool read_only() const override { return caller_.role == PrincipalRole::auditor; }
+  const Scope* scope() const override { return scope_ ? &*scope_ : nullptr; }
 
  private:
   Ledger& ledger_;
   Caller caller_;
+  std::optional<Scope> scope_;
 };
 
 Daemon* running_daemon = nullptr;

@@ -523,3 +523,115 @@ TEST_CASE("issue 4: once a principal exists, the control socket asks who is aski
 
 }  // namespace
 }  // namespace huawu::test
+
+namespace huawu::test {
+namespace {
+
+TEST_CASE("issue 4: an agent operator reaches only its own subtree, every verb", "[daemon][principals][scope]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"direct", "10"}});
+  // provider -> bj -> bj-cy -> bj-cy-1 ; bj -> bj-hd ; provider -> sh. The operator acts for bj-cy.
+  const std::vector<std::vector<std::string>> setup = {
+      {"agent", "add", "bj", "--parent", "provider", "--name", "BJ", "--price", "8"},
+      {"agent", "add", "bj-cy", "--parent", "bj", "--name", "CY", "--price", "9"},
+      {"agent", "add", "bj-cy-1", "--parent", "bj-cy", "--name", "CY1", "--price", "10"},
+      {"agent", "add", "bj-hd", "--parent", "bj", "--name", "HD", "--price", "9"},
+      {"agent", "add", "sh", "--parent", "provider", "--name", "SH", "--price", "8"},
+      {"account", "open", "mine", "--initial", "10", "--plan", "std", "--agent", "bj-cy-1"},
+      {"account", "open", "sibling", "--initial", "10", "--plan", "std", "--agent", "bj-hd"},
+      {"account", "open", "other", "--initial", "10", "--plan", "std", "--agent", "sh"},
+      {"payment", "record", "bj-cy", "--kind", "deposit", "100"},
+      {"payment", "record", "bj-hd", "--kind", "deposit", "100"},
+  };
+  for (const auto& args : setup) REQUIRE(run_huawu(data, args).exit_code == 0);
+  REQUIRE(run_huawu_as(data, {"principal", "add", "ops", "--role", "provider", "--password-stdin"}, {}, "ops-password")
+              .exit_code == 0);
+  DaemonProcess daemon(data);
+  REQUIRE(daemon_serving(data));
+  const std::string ops_token = trimmed(run_huawu_as(data, {"login", "ops", "--password-stdin"}, {}, "ops-password").out);
+  const std::vector<std::pair<std::string, std::string>> ops = {{"HUAWU_PRINCIPAL", "ops"}, {"HUAWU_TOKEN", ops_token}};
+  REQUIRE(run_huawu_as(data, {"principal", "add", "cy-ops", "--role", "agent", "--agent", "bj-cy", "--password-stdin"},
+                       ops, "cy-password")
+              .exit_code == 0);
+  const std::string token =
+      trimmed(run_huawu_as(data, {"login", "cy-ops", "--password-stdin"}, {}, "cy-password").out);
+  const std::vector<std::pair<std::string, std::string>> cy = {{"HUAWU_PRINCIPAL", "cy-ops"}, {"HUAWU_TOKEN", token}};
+  auto as_cy = [&](std::vector<std::string> args) {
+    args.push_back("--json");
+    const CommandResult result = run_huawu_as(data, args, cy, std::nullopt);
+    INFO(args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << result.out);
+    return result;
+  };
+  auto error_of = [](const CommandResult& result) -> std::string {
+    if (result.exit_code == 0) return "";
+    return nlohmann::json::parse(result.out).value("error", "?");
+  };
+  // Out of reach: the same answer as for something that does not exist.
+  struct Row {
+    std::vector<std::string> args;
+    const char* error;
+  };
+  const std::vector<Row> refused = {
+      {{"balance", "sibling"}, "account_not_found"},
+      {{"balance", "direct"}, "account_not_found"},
+      {{"balance", "nobody"}, "account_not_found"},
+      {{"recharge", "other", "5"}, "account_not_found"},
+      {{"account", "close", "sibling", "--refund"}, "account_not_found"},
+      {{"calls", "sibling"}, "account_not_found"},
+      {{"holds", "other"}, "account_not_found"},
+      {{"account", "open", "new-1", "--agent", "bj-hd"}, "agent_not_found"},
+      {{"account", "open", "new-2"}, "permission_denied"},  // the provider's own users
+      {{"agent", "add", "x", "--parent", "bj", "--name", "X"}, "agent_not_found"},
+      {{"agent", "add", "x", "--parent", "provider", "--name", "X"}, "agent_not_found"},
+      {{"agent", "price", "bj-cy", "12"}, "agent_not_found"},  // its own price is its parent's to set
+      {{"agent", "price", "bj-hd", "12"}, "agent_not_found"},
+      {{"agent", "suspend", "bj-hd"}, "agent_not_found"},
+      {{"agent", "resume", "sh"}, "agent_not_found"},
+      {{"agent", "credit", "bj-cy", "--prepayment-credit", "100", "--traffic-overdraft-minutes", "0"}, "agent_not_found"},
+      {{"agent", "tree", "bj"}, "agent_not_found"},
+      {{"agent", "statement", "bj-hd"}, "agent_not_found"},
+      {{"stats", "sh"}, "agent_not_found"},
+      {{"payment", "record", "bj-cy", "--kind", "traffic", "10"}, "agent_not_found"},
+      {{"deposit", "refund", "bj-hd", "10"}, "agent_not_found"},
+      {{"deposit", "forfeit", "bj-cy", "10", "--reason", "self"}, "agent_not_found"},
+      {{"traffic", "buy", "bj-hd", "--minutes", "10"}, "agent_not_found"},
+      {{"rates", "import", "std", "/nonexistent.csv"}, "permission_denied"},
+      {{"pricing", "set-level", "1", "5"}, "permission_denied"},
+      {{"events"}, "permission_denied"},
+      {{"audit", "verify"}, "permission_denied"},
+      {{"principal", "list"}, "permission_denied"},
+      {{"principal", "passwd", "ops", "--password-stdin"}, "permission_denied"},
+  };
+  for (const Row& row : refused) {
+    std::vector<std::string> args = row.args;
+    const CommandResult result = row.args[0] == "principal"
+                                     ? run_huawu_as(data, [&] { args.push_back("--json"); return args; }(), cy, "new-password")
+                                     : as_cy(args);
+    INFO(row.args[0] << " " << (row.args.size() > 1 ? row.args[1] : ""));
+    CHECK(result.exit_code == 1);
+    CHECK(error_of(result) == row.error);
+  }
+  // In reach: its subtree, its users, its own traffic and its own password.
+  CHECK(as_cy({"balance", "mine"}).exit_code == 0);
+  CHECK(as_cy({"recharge", "mine", "5"}).exit_code == 0);
+  CHECK(as_cy({"account", "open", "new-3", "--initial", "1", "--plan", "std", "--agent", "bj-cy-1"}).exit_code == 0);
+  CHECK(as_cy({"agent", "add", "bj-cy-2", "--parent", "bj-cy", "--name", "CY2"}).exit_code == 0);
+  CHECK(as_cy({"agent", "price", "bj-cy-1", "11"}).exit_code == 0);
+  CHECK(as_cy({"agent", "suspend", "bj-cy-1"}).exit_code == 0);
+  CHECK(as_cy({"agent", "resume", "bj-cy-1"}).exit_code == 0);
+  CHECK(as_cy({"payment", "record", "bj-cy-1", "--kind", "traffic", "10"}).exit_code == 0);
+  CHECK(as_cy({"agent", "statement", "bj-cy"}).exit_code == 0);
+  CHECK(as_cy({"stats", "bj-cy"}).exit_code == 0);
+  CHECK(as_cy({"rates", "show", "std"}).exit_code == 0);
+  const CommandResult tree = as_cy({"agent", "tree"});  // starts at its own agent
+  REQUIRE(tree.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(tree.out);
+  CHECK(j["root"] == "bj-cy");
+  CHECK(j["agents"].size() == 3);  // bj-cy, bj-cy-1, bj-cy-2
+  CHECK(run_huawu_as(data, {"principal", "passwd", "cy-ops", "--password-stdin"}, cy, "cy-password-2").exit_code == 0);
+  CHECK(daemon.stop() == 0);
+  CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
+}  // namespace
+}  // namespace huawu::test

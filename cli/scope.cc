@@ -1,0 +1,42 @@
+#include "cli/scope.h"
+
+#include "events/limits.h"
+
+namespace huawu::cli {
+
+bool in_subtree(const Agents& agents, std::string_view agent, std::string_view root) {
+  // Walk up from the agent: at most agent_level_max steps.
+  std::string_view id = agent;
+  for (std::uint32_t steps = 0; !id.empty() && steps <= limits::agent_level_max; ++steps) {
+    if (id == root) return true;
+    const AgentState* state = agents.find(id);
+    if (!state) return false;
+    id = state->parent;
+  }
+  return false;
+}
+
+ScopeAnswer scope_answer(const Scope& scope, const Target& target, const LedgerState& state) {
+  const Agents& agents = state.agents();
+  switch (target.kind) {
+    case TargetKind::anyone:
+      return ScopeAnswer::allowed;
+    case TargetKind::ledger:
+      return ScopeAnswer::permission_denied;
+    case TargetKind::own_principal:
+      return target.id == scope.principal ? ScopeAnswer::allowed : ScopeAnswer::permission_denied;
+    case TargetKind::account: {
+      const AccountState* account = state.balances().find(target.id);
+      const bool reachable = account && !account->agent.empty() && in_subtree(agents, account->agent, scope.agent);
+      return reachable ? ScopeAnswer::allowed : ScopeAnswer::account_not_found;
+    }
+    case TargetKind::agent:
+      return in_subtree(agents, target.id, scope.agent) ? ScopeAnswer::allowed : ScopeAnswer::agent_not_found;
+    case TargetKind::agent_below:
+      return target.id != scope.agent && in_subtree(agents, target.id, scope.agent) ? ScopeAnswer::allowed
+                                                                                    : ScopeAnswer::agent_not_found;
+  }
+  return ScopeAnswer::permission_denied;
+}
+
+}  // namespace huawu::cli

@@ -63,6 +63,16 @@ std::variant<Caller, ControlReply> ControlAuth::admit(const ControlRequest& requ
     sessions_[token] = Session{request.principal, now + session_seconds * 1'000'000};
     return ControlReply{0, token + "\n", ""};
   }
+  if (request.token.empty() && !request.password.empty()) {
+    // A request may also prove itself with the password, once.
+    switch (guard_.authenticate(ledger_.store(), request.principal, request.password, now)) {
+      case AuthResult::locked: return refusal(request, "authentication_locked", ": too many failures, try later");
+      case AuthResult::denied: return refusal(request, "authentication_failed");
+      case AuthResult::ok:
+        if (!named) return refusal(request, "authentication_failed");  // added after the read above
+        return Caller{request.principal, "principal:" + request.principal, named->role, named->agent};
+    }
+  }
   if (request.token.empty())
     return refusal(request, "authentication_required",
                    " (huawu login NAME, then set HUAWU_PRINCIPAL=NAME and HUAWU_TOKEN=the token)");

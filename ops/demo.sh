@@ -151,6 +151,27 @@ run agent tree
 run stats zj --by day
 run agent statement zj-nb
 
+section "principals (clauses 5, B3.6): operators log in; an agent's operator sees only its subtree"
+# The demo's passwords come from standard input; a person is asked without echo.
+echo "demo-ops-password" | run principal add ops-li --role provider --password-stdin --key principal-ops-li
+echo "(from now on the daemon asks every request who it is; without a session token:)"
+run_refused balance sim-00001
+show login ops-li --password-stdin
+ops_token=$(echo "demo-ops-password" | "$build/cli/huawu" --data "$data" login ops-li --password-stdin)
+echo "(a 64-hex-digit session token)"
+export HUAWU_PRINCIPAL=ops-li HUAWU_TOKEN=$ops_token
+echo "demo-hz-password" | run principal add hz-zhang --role agent --agent zj-hz --password-stdin --key principal-hz-zhang
+run principal list
+show login hz-zhang --password-stdin
+hz_token=$(echo "demo-hz-password" | "$build/cli/huawu" --data "$data" login hz-zhang --password-stdin)
+export HUAWU_PRINCIPAL=hz-zhang HUAWU_TOKEN=$hz_token
+echo "(as zj-hz's operator: its own tree; its parent, a sibling and the log are out of reach)"
+run agent tree
+run_refused agent tree zj
+run_refused traffic buy zj-nb --minutes 10
+run_refused events --from 1 --limit 1
+unset HUAWU_PRINCIPAL HUAWU_TOKEN
+
 section "stopping the daemon (SIGTERM: drain, checkpoint, exit)"
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"

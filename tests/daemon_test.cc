@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/control_codec.h"
 #include "events/switch_codec.h"
 #include "ledger/daemon.h"
 #include "tests/daemon_support.h"
@@ -490,6 +491,24 @@ TEST_CASE("issue 4: once a principal exists, the control socket asks who is aski
   CHECK(token.size() == 64);
   const std::vector<std::pair<std::string, std::string>> ops = {{"HUAWU_PRINCIPAL", "ops"}, {"HUAWU_TOKEN", token}};
   CHECK(run_huawu_as(data, {"balance", "gus"}, ops, std::nullopt).exit_code == 0);
+  // A request may also carry the password itself instead of a token.
+  {
+    zmq::context_t context(1);
+    zmq::socket_t socket(context, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(control_endpoint(data));
+    auto ask = [&](const std::string& password) {
+      socket.send(zmq::buffer(encode_control_request(ControlRequest{"ops", {"balance", "gus"}, password, ""})),
+                  zmq::send_flags::none);
+      zmq::message_t frame;
+      REQUIRE(socket.recv(frame, zmq::recv_flags::none));
+      auto reply = decode_control_reply(std::string_view(frame.data<char>(), frame.size()), nullptr);
+      REQUIRE(reply.has_value());
+      return reply->exit_code;
+    };
+    CHECK(ask("ops-password") == 0);
+    CHECK(ask("not-the-password") == 1);
+  }
   // A token is good only for the principal it was given to.
   CHECK(run_huawu_as(data, {"balance", "gus"}, {{"HUAWU_PRINCIPAL", "audit"}, {"HUAWU_TOKEN", token}}, std::nullopt)
             .exit_code == 1);

@@ -131,11 +131,18 @@ void PendingView::apply_agent(std::uint64_t sequence, const Event& event) {
 }
 
 void PendingView::apply_funds(std::uint64_t sequence, const Event& event) {
-  const std::string_view account = account_of(event.payload);
-  const bool authorizing = std::holds_alternative<CallAuthorized>(event.payload);
-  const std::string key = account.empty() || authorizing ? std::string() : call_key_of(event.payload);
-  const CallTraffic traffic = call_traffic_of(event, account.empty() ? nullptr : find_account(account),
-                                              key.empty() ? nullptr : find_hold(key));
+  const bool settling = std::holds_alternative<CallSettled>(event.payload) ||
+                        std::holds_alternative<HoldExpired>(event.payload);
+  const bool calling = settling || std::holds_alternative<CallAuthorized>(event.payload);
+  const AccountState* account = calling ? find_account(account_of(event.payload)) : nullptr;
+  // The hold is looked up only for an agent's user (most calls may have none).
+  const bool agent_call = account && !account->agent.empty();
+  const CallTraffic traffic =
+      call_traffic_of(event, account, agent_call && settling ? find_hold(call_key_of(event.payload)) : nullptr);
+  // Nothing to check or change for an event that touches no agent.
+  if (!agent_call && agent_of(event.payload).empty() && event.postings.empty() &&
+      !std::holds_alternative<AgentCreditSet>(event.payload))
+    return;
   std::array<FundsUpdate, 2> updates;
   std::size_t count = 0;
   const char* why = funds_update(*this, event, traffic, updates, &count);

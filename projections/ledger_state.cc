@@ -32,11 +32,13 @@ CallTraffic call_traffic_of(const Event& event, const AccountState* account, con
 }
 
 CallTraffic LedgerState::call_traffic_of(const Event& event) const {
-  const std::string_view account = account_of(event.payload);
-  if (account.empty()) return {};
-  const std::string key = std::holds_alternative<CallAuthorized>(event.payload) ? std::string()
-                                                                                 : call_key_of(event.payload);
-  return huawu::call_traffic_of(event, balances_.find(account), key.empty() ? nullptr : calls_.find(key));
+  const bool settling = std::holds_alternative<CallSettled>(event.payload) ||
+                        std::holds_alternative<HoldExpired>(event.payload);
+  if (!settling && !std::holds_alternative<CallAuthorized>(event.payload)) return {};
+  const AccountState* account = balances_.find(account_of(event.payload));
+  // Most users on a busy switch may have no agent: no hold lookup for them.
+  if (!account || account->agent.empty()) return {};
+  return huawu::call_traffic_of(event, account, settling ? calls_.find(call_key_of(event.payload)) : nullptr);
 }
 
 std::string LedgerState::problem(std::uint64_t sequence, const Event& event) const {

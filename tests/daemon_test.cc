@@ -619,6 +619,7 @@ TEST_CASE("issue 4: an agent operator reaches only its own subtree, every verb",
       {{"events"}, "permission_denied"},
       {{"audit", "verify"}, "permission_denied"},
       {{"principal", "list"}, "permission_denied"},
+      {{"principal", "add", "x-ops", "--role", "auditor", "--password-stdin"}, "permission_denied"},
       {{"principal", "passwd", "ops", "--password-stdin"}, "permission_denied"},
   };
   for (const Row& row : refused) {

@@ -11,19 +11,21 @@ namespace {
 
 // A random key for requests that come without one: retries of such a request
 // are not recognised, which is what a person typing a command expects.
-std::string fresh_key() {
-  unsigned char bytes[16];
-  randombytes_buf(bytes, sizeof bytes);
-  std::string key = "cli-";
-  static constexpr char digits[] = "0123456789abcdef";
-  for (unsigned char b : bytes) {
-    key.push_back(digits[b >> 4]);
-    key.push_back(digits[b & 15]);
-  }
-  return key;
-}
+std::string fresh_key() { return "cli-" + random_hex(16); }
 
 }  // namespace
+
+std::string random_hex(std::size_t bytes) {
+  std::string out;
+  out.reserve(2 * bytes);
+  static constexpr char digits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const unsigned char b = static_cast<unsigned char>(randombytes_uniform(256));
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
 
 Writer* EmbeddedAccess::writer(std::string* why) {
   if (!ledger_) {

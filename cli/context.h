@@ -94,6 +94,9 @@ struct TimeWindow {
 std::optional<TimeWindow> time_window_or_report(Context& ctx, const std::string& from, const std::string& to,
                                                 int* code);
 
+// `bytes` random bytes (libsodium's CSPRNG) as lowercase hex: keys and session tokens.
+std::string random_hex(std::size_t bytes);
+
 // Submits one request as the access's actor (with a random idempotency key
 // when it has none) and prints its outcome.
 int run_request(Context& ctx, Request request);

@@ -1,10 +1,10 @@
 #include "cli/control_auth.h"
 
-#include <sodium.h>
 
 #include <algorithm>
 #include <optional>
 
+#include "cli/context.h"
 #include "cli/format.h"
 
 namespace huawu::cli {
@@ -21,18 +21,6 @@ ControlReply refusal(const ControlRequest& request, const std::string& error, co
   const bool json = std::find(request.args.begin(), request.args.end(), "--json") != request.args.end();
   if (json) return ControlReply{1, json_line(nlohmann::json{{"ok", false}, {"error", error}, {"message", "refused: " + error}}) + "\n", ""};
   return ControlReply{1, "", "huawu: refused: " + error + hint + "\n"};
-}
-
-std::string fresh_token() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  std::string token;
-  static constexpr char digits[] = "0123456789abcdef";
-  for (unsigned char b : bytes) {
-    token.push_back(digits[b >> 4]);
-    token.push_back(digits[b & 15]);
-  }
-  return token;
 }
 
 }  // namespace
@@ -56,7 +44,7 @@ std::variant<Caller, ControlReply> ControlAuth::admit(const ControlRequest& requ
       case AuthResult::denied: return refusal(request, "authentication_failed");
       case AuthResult::ok: break;
     }
-    const std::string token = fresh_token();
+    const std::string token = random_hex(32);
     std::lock_guard lock(mutex_);
     // Expired sessions go when a new one comes.
     std::erase_if(sessions_, [&](const auto& entry) { return entry.second.expires_us <= now; });

@@ -1,6 +1,5 @@
 #include "cli/control_auth.h"
 
-
 #include <algorithm>
 #include <optional>
 

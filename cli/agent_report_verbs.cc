@@ -15,28 +15,23 @@ namespace huawu::cli {
 
 namespace {
 
-// The wholesale cost in units of a period: the exact sum / 60, rounded half up once.
-std::int64_t wholesale_units(const AgentDayFigures& f) { return (f.wholesale_cost_x60 + 30) / 60; }
-
 nlohmann::json figures_json(const AgentDayFigures& f) {
-  const std::int64_t wholesale = wholesale_units(f);
   return {{"calls", f.calls},
           {"billed_seconds", f.billed_seconds},
           {"billed_minutes", format_fen(f.billed_seconds * 100 / 60)},
           {"revenue_units", f.revenue_units},
           {"revenue", format_yuan(f.revenue_units)},
-          {"wholesale_cost_units", wholesale},
-          {"wholesale_cost", format_yuan(wholesale)},
-          {"margin_units", f.revenue_units - wholesale},
-          {"margin", format_yuan(f.revenue_units - wholesale)}};
+          {"wholesale_cost_units", f.wholesale_cost_units()},
+          {"wholesale_cost", format_yuan(f.wholesale_cost_units())},
+          {"margin_units", f.margin_units()},
+          {"margin", format_yuan(f.margin_units())}};
 }
 
 std::string figures_text(const AgentDayFigures& f) {
-  const std::int64_t wholesale = wholesale_units(f);
   char buffer[160];
   std::snprintf(buffer, sizeof buffer, "%8lld %12s %14s %14s %14s", static_cast<long long>(f.calls),
                 format_fen(f.billed_seconds * 100 / 60).c_str(), format_yuan(f.revenue_units).c_str(),
-                format_yuan(wholesale).c_str(), format_yuan(f.revenue_units - wholesale).c_str());
+                format_yuan(f.wholesale_cost_units()).c_str(), format_yuan(f.margin_units()).c_str());
   return buffer;
 }
 
@@ -153,9 +148,8 @@ int verb_agent_statement(Context& ctx, const std::string& agent, const std::stri
   if (!window) return code;
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;
-  std::string why;
-  const Store* store = ctx.access.store(&why);
-  if (!store) return print_error(ctx, exit_storage, "store_unavailable", why);
+  const Store* store = store_or_report(ctx, &code);
+  if (!store) return code;
   // The ledger's balances at one sequence, and the log through that sequence.
   bool found = false;
   std::uint64_t head = 0;

@@ -195,9 +195,9 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
                       {"paid_traffic", format_yuan(row.funds.paid_traffic_units)},
                       {"bought_units", row.funds.bought_units},
                       {"bought", format_yuan(row.funds.bought_units)},
-                      {"prepaid_units", row.funds.prepaid_units},
-                      {"prepaid", format_yuan(row.funds.prepaid_units)},
-                      {"owes_units", row.funds.prepaid_units < 0 ? -row.funds.prepaid_units : 0},
+                      {"prepaid_units", row.funds.prepaid_units()},
+                      {"prepaid", format_yuan(row.funds.prepaid_units())},
+                      {"owes_units", row.funds.prepaid_units() < 0 ? -row.funds.prepaid_units() : 0},
                       {"prepayment_credit_units", row.funds.credit_line_units},
                       {"deposit_units", row.funds.deposit_units},
                       {"deposit", format_yuan(row.funds.deposit_units)},
@@ -205,8 +205,8 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
                       {"month_calls", row.month.calls},
                       {"month_billed_seconds", row.month.billed_seconds},
                       {"month_revenue_units", row.month.revenue_units},
-                      {"month_wholesale_cost_units", (row.month.wholesale_cost_x60 + 30) / 60},
-                      {"month_margin_units", row.month.revenue_units - (row.month.wholesale_cost_x60 + 30) / 60}});
+                      {"month_wholesale_cost_units", row.month.wholesale_cost_units()},
+                      {"month_margin_units", row.month.margin_units()}});
     }
     ctx.out << json_line(nlohmann::json{{"root", root.empty() ? "provider" : root},
                                         {"agents", list},
@@ -229,12 +229,11 @@ int verb_agent_tree(Context& ctx, const std::string& root_text) {
             << "  pool " << minutes_text(row.funds.pool_seconds);
     if (row.funds.reserved_seconds != 0) ctx.out << " (" << minutes_text(row.funds.reserved_seconds) << " in calls)";
     ctx.out << "  paid " << format_yuan(row.funds.paid_traffic_units) << " bought " << format_yuan(row.funds.bought_units);
-    if (row.funds.prepaid_units < 0) ctx.out << " OWES " << format_yuan(-row.funds.prepaid_units);
+    if (row.funds.prepaid_units() < 0) ctx.out << " OWES " << format_yuan(-row.funds.prepaid_units());
     if (row.funds.deposit_units != 0) ctx.out << "  deposit " << format_yuan(row.funds.deposit_units);
     if (row.month.calls != 0) {
-      const std::int64_t wholesale = (row.month.wholesale_cost_x60 + 30) / 60;
       ctx.out << "  " << month_name << ": " << minutes_text(row.month.billed_seconds) << ", revenue "
-              << format_yuan(row.month.revenue_units) << ", margin " << format_yuan(row.month.revenue_units - wholesale);
+              << format_yuan(row.month.revenue_units) << ", margin " << format_yuan(row.month.margin_units());
     }
     if (row.subtree_users != row.bound_users || row.subtree_wallets_units != row.wallets_units)
       ctx.out << "  (subtree: users " << row.subtree_users << ", wallets " << format_yuan(row.subtree_wallets_units)

@@ -55,9 +55,8 @@ int verb_calls(Context& ctx, const std::string& account, const std::string& from
   if (!window) return code;
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;
-  std::string why;
-  const Store* store = ctx.access.store(&why);
-  if (!store) return print_error(ctx, exit_storage, "store_unavailable", why);
+  const Store* store = store_or_report(ctx, &code);
+  if (!store) return code;
   bool exists = false;
   std::uint64_t head = 0;
   writer->read_and_wait([&](const LedgerState& state) {
@@ -72,6 +71,7 @@ int verb_calls(Context& ctx, const std::string& account, const std::string& from
   const std::uint64_t start = from.empty() ? 1 : first_at_or_after(*store, head, window->from_us);
   store->scan_events(start, [&](std::uint64_t sequence, std::string_view bytes) {
     if (sequence > head) return false;
+    std::string why;
     auto stored = decode_stored_event(bytes, &why);
     if (!stored) throw StorageError("event " + std::to_string(sequence) + " unreadable: " + why);
     const Event& event = stored->event;

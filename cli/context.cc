@@ -93,6 +93,13 @@ std::optional<TimeWindow> time_window_or_report(Context& ctx, const std::string&
   return TimeWindow{*from_us, *to_us, !to.empty()};
 }
 
+const Store* store_or_report(Context& ctx, int* code) {
+  std::string why;
+  const Store* store = ctx.access.store(&why);
+  if (!store) *code = print_error(ctx, exit_storage, "store_unavailable", why);
+  return store;
+}
+
 int run_request(Context& ctx, Request request) {
   // Every change goes through here: the one place an auditor is stopped.
   if (ctx.access.read_only()) return print_error(ctx, exit_refused, "read_only_principal", "refused: read_only_principal");

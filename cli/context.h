@@ -80,6 +80,8 @@ int print_error(Context& ctx, int code, const std::string& error, const std::str
 
 // The writer, or null after printing a storage error into *code.
 Writer* writer_or_report(Context& ctx, int* code);
+// The store (to read the log), or null after printing a storage error into *code.
+const Store* store_or_report(Context& ctx, int* code);
 
 // A yuan amount ("12.3456"), or nullopt after printing amount_invalid (exit 2) into *code.
 std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& text, int* code);

@@ -20,15 +20,6 @@ const char* payment_kind_name(AgentPaymentKind kind) {
   return "unknown";
 }
 
-const char* principal_role_name(PrincipalRole role) {
-  switch (role) {
-    case PrincipalRole::provider: return "provider";
-    case PrincipalRole::agent: return "agent";
-    case PrincipalRole::auditor: return "auditor";
-  }
-  return "unknown";
-}
-
 const char* deposit_disposition_name(DepositDisposition d) {
   return d == DepositDisposition::refunded ? "refunded" : "forfeited";
 }
@@ -283,6 +274,15 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int* value) {
 }
 
 }  // namespace
+
+const char* principal_role_name(PrincipalRole role) {
+  switch (role) {
+    case PrincipalRole::provider: return "provider";
+    case PrincipalRole::agent: return "agent";
+    case PrincipalRole::auditor: return "auditor";
+  }
+  return "unknown";
+}
 
 const char* kind_name(LedgerAccountKind kind) {
   switch (kind) {

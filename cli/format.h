@@ -36,7 +36,8 @@ nlohmann::json stored_event_json(const StoredEvent& stored);
 std::string event_summary(const Event& event);
 
 const char* status_name(AccountStatus status);
-const char* kind_name(LedgerAccountKind kind);  // "agent_prepaid", as in the schema
+const char* kind_name(LedgerAccountKind kind);
+const char* principal_role_name(PrincipalRole role);  // "provider", "agent", "auditor"  // "agent_prepaid", as in the schema
 const char* call_origin_name(CallOrigin origin);
 const char* call_stage_name(CallStage stage);
 

@@ -103,7 +103,7 @@ int verb_principal_list(Context& ctx) {
   std::string text;
   writer->read_and_wait([&](const LedgerState& ledger) {
     ledger.principals().for_each([&](const std::string& name, const PrincipalState& p) {
-      const char* role = p.role == PrincipalRole::provider ? "provider" : p.role == PrincipalRole::agent ? "agent" : "auditor";
+      const char* role = principal_role_name(p.role);
       list.push_back({{"name", name}, {"role", role}, {"agent", p.agent}, {"added_sequence", p.added_sequence},
                       {"password_changed_sequence", p.password_changed_sequence}});
       text += name + "  " + role + (p.agent.empty() ? "" : "  agent " + p.agent) + "  password set at sequence " +

@@ -79,10 +79,9 @@ int verb_balance(Context& ctx, const std::string& account) {
 }
 
 int verb_events(Context& ctx, std::uint64_t from, std::uint64_t limit) {
-  std::string why;
-  const Store* store = ctx.access.store(&why);
-  if (!store) return print_error(ctx, exit_storage, "store_unavailable", why);
   int code = exit_ok;
+  const Store* store = store_or_report(ctx, &code);
+  if (!store) return code;
   std::uint64_t shown = 0;
   store->scan_events(from == 0 ? 1 : from, [&](std::uint64_t sequence, std::string_view bytes) {
     if (limit != 0 && shown >= limit) return false;

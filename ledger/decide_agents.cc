@@ -147,7 +147,7 @@ Decision decide_agent(const DecideView& view, const BuyTraffic& c, Event event) 
   const std::int64_t cost_units = c.minutes * price;
   if (cost_units > limits::amount_units_max) return reject(Rejection::amount_too_large);
   const AgentFunds& funds = *view.agent_funds(c.agent);
-  if (funds.prepaid_units - cost_units < -funds.credit_line_units)
+  if (funds.prepaid_units() - cost_units < -funds.credit_line_units)
     return reject(Rejection::agent_prepayment_insufficient);
   if (funds.pool_seconds + c.minutes * 60 > traffic_seconds_max) return reject(Rejection::minutes_invalid);
   if (!agent->parent.empty()) {

@@ -91,10 +91,7 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
     auto [it, inserted] = principals_.try_emplace(std::string(name));
     auto& entry = it->second;
     if (inserted && current) entry.state = *current;
-    if (const auto* added = std::get_if<PrincipalAdded>(&event.payload))
-      entry.state = PrincipalState{added->role, added->agent, sequence, sequence};
-    else
-      entry.state.password_changed_sequence = sequence;
+    apply_to_principal(entry.state, sequence, event);
     entry.last_sequence = sequence;
   }
   const std::string_view id = account_of(event.payload);
@@ -139,10 +136,9 @@ void PendingView::apply_funds(std::uint64_t sequence, const Event& event) {
   const bool agent_call = account && !account->agent.empty();
   const CallTraffic traffic =
       call_traffic_of(event, account, agent_call && settling ? find_hold(call_key_of(event.payload)) : nullptr);
-  // Nothing to check or change for an event that touches no agent.
-  if (!agent_call && agent_of(event.payload).empty() && event.postings.empty() &&
-      !std::holds_alternative<AgentCreditSet>(event.payload))
-    return;
+  // Only an agent's call or an agent money event changes funds; the
+  // projection checks every other event's postings when it applies them.
+  if (!agent_call && funds_agents_of(event.payload)[0].empty()) return;
   std::array<FundsUpdate, 2> updates;
   std::size_t count = 0;
   const char* why = funds_update(*this, event, traffic, updates, &count);
@@ -156,12 +152,8 @@ void PendingView::apply_funds(std::uint64_t sequence, const Event& event) {
 
 void PendingView::forget_funds(std::uint64_t sequence, const Event& event) {
   if (funds_.empty()) return;
-  if (const std::string_view agent = agent_of(event.payload); !agent.empty()) forget_entry(funds_, agent, sequence);
-  if (const auto* bought = std::get_if<TrafficPurchased>(&event.payload)) forget_entry(funds_, bought->seller, sequence);
-  if (const auto* paid = std::get_if<AgentPaymentRecorded>(&event.payload)) forget_entry(funds_, paid->agent, sequence);
-  if (const auto* released = std::get_if<AgentDepositReleased>(&event.payload))
-    forget_entry(funds_, released->agent, sequence);
-  if (const auto* credit = std::get_if<AgentCreditSet>(&event.payload)) forget_entry(funds_, credit->agent, sequence);
+  for (const std::string_view agent : funds_agents_of(event.payload))
+    if (!agent.empty()) forget_entry(funds_, agent, sequence);
   if (const std::string_view account = account_of(event.payload); !account.empty()) {
     const AccountState* state = committed_.balances().find(account);
     if (state && !state->agent.empty()) forget_entry(funds_, state->agent, sequence);

@@ -69,6 +69,14 @@ std::vector<Posting> agent_event_postings(const Payload& payload, std::string_vi
   return out;
 }
 
+std::array<std::string_view, 2> funds_agents_of(const Payload& payload) {
+  if (const auto* e = std::get_if<AgentPaymentRecorded>(&payload)) return {e->agent, {}};
+  if (const auto* e = std::get_if<AgentDepositReleased>(&payload)) return {e->agent, {}};
+  if (const auto* e = std::get_if<TrafficPurchased>(&payload)) return {e->agent, e->seller};
+  if (const auto* e = std::get_if<AgentCreditSet>(&payload)) return {e->agent, {}};
+  return {};
+}
+
 void add_call_traffic_postings(std::vector<Posting>& postings, const std::string& agent,
                                std::int64_t billed_seconds) {
   if (agent.empty() || billed_seconds == 0) return;
@@ -104,14 +112,9 @@ const char* funds_update(const AgentsLookup& agents, const Event& event, const C
     if (!valid_amount(paid->amount_units)) return "a payment amount out of range";
     if (!is_valid_text(paid->reference, limits::reference_length_max)) return "a payment reference invalid";
     AgentFunds& f = *start(paid->agent);
-    if (paid->kind == AgentPaymentKind::traffic) {
-      f.prepaid_units += paid->amount_units;
-      f.paid_traffic_units += paid->amount_units;
-    } else if (paid->kind == AgentPaymentKind::deposit) {
-      f.deposit_units += paid->amount_units;
-    }
-    if (f.prepaid_units > limits::balance_units_max || f.deposit_units > limits::balance_units_max ||
-        f.paid_traffic_units > limits::balance_units_max)
+    if (paid->kind == AgentPaymentKind::traffic) f.paid_traffic_units += paid->amount_units;
+    if (paid->kind == AgentPaymentKind::deposit) f.deposit_units += paid->amount_units;
+    if (f.deposit_units > limits::balance_units_max || f.paid_traffic_units > limits::balance_units_max)
       return "an agent's prepaid account or deposit past the balance limit";
     return nullptr;
   }
@@ -136,9 +139,8 @@ const char* funds_update(const AgentsLookup& agents, const Event& event, const C
       return "traffic cost is not minutes times price";
     const std::int64_t bought_seconds = bought->minutes * 60;
     AgentFunds& buyer = *start(bought->agent);
-    if (buyer.prepaid_units - bought->cost_units < -buyer.credit_line_units)
+    if (buyer.prepaid_units() - bought->cost_units < -buyer.credit_line_units)
       return "a traffic purchase past the agent's prepayment and credit";
-    buyer.prepaid_units -= bought->cost_units;
     buyer.bought_units += bought->cost_units;
     buyer.bought_seconds += bought_seconds;
     buyer.pool_seconds += bought_seconds;

@@ -24,9 +24,8 @@ struct AgentState;
 struct AgentFunds {
   std::int64_t pool_seconds = 0;       // traffic_pool: bought and not used (below 0: overdraft)
   std::int64_t reserved_seconds = 0;   // billable seconds granted to its users' calls in progress
-  std::int64_t prepaid_units = 0;      // agent_prepaid: paid in for traffic minus traffic bought
   std::int64_t deposit_units = 0;      // agent_deposit: held by the parent
-  std::int64_t credit_line_units = 0;  // how far below 0 purchases may take prepaid_units
+  std::int64_t credit_line_units = 0;  // how far below 0 purchases may take prepaid_units()
   std::int64_t overdraft_seconds = 0;  // how far below 0 authorizations may take the pool
   // Running totals, for the tree and statements.
   std::int64_t paid_traffic_units = 0;  // traffic payments recorded
@@ -34,6 +33,8 @@ struct AgentFunds {
   std::int64_t bought_seconds = 0;
   std::int64_t used_seconds = 0;        // billed seconds of its users' calls
   bool operator==(const AgentFunds&) const = default;
+  // agent_prepaid: paid in for traffic minus traffic bought (below 0: what it owes its parent).
+  std::int64_t prepaid_units() const { return paid_traffic_units - bought_units; }
   // Seconds new authorizations of its users may still reserve.
   std::int64_t available_seconds() const { return pool_seconds + overdraft_seconds - reserved_seconds; }
 };
@@ -64,6 +65,10 @@ std::vector<Posting> agent_event_postings(const Payload& payload, std::string_vi
 // seconds from its pool to its used traffic (none for 0 seconds).
 void add_call_traffic_postings(std::vector<Posting>& postings, const std::string& agent,
                                std::int64_t billed_seconds);
+
+// The agents whose funds an agent money event changes (payments, deposit
+// releases, purchases with their seller, credit); empty views for others.
+std::array<std::string_view, 2> funds_agents_of(const Payload& payload);
 
 // What a call event means for its user's agent.
 struct CallTraffic {

@@ -68,7 +68,12 @@ void apply_to_agent(AgentState& agent, std::uint64_t sequence, const Event& even
 const char* Agents::problem(const Event& event, const CallTraffic& call) const {
   std::array<FundsUpdate, 2> updates;
   std::size_t count = 0;
-  if (const char* why = funds_update(*this, event, call, updates, &count)) return why;
+  return check(event, call, updates, &count);
+}
+
+const char* Agents::check(const Event& event, const CallTraffic& call, std::array<FundsUpdate, 2>& updates,
+                          std::size_t* count) const {
+  if (const char* why = funds_update(*this, event, call, updates, count)) return why;
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     if (!opened->agent.empty() && !find(opened->agent)) return "account bound to an agent that does not exist";
     return nullptr;
@@ -86,11 +91,10 @@ const char* Agents::problem(const Event& event, const CallTraffic& call) const {
 }
 
 void Agents::apply(std::uint64_t sequence, const Event& event, const CallTraffic& call) {
-  const char* why = problem(event, call);
-  HUAWU_ASSERT(why == nullptr, why);
   std::array<FundsUpdate, 2> updates;
   std::size_t count = 0;
-  funds_update(*this, event, call, updates, &count);
+  const char* why = check(event, call, updates, &count);
+  HUAWU_ASSERT(why == nullptr, why);
   for (std::size_t i = 0; i < count; ++i) agents_.find(updates[i].agent)->second.funds = updates[i].funds;
   if (const auto* settled = std::get_if<CallSettled>(&event.payload); settled && !call.agent.empty()) {
     Entry& entry = agents_.find(call.agent)->second;
@@ -186,7 +190,7 @@ bool Agents::check_invariants(std::string* why) const {
     }
     const AgentFunds& f = entry.funds;
     if (f.reserved_seconds < 0 || f.deposit_units < 0 || f.credit_line_units < 0 || f.overdraft_seconds < 0 ||
-        f.prepaid_units != f.paid_traffic_units - f.bought_units || f.used_seconds < 0 || f.bought_seconds < 0) {
+        f.paid_traffic_units < 0 || f.bought_units < 0 || f.used_seconds < 0 || f.bought_seconds < 0) {
       *why = "agent " + id + " has funds that break their rules";
       return false;
     }
@@ -209,7 +213,7 @@ void Agents::serialize(std::string& out) const {
     w.u64(a.added_sequence);
     w.u64(entry.bound_users);
     const AgentFunds& f = entry.funds;
-    for (std::int64_t v : {f.pool_seconds, f.reserved_seconds, f.prepaid_units, f.deposit_units, f.credit_line_units,
+    for (std::int64_t v : {f.pool_seconds, f.reserved_seconds, f.deposit_units, f.credit_line_units,
                            f.overdraft_seconds, f.paid_traffic_units, f.bought_units, f.bought_seconds, f.used_seconds})
       w.i64(v);
     w.u64(entry.days.size());
@@ -243,7 +247,7 @@ bool Agents::deserialize(std::string_view bytes, std::string* why) {
     a.added_sequence = r.u64();
     entry.bound_users = r.u64();
     AgentFunds& f = entry.funds;
-    for (std::int64_t* v : {&f.pool_seconds, &f.reserved_seconds, &f.prepaid_units, &f.deposit_units,
+    for (std::int64_t* v : {&f.pool_seconds, &f.reserved_seconds, &f.deposit_units,
                             &f.credit_line_units, &f.overdraft_seconds, &f.paid_traffic_units, &f.bought_units,
                             &f.bought_seconds, &f.used_seconds})
       *v = r.i64();

@@ -60,6 +60,9 @@ struct AgentDayFigures {
   // time: 60 x the wholesale cost in units, exact; divide once per period.
   std::int64_t wholesale_cost_x60 = 0;
   bool operator==(const AgentDayFigures&) const = default;
+  // The wholesale cost of a period in units: the exact sum / 60, rounded half up once.
+  std::int64_t wholesale_cost_units() const { return (wholesale_cost_x60 + 30) / 60; }
+  std::int64_t margin_units() const { return revenue_units - wholesale_cost_units(); }
   AgentDayFigures& operator+=(const AgentDayFigures& o) {
     calls += o.calls;
     billed_seconds += o.billed_seconds;
@@ -114,7 +117,7 @@ class Agents final : public AgentsLookup {
 
   // Layout: u64 agent count, per agent in id order: str id, str parent,
   // str name, u64 level, i64 price, u8 suspended, str reason, u64 added seq,
-  // u64 bound users, then its funds as 10 i64 in AgentFunds order, then u64
+  // u64 bound users, then its funds as 9 i64 in AgentFunds order, then u64
   // day count and per day in order: i64 day, 4 i64 in AgentDayFigures order; then u64
   // level count, per level in order: u64 level, i64 price. Children are
   // derived.
@@ -122,6 +125,10 @@ class Agents final : public AgentsLookup {
   bool deserialize(std::string_view bytes, std::string* why);
 
  private:
+  // problem(), with the funds the event leaves (FundsUpdate) for apply().
+  const char* check(const Event& event, const CallTraffic& call, std::array<FundsUpdate, 2>& updates,
+                    std::size_t* count) const;
+
   struct Entry {
     AgentState state;
     std::uint64_t bound_users = 0;

@@ -109,7 +109,7 @@ bool LedgerState::check_invariants(std::string* why) const {
     };
     auto it = reserved_by_agent.find(id);
     const std::int64_t reserved = it == reserved_by_agent.end() ? 0 : it->second;
-    if (mismatch.empty() && (f.prepaid_units != units(LedgerAccountKind::agent_prepaid, Unit::cny_units) ||
+    if (mismatch.empty() && (f.prepaid_units() != units(LedgerAccountKind::agent_prepaid, Unit::cny_units) ||
                              f.deposit_units != units(LedgerAccountKind::agent_deposit, Unit::cny_units) ||
                              f.pool_seconds != units(LedgerAccountKind::traffic_pool, Unit::traffic_seconds) ||
                              f.used_seconds != units(LedgerAccountKind::traffic_used, Unit::traffic_seconds)))

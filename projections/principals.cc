@@ -30,6 +30,13 @@ const char* principal_event_problem(const PrincipalState* current, const AgentsL
   return nullptr;
 }
 
+void apply_to_principal(PrincipalState& principal, std::uint64_t sequence, const Event& event) {
+  if (const auto* added = std::get_if<PrincipalAdded>(&event.payload))
+    principal = PrincipalState{added->role, added->agent, sequence, sequence};
+  else if (std::holds_alternative<PrincipalPasswordChanged>(event.payload))
+    principal.password_changed_sequence = sequence;
+}
+
 const char* Principals::problem(const Event& event, const AgentsLookup& agents) const {
   const std::string_view name = principal_of(event.payload);
   if (name.empty()) return nullptr;
@@ -39,11 +46,11 @@ const char* Principals::problem(const Event& event, const AgentsLookup& agents) 
 void Principals::apply(std::uint64_t sequence, const Event& event, const AgentsLookup& agents) {
   const char* why = problem(event, agents);
   HUAWU_ASSERT(why == nullptr, why);
-  if (const auto* added = std::get_if<PrincipalAdded>(&event.payload)) {
-    principals_.emplace(added->name, PrincipalState{added->role, added->agent, sequence, sequence});
-  } else if (const auto* changed = std::get_if<PrincipalPasswordChanged>(&event.payload)) {
-    principals_.find(changed->name)->second.password_changed_sequence = sequence;
-  }
+  const std::string_view name = principal_of(event.payload);
+  if (name.empty()) return;
+  auto it = principals_.find(name);
+  if (it == principals_.end()) it = principals_.emplace(std::string(name), PrincipalState{}).first;
+  apply_to_principal(it->second, sequence, event);
 }
 
 const PrincipalState* Principals::find(std::string_view name) const {

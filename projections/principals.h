@@ -28,6 +28,10 @@ bool is_valid_principal_name(std::string_view name);
 // or nullptr. `agents` answers whether an agent principal's agent exists.
 const char* principal_event_problem(const PrincipalState* current, const AgentsLookup& agents, const Event& event);
 
+// Applies a principal event to the principal's state (shared by the
+// projection and the writer's overlay).
+void apply_to_principal(PrincipalState& principal, std::uint64_t sequence, const Event& event);
+
 // The principal a principal event is about, or empty.
 std::string_view principal_of(const Payload& payload);
 

@@ -39,7 +39,7 @@ TEST_CASE("4.1: 10,000 minutes at 8.5 fen a minute cost exactly 850.0000 yuan, p
   CHECK(bought.price_units_per_minute == 850);
   CHECK(bought.seller.empty());
   CHECK(ledger.funds("bj").pool_seconds == 600'000);
-  CHECK(ledger.funds("bj").prepaid_units == 0);
+  CHECK(ledger.funds("bj").prepaid_units() == 0);
   CHECK(ledger.ledger_units(LedgerAccountKind::traffic_pool, "bj", Unit::traffic_seconds) == 600'000);
   CHECK(ledger.ledger_units(LedgerAccountKind::traffic_source, "", Unit::traffic_seconds) == -600'000);
   CHECK(ledger.ledger_units(LedgerAccountKind::wholesale_revenue, "") == 8'500'000);
@@ -48,7 +48,7 @@ TEST_CASE("4.1: 10,000 minutes at 8.5 fen a minute cost exactly 850.0000 yuan, p
   // A credit line from its parent lets it buy on account; it then owes.
   REQUIRE(ledger.submit(SetAgentCredit{"bj", 1'000'000, 0}) == Rejection::none);
   REQUIRE(ledger.submit(BuyTraffic{"bj", 1'000}) == Rejection::none);
-  CHECK(ledger.funds("bj").prepaid_units == -850'000);
+  CHECK(ledger.funds("bj").prepaid_units() == -850'000);
   CHECK(ledger.submit(BuyTraffic{"bj", 200}) == Rejection::agent_prepayment_insufficient);  // 170,000 more
   CHECK(ledger.submit(BuyTraffic{"bj", 176}) == Rejection::none);                           // 149,600: within
   // Bad purchases, each named.
@@ -82,7 +82,7 @@ TEST_CASE("4.1: a sub-agent buys seconds out of its parent's pool, at the price 
   REQUIRE(ledger.submit(BuyTraffic{"bj-cy", 100}) == Rejection::none);
   CHECK(std::get<TrafficPurchased>(ledger.last().events[0].payload).cost_units == 120'000);
   CHECK(ledger.funds("bj-cy").bought_units == 520'000);
-  CHECK(ledger.funds("bj-cy").prepaid_units == 2'000'000 - 520'000);
+  CHECK(ledger.funds("bj-cy").prepaid_units() == 2'000'000 - 520'000);
 }
 
 TEST_CASE("B3.7: deposit paid, refunded in part, forfeited with a reason, never more than held, fees to the parent",
@@ -97,7 +97,7 @@ TEST_CASE("B3.7: deposit paid, refunded in part, forfeited with a reason, never 
   CHECK(ledger.funds("bj").deposit_units == 50'000'000);
   CHECK(ledger.ledger_units(LedgerAccountKind::fee_revenue, "") == 20'000'000);
   CHECK(ledger.ledger_units(LedgerAccountKind::fee_revenue, "bj") == 5'010'000);
-  CHECK(ledger.funds("bj").prepaid_units == 0);  // fees and deposits buy no traffic
+  CHECK(ledger.funds("bj").prepaid_units() == 0);  // fees and deposits buy no traffic
 
   CHECK(ledger.submit(ReleaseDeposit{"bj", 10'000'000, DepositDisposition::forfeited, ""}) ==
         Rejection::reason_required);
@@ -293,7 +293,7 @@ TEST_CASE("property: 10,000 random operations across a random tree keep double e
     }
   for (const std::string& agent : agents) {
     const AgentFunds& f = ledger.funds(agent);
-    CHECK(statement[{agent, LedgerAccountKind::agent_prepaid, Unit::cny_units}] == f.prepaid_units);
+    CHECK(statement[{agent, LedgerAccountKind::agent_prepaid, Unit::cny_units}] == f.prepaid_units());
     CHECK(statement[{agent, LedgerAccountKind::agent_deposit, Unit::cny_units}] == f.deposit_units);
     CHECK(statement[{agent, LedgerAccountKind::traffic_pool, Unit::traffic_seconds}] == f.pool_seconds);
     CHECK(statement[{agent, LedgerAccountKind::traffic_used, Unit::traffic_seconds}] == f.used_seconds);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/card_verbs.h"
 #include "cli/daemon_client.h"
 #include "cli/local_verbs.h"
 #include "cli/scope.h"
@@ -70,9 +71,33 @@ int check_scope(Context& ctx, const Scope& scope, const Target& target) {
     case ScopeAnswer::allowed: return exit_ok;
     case ScopeAnswer::account_not_found: return print_error(ctx, exit_refused, "account_not_found", "refused: account_not_found");
     case ScopeAnswer::agent_not_found: return print_error(ctx, exit_refused, "agent_not_found", "refused: agent_not_found");
+    case ScopeAnswer::card_not_found: return print_error(ctx, exit_refused, "card_not_found", "refused: card_not_found");
     case ScopeAnswer::permission_denied: break;
   }
   return print_error(ctx, exit_refused, "permission_denied", "refused: permission_denied");
+}
+
+// The command's end of a forwarded `cards issue`: the daemon's JSON answer
+// becomes the PIN file and the answer the person asked for.
+int finish_forwarded_issue(const ControlReply& reply, const std::string& data_dir, bool json, CardCsv& csv,
+                           std::ostream& out, std::ostream& err) {
+  std::uint64_t sequence = 0;
+  bool replayed = false;
+  const auto batch = reply.exit_code == exit_ok ? batch_from_reply(reply.out, &sequence, &replayed) : std::nullopt;
+  if (!batch) {
+    csv.discard();
+    if (json) {
+      out << reply.out << std::flush;
+    } else {
+      const auto j = nlohmann::json::parse(reply.out, nullptr, false);
+      err << (j.is_object() && j.contains("message") ? "huawu: " + j["message"].get<std::string>() + "\n" : reply.out);
+    }
+    err << reply.err << std::flush;
+    return reply.exit_code == exit_ok ? exit_storage : reply.exit_code;
+  }
+  EmbeddedAccess unused(data_dir);  // finish_card_issue reads only the key from the data directory
+  Context ctx{data_dir, json, out, err, unused};
+  return finish_card_issue(ctx, *batch, sequence, replayed, csv);
 }
 
 }  // namespace
@@ -99,7 +124,7 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   std::string account_id, initial = "0", plan, key, amount, reference, number, file, from, to;
   std::string agent_id, parent, name, price, reason, kind, minutes;
   std::uint32_t level = 0;
-  bool refund = false;
+  std::optional<int> early_exit_code;  // a verb's callback refused before it ran
   auto add_json = [&](CLI::App* verb, const char* what = "print one JSON object") {
     verb->add_flag("--json", json, what);
   };
@@ -132,14 +157,39 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     target = agent_id.empty() ? Target{TargetKind::ledger, {}} : Target{TargetKind::agent, agent_id};
     on_ledger = [&](Context& c) { return verb_account_open(c, account_id, initial, plan, agent_id, key); };
   });
-  auto* close = account->add_subcommand("close", "close a user account");
+  CloseChoice close_choice;
+  auto* close = account->add_subcommand("close", "close a user account; a balance left needs one of the three choices");
   close->add_option("ID", account_id, "account id")->required();
-  close->add_flag("--refund", refund, "refund the remaining balance (required when it is not zero)");
+  close->add_flag("--refund", close_choice.refund, "pay the remaining balance out (external cash)");
+  close->add_option("--ref", close_choice.reference, "with --refund: the payout's reference");
+  close->add_option("--transfer-to", close_choice.transfer_to, "move the balance to this account of the same agent");
+  close->add_flag("--forfeit", close_choice.forfeit, "keep the balance (only when explicitly agreed)");
   add_key(close);
   add_json(close);
   close->callback([&] {
     target = Target{TargetKind::account, account_id};
-    on_ledger = [&](Context& c) { return verb_account_close(c, account_id, refund, key); }; });
+    on_ledger = [&](Context& c) { return verb_account_close(c, account_id, close_choice, key); }; });
+  std::string pin;
+  auto* activate = account->add_subcommand("activate", "register a user with an account card (clause B2.2)");
+  activate->add_option("NUMBER", number, "the card number: it becomes the account id")->required();
+  activate->add_option("--pin", pin, "the card's PIN")->required();
+  add_key(activate);
+  add_json(activate);
+  activate->callback([&] {
+    target = Target{TargetKind::card, number};
+    on_ledger = [&](Context& c) { return verb_account_activate(c, number, pin, key); }; });
+  std::string consent, consent_by = "provider";
+  auto* transfer = account->add_subcommand("transfer", "move a user to another agent, with written consent (clause 6.3)");
+  transfer->add_option("ID", account_id, "account id")->required();
+  transfer->add_option("--to-agent", agent_id, "the agent it moves to (provider: the provider's own users)")->required();
+  transfer->add_option("--consent", consent, "reference of the written consent (required)");
+  transfer->add_option("--consent-by", consent_by, "who consented: provider or both-agents (default provider)");
+  add_key(transfer);
+  add_json(transfer);
+  transfer->callback([&] {
+    target = Target{TargetKind::account, account_id};
+    on_ledger = [&](Context& c) { return verb_account_transfer(c, account_id, agent_id, consent, consent_by, key); };
+  });
 
   // recharge
   auto* recharge = app.add_subcommand("recharge", "add money to a user's wallet");
@@ -151,6 +201,72 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   recharge->callback([&] {
     target = Target{TargetKind::account, account_id};
     on_ledger = [&](Context& c) { return verb_recharge(c, account_id, amount, reference, key); }; });
+
+  // recharge-card redeem
+  auto* recharge_card = app.add_subcommand("recharge-card", "recharge vouchers");
+  recharge_card->require_subcommand(1);
+  auto* redeem = recharge_card->add_subcommand("redeem", "credit a voucher's face value to an account, once");
+  redeem->add_option("ACCOUNT", account_id, "account id")->required();
+  redeem->add_option("--card", number, "the voucher's number")->required();
+  redeem->add_option("--pin", pin, "the voucher's PIN")->required();
+  add_key(redeem);
+  add_json(redeem);
+  redeem->callback([&] {
+    target = Target{TargetKind::account, account_id};
+    on_ledger = [&](Context& c) { return verb_recharge_card_redeem(c, account_id, number, pin, key); }; });
+
+  // cards issue | batches | show | void
+  CardIssueArgs issue_args;
+  std::string card_out;
+  std::unique_ptr<CardCsv> card_csv;  // the command's PIN file for `cards issue`
+  auto* cards = app.add_subcommand("cards", "batches of account cards and recharge vouchers (clauses A2.3, A2.4)");
+  cards->require_subcommand(1);
+  auto* issue = cards->add_subcommand("issue", "issue a batch of cards; numbers and PINs go to --out only");
+  issue->add_option("--agent", issue_args.agent, "the agent the cards are for")->required();
+  issue->add_option("--kind", issue_args.kind, "account (opens an account) or recharge (a voucher)")->required();
+  issue->add_option("--count", issue_args.count, "how many cards, up to 10,000,000")->required();
+  issue->add_option("--face", issue_args.face, "each card's value in yuan, up to 4 decimals")->required();
+  issue->add_option("--plan", issue_args.plan, "account cards: the rate plan their accounts open on");
+  issue->add_option("--expires", issue_args.expires, "the last day the cards can be used (China time), e.g. 2027-12-31");
+  issue->add_option("--out", card_out, "new CSV file for numbers and PINs (mode 0600, never overwritten)")->required();
+  issue->add_option("--key", issue_args.key, "idempotency key: a retry with the same key issues nothing new");
+  add_json(issue);
+  issue->callback([&] {
+    target = Target{TargetKind::agent, issue_args.agent};
+    if (command) {
+      // The file is made before the ledger is asked, so a batch is never issued without it.
+      card_csv = std::make_unique<CardCsv>();
+      std::string why;
+      if (!card_csv->reserve(card_out, &why)) {
+        err << "huawu: " << why << "\n";
+        early_exit_code = exit_bad_input;
+        return;
+      }
+    }
+    on_ledger = [&](Context& c) { return verb_cards_issue(c, issue_args, card_csv.get()); };
+  });
+  auto* batches = cards->add_subcommand("batches", "card batches, with cards used and voided");
+  batches->add_option("--agent", agent_id, "only this agent's batches (with its account-card counts)");
+  add_json(batches);
+  batches->callback([&] {
+    target = Target{TargetKind::agent, agent_id};
+    on_ledger = [&](Context& c) { return verb_cards_batches(c, agent_id); }; });
+  auto* card_show = cards->add_subcommand("show", "one card: its batch and state");
+  card_show->add_option("NUMBER", number, "the card number")->required();
+  add_json(card_show);
+  card_show->callback([&] {
+    target = Target{TargetKind::card, number};
+    on_ledger = [&](Context& c) { return verb_cards_show(c, number); }; });
+  auto* card_void = cards->add_subcommand("void", "void a batch or a range of it: its cards are refused from now on");
+  card_void->add_option("BATCH", name, "batch id, e.g. B000001")->required();
+  card_void->add_option("--from", from, "first card number of the range");
+  card_void->add_option("--to", to, "last card number of the range");
+  card_void->add_option("--reason", reason, "why, for the record");
+  add_key(card_void);
+  add_json(card_void);
+  card_void->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_cards_void(c, name, from, to, reason, key); }; });
 
   // balance
   auto* balance = app.add_subcommand("balance", "show a user's wallet: balance, available, held for calls");
@@ -471,6 +587,7 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   }
   if (on_its_own) return on_its_own();
   if (early_exit) return *early_exit;
+  if (early_exit_code) return *early_exit_code;
   if (!on_ledger) return exit_bad_input;  // cannot happen: a verb is required
 
   if (command && forward) {
@@ -480,7 +597,18 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     if (!import_file.empty())  // the daemon's working directory is not ours
       std::replace(forwarded.begin(), forwarded.end(), import_file,
                    std::filesystem::absolute(import_file).lexically_normal().string());
-    if (auto code = forward(data_dir, forwarded)) return *code;
+    // `cards issue`: the daemon answers in JSON, and this command writes the PIN file from it.
+    const bool issuing = card_csv != nullptr;
+    if (issuing && std::find(forwarded.begin(), forwarded.end(), "--json") == forwarded.end())
+      forwarded.push_back("--json");
+    if (auto reply = forward(data_dir, forwarded)) {
+      if (!issuing) {
+        out << reply->out << std::flush;
+        err << reply->err << std::flush;
+        return reply->exit_code;
+      }
+      return finish_forwarded_issue(*reply, data_dir, json, *card_csv, out, err);
+    }
   }
   std::unique_ptr<EmbeddedAccess> embedded;
   if (!daemon_access) embedded = std::make_unique<EmbeddedAccess>(data_dir);
@@ -491,7 +619,9 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
       if (target.kind == TargetKind::agent && target.id.empty()) target.id = agent_id = scope->agent;
       if (const int code = check_scope(ctx, *scope, target); code != exit_ok) return code;
     }
-    return on_ledger(ctx);
+    const int code = on_ledger(ctx);
+    if (card_csv) card_csv->discard();  // a PIN file reserved for a batch that was not issued
+    return code;
   } catch (const StorageError& e) {
     err << "huawu: storage error: " << e.what() << "\n";
     return exit_storage;

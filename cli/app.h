@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/context.h"
+#include "events/control_protocol.h"
 
 namespace huawu::cli {
 
@@ -19,10 +20,10 @@ enum class Side {
   daemon,   // inside `huawu serve`, for a forwarded request
 };
 
-// Sends the arguments to a daemon serving `data_dir` and prints its reply;
-// nullopt when no daemon serves it.
-using Forward = std::function<std::optional<int>(const std::string& data_dir,
-                                                 const std::vector<std::string>& args)>;
+// Sends the arguments to a daemon serving `data_dir`: its reply, or nullopt
+// when no daemon serves it.
+using Forward = std::function<std::optional<ControlReply>(const std::string& data_dir,
+                                                          const std::vector<std::string>& args)>;
 
 // Parses `args` (without the program name) and runs the verb; returns the
 // exit code. On the daemon side `daemon_access` is the daemon's ledger and

@@ -100,36 +100,53 @@ const Store* store_or_report(Context& ctx, int* code) {
   return store;
 }
 
-int run_request(Context& ctx, Request request) {
+std::optional<Outcome> submit_request(Context& ctx, Request& request, int* code) {
   // Every change goes through here: the one place an auditor is stopped.
-  if (ctx.access.read_only()) return print_error(ctx, exit_refused, "read_only_principal", "refused: read_only_principal");
-  int code = exit_ok;
-  Writer* writer = writer_or_report(ctx, &code);
-  if (!writer) return code;
+  if (ctx.access.read_only()) {
+    *code = print_error(ctx, exit_refused, "read_only_principal", "refused: read_only_principal");
+    return std::nullopt;
+  }
+  Writer* writer = writer_or_report(ctx, code);
+  if (!writer) return std::nullopt;
   if (request.idempotency_key.empty()) request.idempotency_key = fresh_key();
   request.actor = ctx.access.actor();
-  const std::string key = request.idempotency_key;
-  Outcome outcome = writer->submit_and_wait(std::move(request));
-  if (outcome.rejection != Rejection::none) {
-    const std::string name(rejection_name(outcome.rejection));
-    return print_error(ctx, exit_refused, name, "refused: " + name);
+  return writer->submit_and_wait(Request(request));
+}
+
+nlohmann::json outcome_json(const Outcome& outcome, const std::string& key) {
+  nlohmann::json events = nlohmann::json::array();
+  for (std::size_t i = 0; i < outcome.events.size(); ++i)
+    events.push_back(event_json(outcome.first_sequence + i, outcome.events[i]));
+  return nlohmann::json{{"ok", true},
+                        {"replayed", outcome.replayed},
+                        {"idempotency_key", key},
+                        {"first_sequence", outcome.first_sequence},
+                        {"events", events}};
+}
+
+int run_request(Context& ctx, Request request, const Explain& explain) {
+  int code = exit_ok;
+  const std::optional<Outcome> outcome = submit_request(ctx, request, &code);
+  if (!outcome) return code;
+  const std::string& key = request.idempotency_key;
+  if (outcome->rejection != Rejection::none) {
+    const std::string name(rejection_name(outcome->rejection));
+    const std::string more = explain ? explain(outcome->rejection) : std::string();
+    return print_error(ctx, exit_refused, name, "refused: " + name + (more.empty() ? "" : " (" + more + ")"));
   }
+  if (outcome->events.size() == 1)
+    if (const auto* failed = std::get_if<CardRedemptionFailed>(&outcome->events[0].payload))
+      return print_error(ctx, exit_refused, failed->reason,
+                         "refused: " + failed->reason + " (the attempt is recorded as event " +
+                             std::to_string(outcome->first_sequence) + ")");
   if (ctx.json) {
-    nlohmann::json events = nlohmann::json::array();
-    for (std::size_t i = 0; i < outcome.events.size(); ++i)
-      events.push_back(event_json(outcome.first_sequence + i, outcome.events[i]));
-    ctx.out << json_line(nlohmann::json{{"ok", true},
-                                        {"replayed", outcome.replayed},
-                                        {"idempotency_key", key},
-                                        {"first_sequence", outcome.first_sequence},
-                                        {"events", events}})
-            << "\n";
+    ctx.out << json_line(outcome_json(*outcome, key)) << "\n";
     return exit_ok;
   }
-  if (outcome.replayed)
+  if (outcome->replayed)
     ctx.out << "already done with key " << key << " (nothing changed); original outcome:\n";
-  for (std::size_t i = 0; i < outcome.events.size(); ++i)
-    ctx.out << "event " << outcome.first_sequence + i << ": " << event_summary(outcome.events[i]) << "\n";
+  for (std::size_t i = 0; i < outcome->events.size(); ++i)
+    ctx.out << "event " << outcome->first_sequence + i << ": " << event_summary(outcome->events[i]) << "\n";
   return exit_ok;
 }
 

@@ -6,6 +6,7 @@
 // through LedgerAccess.
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -100,7 +101,19 @@ std::optional<TimeWindow> time_window_or_report(Context& ctx, const std::string&
 std::string random_hex(std::size_t bytes);
 
 // Submits one request as the access's actor (with a random idempotency key
-// when it has none) and prints its outcome.
-int run_request(Context& ctx, Request request);
+// when it has none): its outcome, or nullopt after printing why it could not
+// be submitted (an auditor's request, no store) into *code.
+std::optional<Outcome> submit_request(Context& ctx, Request& request, int* code);
+
+// What a verb adds to the message of a refusal (empty: nothing).
+using Explain = std::function<std::string(Rejection)>;
+
+// Submits one request (submit_request) and prints its outcome. A recorded
+// refusal (a failed card attempt: accepted as an event so that it counts
+// towards a lock) is printed and exits as a refusal.
+int run_request(Context& ctx, Request request, const Explain& explain = {});
+
+// The outcome of an accepted request as JSON: ok, replayed, key, events.
+nlohmann::json outcome_json(const Outcome& outcome, const std::string& key);
 
 }  // namespace huawu::cli

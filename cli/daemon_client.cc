@@ -20,8 +20,9 @@ ControlRequest control_request_from_environment(std::vector<std::string> args, c
 
 namespace {
 
-// Sends one request and prints the reply; the verb's exit code.
-int send_and_print(const std::string& data_dir, const ControlRequest& control_request) {
+// Sends one request; the daemon's reply (exit 3 with a message when it stops
+// before answering or answers something unreadable).
+ControlReply ask(const std::string& data_dir, const ControlRequest& control_request) {
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
@@ -35,30 +36,23 @@ int send_and_print(const std::string& data_dir, const ControlRequest& control_re
     zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}};
     zmq::poll(items, 1, std::chrono::milliseconds(250));
     if (items[0].revents & ZMQ_POLLIN) break;
-    if (!daemon_serving(data_dir)) {
-      std::cerr << "huawu: the daemon serving " << data_dir << " stopped before answering\n";
-      return exit_storage;
-    }
+    if (!daemon_serving(data_dir))
+      return ControlReply{exit_storage, "", "huawu: the daemon serving " + data_dir + " stopped before answering\n"};
   }
   zmq::message_t frame;
   const auto got = socket.recv(frame, zmq::recv_flags::none);
   std::string why;
   auto reply = got ? decode_control_reply(std::string_view(frame.data<char>(), frame.size()), &why)
                    : std::nullopt;
-  if (!reply) {
-    std::cerr << "huawu: unreadable reply from the daemon: " << why << "\n";
-    return exit_storage;
-  }
-  std::cout << reply->out << std::flush;
-  std::cerr << reply->err << std::flush;
-  return reply->exit_code;
+  if (!reply) return ControlReply{exit_storage, "", "huawu: unreadable reply from the daemon: " + why + "\n"};
+  return std::move(*reply);
 }
 
 }  // namespace
 
-std::optional<int> forward_to_daemon(const std::string& data_dir, const std::vector<std::string>& args) {
+std::optional<ControlReply> forward_to_daemon(const std::string& data_dir, const std::vector<std::string>& args) {
   if (!daemon_serving(data_dir)) return std::nullopt;
-  return send_and_print(data_dir, control_request_from_environment(args, "local:operator"));
+  return ask(data_dir, control_request_from_environment(args, "local:operator"));
 }
 
 int login_to_daemon(const std::string& data_dir, const std::string& principal, const std::string& password) {
@@ -66,7 +60,10 @@ int login_to_daemon(const std::string& data_dir, const std::string& principal, c
     std::cerr << "huawu: login is for a daemon: none serves " << data_dir << "\n";
     return exit_storage;
   }
-  return send_and_print(data_dir, ControlRequest{principal, {"login"}, password, ""});
+  const ControlReply reply = ask(data_dir, ControlRequest{principal, {"login"}, password, ""});
+  std::cout << reply.out << std::flush;
+  std::cerr << reply.err << std::flush;
+  return reply.exit_code;
 }
 
 }  // namespace huawu::cli

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "events/card_number.h"
 #include "events/hash.h"
 #include "events/money.h"
 
@@ -27,7 +28,17 @@ const char* deposit_disposition_name(DepositDisposition d) {
 const char* unit_name(Unit unit) { return unit == Unit::cny_units ? "cny_units" : "traffic_seconds"; }
 
 const char* disposition_name(BalanceDisposition d) {
-  return d == BalanceDisposition::refunded ? "refunded" : "none";
+  switch (d) {
+    case BalanceDisposition::none: return "none";
+    case BalanceDisposition::refunded: return "refunded";
+    case BalanceDisposition::transferred: return "transferred";
+    case BalanceDisposition::forfeited: return "forfeited";
+  }
+  return "unknown";
+}
+
+const char* consent_party_name(ConsentParty party) {
+  return party == ConsentParty::provider ? "provider" : "both_agents";
 }
 
 void put_units(nlohmann::json& j, const std::string& name, std::int64_t units) {
@@ -79,6 +90,8 @@ struct PayloadJson {
     j["remaining_balance_units"] = e.remaining_balance_units;
     j["remaining_balance"] = format_yuan(e.remaining_balance_units);
     j["disposition"] = disposition_name(e.disposition);
+    j["transfer_to"] = e.transfer_to;
+    j["reference"] = e.reference;
   }
   void operator()(const RatePlanImported& e) const {
     j["plan"] = e.plan;
@@ -180,6 +193,49 @@ struct PayloadJson {
     j["agent"] = e.agent;
   }
   void operator()(const PrincipalPasswordChanged& e) const { j["name"] = e.name; }
+  void operator()(const CardBatchIssued& e) const {
+    j["batch"] = e.batch;
+    j["agent"] = e.agent;
+    j["kind"] = card_kind_name(e.kind);
+    j["count"] = e.count;
+    j["first_serial"] = e.first_serial;
+    j["first_number"] = card_number(e.kind, e.first_serial);
+    j["last_number"] = card_number(e.kind, e.first_serial + e.count - 1);
+    put_units(j, "face", e.face_units);
+    j["rate_plan"] = e.rate_plan;
+    j["expires_at_us"] = e.expires_at_us;
+    j["expires_at"] = e.expires_at_us == 0 ? "" : format_time_utc(e.expires_at_us);
+    j["key_id"] = e.key_id;
+  }
+  void operator()(const CardsVoided& e) const {
+    j["batch"] = e.batch;
+    j["first_serial"] = e.first_serial;
+    j["last_serial"] = e.last_serial;
+    j["reason"] = e.reason;
+  }
+  void operator()(const CardRedeemed& e) const {
+    j["number"] = card_number(e.kind, e.serial);
+    j["serial"] = e.serial;
+    j["batch"] = e.batch;
+    j["account"] = e.account;
+    j["kind"] = card_kind_name(e.kind);
+    put_units(j, "face", e.face_units);
+    put_units(j, "balance_after", e.balance_after_units);
+  }
+  void operator()(const CardRedemptionFailed& e) const {
+    j["serial"] = e.serial;
+    j["number"] = e.serial == 0 ? "" : card_number(e.kind, e.serial);
+    j["account"] = e.account;
+    j["kind"] = card_kind_name(e.kind);
+    j["reason"] = e.reason;
+  }
+  void operator()(const AccountTransferred& e) const {
+    j["account"] = e.account;
+    j["from_agent"] = e.from_agent;
+    j["to_agent"] = e.to_agent;
+    j["consent_by"] = consent_party_name(e.consent_by);
+    j["consent_reference"] = e.consent_reference;
+  }
 };
 
 struct PayloadText {
@@ -197,7 +253,8 @@ struct PayloadText {
   }
   std::string operator()(const AccountClosed& e) const {
     return "account=" + e.account + " remaining=" + format_yuan(e.remaining_balance_units) + " " +
-           disposition_name(e.disposition);
+           disposition_name(e.disposition) + (e.transfer_to.empty() ? "" : " to=" + e.transfer_to) +
+           (e.reference.empty() ? "" : " ref=" + e.reference);
   }
   std::string operator()(const RatePlanImported& e) const {
     return "plan=" + e.plan + " rates=" + std::to_string(e.rates.size()) +
@@ -260,6 +317,31 @@ struct PayloadText {
     return "principal=" + e.name + " role=" + principal_role_name(e.role) + (e.agent.empty() ? "" : " agent=" + e.agent);
   }
   std::string operator()(const PrincipalPasswordChanged& e) const { return "principal=" + e.name; }
+  std::string operator()(const CardBatchIssued& e) const {
+    return "batch=" + e.batch + " agent=" + e.agent + " kind=" + card_kind_name(e.kind) +
+           " count=" + std::to_string(e.count) + " numbers=" + card_number(e.kind, e.first_serial) + ".." +
+           card_number(e.kind, e.first_serial + e.count - 1) + " face=" + format_yuan(e.face_units) +
+           (e.rate_plan.empty() ? "" : " plan=" + e.rate_plan) +
+           (e.expires_at_us == 0 ? "" : " expires=" + format_time_utc(e.expires_at_us));
+  }
+  std::string operator()(const CardsVoided& e) const {
+    return "batch=" + e.batch + " serials=" + std::to_string(e.first_serial) + ".." + std::to_string(e.last_serial) +
+           (e.reason.empty() ? "" : " reason=\"" + e.reason + "\"");
+  }
+  std::string operator()(const CardRedeemed& e) const {
+    return "card=" + card_number(e.kind, e.serial) + " batch=" + e.batch + " account=" + e.account +
+           " face=" + format_yuan(e.face_units) + " balance_after=" + format_yuan(e.balance_after_units);
+  }
+  std::string operator()(const CardRedemptionFailed& e) const {
+    return std::string(e.kind == CardKind::account ? "activation" : "voucher") + " refused: " + e.reason +
+           (e.serial == 0 ? "" : " card=" + card_number(e.kind, e.serial)) +
+           (e.account.empty() ? "" : " account=" + e.account);
+  }
+  std::string operator()(const AccountTransferred& e) const {
+    return "account=" + e.account + " from=" + (e.from_agent.empty() ? "provider" : e.from_agent) +
+           " to=" + (e.to_agent.empty() ? "provider" : e.to_agent) + " consent=" + consent_party_name(e.consent_by) +
+           ":" + e.consent_reference;
+  }
 };
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, int* value) {
@@ -299,6 +381,7 @@ const char* kind_name(LedgerAccountKind kind) {
     case LedgerAccountKind::traffic_pool: return "traffic_pool";
     case LedgerAccountKind::traffic_source: return "traffic_source";
     case LedgerAccountKind::traffic_used: return "traffic_used";
+    case LedgerAccountKind::forfeited_balances: return "forfeited_balances";
   }
   return "unknown";
 }

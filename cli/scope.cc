@@ -1,5 +1,6 @@
 #include "cli/scope.h"
 
+#include "events/card_number.h"
 #include "events/limits.h"
 
 namespace huawu::cli {
@@ -32,6 +33,12 @@ ScopeAnswer scope_answer(const Scope& scope, const Target& target, const LedgerS
     }
     case TargetKind::agent:
       return in_subtree(agents, target.id, scope.agent) ? ScopeAnswer::allowed : ScopeAnswer::agent_not_found;
+    case TargetKind::card: {
+      const auto parsed = parse_card_number(target.id);
+      const CardBatchState* batch = parsed ? state.cards().card_batch_of_serial(parsed->serial) : nullptr;
+      const bool reachable = batch && in_subtree(agents, batch->issued.agent, scope.agent);
+      return reachable ? ScopeAnswer::allowed : ScopeAnswer::card_not_found;
+    }
     case TargetKind::agent_below:
       return target.id != scope.agent && in_subtree(agents, target.id, scope.agent) ? ScopeAnswer::allowed
                                                                                     : ScopeAnswer::agent_not_found;

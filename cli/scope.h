@@ -29,6 +29,7 @@ enum class TargetKind {
   agent,           // an agent in the subtree, the operator's own included
   agent_below,     // an agent strictly below the operator's: what a parent does to a child
   own_principal,   // the operator's own principal (its password)
+  card,            // a card by its number: of a batch of an agent in the subtree
 };
 
 struct Target {
@@ -36,7 +37,7 @@ struct Target {
   std::string id;
 };
 
-enum class ScopeAnswer { allowed, account_not_found, agent_not_found, permission_denied };
+enum class ScopeAnswer { allowed, account_not_found, agent_not_found, card_not_found, permission_denied };
 
 // True when `agent` is `root` or below it.
 bool in_subtree(const Agents& agents, std::string_view agent, std::string_view root);

@@ -34,8 +34,34 @@ int verb_recharge(Context& ctx, const std::string& account, const std::string& a
   return run_request(ctx, Request{RechargeWallet{account, *units, reference}, key, {}, 0});
 }
 
-int verb_account_close(Context& ctx, const std::string& account, bool refund, const std::string& key) {
-  return run_request(ctx, Request{CloseAccount{account, refund}, key, {}, 0});
+int verb_account_close(Context& ctx, const std::string& account, const CloseChoice& choice, const std::string& key) {
+  const int asked = (choice.refund ? 1 : 0) + (choice.transfer_to.empty() ? 0 : 1) + (choice.forfeit ? 1 : 0);
+  if (asked > 1)
+    return print_error(ctx, exit_bad_input, "disposition_invalid", "choose one of --refund, --transfer-to, --forfeit");
+  CloseAccount command{account, CloseDisposition::none, choice.transfer_to, choice.reference};
+  if (choice.refund) command.disposition = CloseDisposition::refund;
+  if (!choice.transfer_to.empty()) command.disposition = CloseDisposition::transfer;
+  if (choice.forfeit) command.disposition = CloseDisposition::forfeit;
+  return run_request(ctx, Request{std::move(command), key, {}, 0});
+}
+
+int verb_account_transfer(Context& ctx, const std::string& account, const std::string& to_agent,
+                          const std::string& consent, const std::string& consent_by, const std::string& key) {
+  ConsentParty party = ConsentParty::provider;
+  if (consent_by == "both-agents" || consent_by == "both_agents") party = ConsentParty::both_agents;
+  else if (consent_by != "provider")
+    return print_error(ctx, exit_bad_input, "consent_party_invalid", "--consent-by is provider or both-agents");
+  const std::string agent = to_agent == "provider" ? std::string() : to_agent;
+  // An agent operator moves users only within its own subtree.
+  if (const Scope* scope = ctx.access.scope()) {
+    int code = exit_ok;
+    Writer* writer = writer_or_report(ctx, &code);
+    if (!writer) return code;
+    bool reachable = false;
+    writer->read_and_wait([&](const LedgerState& state) { reachable = in_subtree(state.agents(), agent, scope->agent); });
+    if (!reachable) return print_error(ctx, exit_refused, "agent_not_found", "refused: agent_not_found");
+  }
+  return run_request(ctx, Request{TransferAccount{account, agent, party, consent}, key, {}, 0});
 }
 
 int verb_balance(Context& ctx, const std::string& account) {

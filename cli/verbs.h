@@ -16,7 +16,17 @@ int verb_account_open(Context& ctx, const std::string& account, const std::strin
                       const std::string& plan, const std::string& agent, const std::string& key);
 int verb_recharge(Context& ctx, const std::string& account, const std::string& amount,
                   const std::string& reference, const std::string& key);
-int verb_account_close(Context& ctx, const std::string& account, bool refund, const std::string& key);
+// What happens to a closing account's balance: at most one of the three.
+struct CloseChoice {
+  bool refund = false;
+  std::string reference;    // with refund
+  std::string transfer_to;  // another account of the same agent
+  bool forfeit = false;
+};
+int verb_account_close(Context& ctx, const std::string& account, const CloseChoice& choice, const std::string& key);
+// Clause 6.3: `consent_by` provider | both-agents; `to_agent` "provider": the provider's own users.
+int verb_account_transfer(Context& ctx, const std::string& account, const std::string& to_agent,
+                          const std::string& consent, const std::string& consent_by, const std::string& key);
 int verb_balance(Context& ctx, const std::string& account);
 int verb_events(Context& ctx, std::uint64_t from, std::uint64_t limit);
 int verb_audit_verify(Context& ctx);

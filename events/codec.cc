@@ -84,6 +84,9 @@ struct PayloadWriter {
     b.setAccount(as_text(e.account));
     b.setRemainingBalanceUnits(e.remaining_balance_units);
     b.setDisposition(static_cast<s::BalanceDisposition>(e.disposition));
+    // Left null when empty: a close without them keeps its earlier bytes.
+    if (!e.transfer_to.empty()) b.setTransferTo(as_text(e.transfer_to));
+    if (!e.reference.empty()) b.setReference(as_text(e.reference));
   }
   void operator()(const RatePlanImported& e) {
     auto b = payload.initRatePlanImported();
@@ -225,7 +228,61 @@ struct PayloadWriter {
     auto b = payload.initPrincipalPasswordChanged();
     b.setName(as_text(e.name));
   }
+  void operator()(const CardBatchIssued& e) {
+    auto b = payload.initCardBatchIssued();
+    b.setBatch(as_text(e.batch));
+    b.setAgent(as_text(e.agent));
+    b.setKind(static_cast<s::CardKind>(e.kind));
+    b.setCount(e.count);
+    b.setFirstSerial(e.first_serial);
+    b.setFaceUnits(e.face_units);
+    b.setRatePlan(as_text(e.rate_plan));
+    b.setExpiresAtUs(e.expires_at_us);
+    b.setKeyId(as_text(e.key_id));
+  }
+  void operator()(const CardsVoided& e) {
+    auto b = payload.initCardsVoided();
+    b.setBatch(as_text(e.batch));
+    b.setFirstSerial(e.first_serial);
+    b.setLastSerial(e.last_serial);
+    b.setReason(as_text(e.reason));
+  }
+  void operator()(const CardRedeemed& e) {
+    auto b = payload.initCardRedeemed();
+    b.setSerial(e.serial);
+    b.setBatch(as_text(e.batch));
+    b.setAccount(as_text(e.account));
+    b.setKind(static_cast<s::CardKind>(e.kind));
+    b.setFaceUnits(e.face_units);
+    b.setBalanceAfterUnits(e.balance_after_units);
+  }
+  void operator()(const CardRedemptionFailed& e) {
+    auto b = payload.initCardRedemptionFailed();
+    b.setSerial(e.serial);
+    b.setAccount(as_text(e.account));
+    b.setKind(static_cast<s::CardKind>(e.kind));
+    b.setReason(as_text(e.reason));
+  }
+  void operator()(const AccountTransferred& e) {
+    auto b = payload.initAccountTransferred();
+    b.setAccount(as_text(e.account));
+    b.setFromAgent(as_text(e.from_agent));
+    b.setToAgent(as_text(e.to_agent));
+    b.setConsentBy(static_cast<s::ConsentParty>(e.consent_by));
+    b.setConsentReference(as_text(e.consent_reference));
+  }
 };
+
+// An enumerant of a known range, or nullopt after naming it in *why.
+template <class E, class R>
+std::optional<E> known_enum(R raw, E last, const char* what, std::string* why) {
+  const auto value = static_cast<std::uint16_t>(raw);
+  if (value > static_cast<std::uint16_t>(last)) {
+    *why = std::string("unknown ") + what + " " + std::to_string(value);
+    return std::nullopt;
+  }
+  return static_cast<E>(value);
+}
 
 CallRate read_rate(s::CallRate::Reader r) {
   return CallRate{text(r.getPrefix()), r.getPriceUnitsPerMinute(), r.getConnectFeeUnits(),
@@ -254,12 +311,13 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
     case s::Event::Payload::ACCOUNT_CLOSED: {
       auto r = payload.getAccountClosed();
       const auto disposition = static_cast<std::uint16_t>(r.getDisposition());
-      if (disposition > static_cast<std::uint16_t>(BalanceDisposition::refunded)) {
+      if (disposition > static_cast<std::uint16_t>(BalanceDisposition::forfeited)) {
         *why = "unknown balance disposition " + std::to_string(disposition);
         return std::nullopt;
       }
       return AccountClosed{text(r.getAccount()), r.getRemainingBalanceUnits(),
-                           static_cast<BalanceDisposition>(disposition)};
+                           static_cast<BalanceDisposition>(disposition), text(r.getTransferTo()),
+                           text(r.getReference())};
     }
     case s::Event::Payload::RATE_PLAN_IMPORTED: {
       auto r = payload.getRatePlanImported();
@@ -389,6 +447,37 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
     case s::Event::Payload::PRINCIPAL_PASSWORD_CHANGED: {
       auto r = payload.getPrincipalPasswordChanged();
       return PrincipalPasswordChanged{text(r.getName())};
+    }
+    case s::Event::Payload::CARD_BATCH_ISSUED: {
+      auto r = payload.getCardBatchIssued();
+      auto kind = known_enum(r.getKind(), CardKind::recharge, "card kind", why);
+      if (!kind) return std::nullopt;
+      return CardBatchIssued{text(r.getBatch()), text(r.getAgent()), *kind, r.getCount(), r.getFirstSerial(),
+                             r.getFaceUnits(), text(r.getRatePlan()), r.getExpiresAtUs(), text(r.getKeyId())};
+    }
+    case s::Event::Payload::CARDS_VOIDED: {
+      auto r = payload.getCardsVoided();
+      return CardsVoided{text(r.getBatch()), r.getFirstSerial(), r.getLastSerial(), text(r.getReason())};
+    }
+    case s::Event::Payload::CARD_REDEEMED: {
+      auto r = payload.getCardRedeemed();
+      auto kind = known_enum(r.getKind(), CardKind::recharge, "card kind", why);
+      if (!kind) return std::nullopt;
+      return CardRedeemed{r.getSerial(), text(r.getBatch()), text(r.getAccount()), *kind, r.getFaceUnits(),
+                          r.getBalanceAfterUnits()};
+    }
+    case s::Event::Payload::CARD_REDEMPTION_FAILED: {
+      auto r = payload.getCardRedemptionFailed();
+      auto kind = known_enum(r.getKind(), CardKind::recharge, "card kind", why);
+      if (!kind) return std::nullopt;
+      return CardRedemptionFailed{r.getSerial(), text(r.getAccount()), *kind, text(r.getReason())};
+    }
+    case s::Event::Payload::ACCOUNT_TRANSFERRED: {
+      auto r = payload.getAccountTransferred();
+      auto by = known_enum(r.getConsentBy(), ConsentParty::both_agents, "consent party", why);
+      if (!by) return std::nullopt;
+      return AccountTransferred{text(r.getAccount()), text(r.getFromAgent()), text(r.getToAgent()), *by,
+                                text(r.getConsentReference())};
     }
   }
   *why = "unknown event type " + std::to_string(static_cast<unsigned>(payload.which()));

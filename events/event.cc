@@ -25,6 +25,11 @@ const char* payload_name(const Payload& payload) {
     const char* operator()(const TrafficPurchased&) const { return "TrafficPurchased"; }
     const char* operator()(const AgentCreditSet&) const { return "AgentCreditSet"; }
     const char* operator()(const PrincipalAdded&) const { return "PrincipalAdded"; }
+    const char* operator()(const CardBatchIssued&) const { return "CardBatchIssued"; }
+    const char* operator()(const CardsVoided&) const { return "CardsVoided"; }
+    const char* operator()(const CardRedeemed&) const { return "CardRedeemed"; }
+    const char* operator()(const CardRedemptionFailed&) const { return "CardRedemptionFailed"; }
+    const char* operator()(const AccountTransferred&) const { return "AccountTransferred"; }
     const char* operator()(const PrincipalPasswordChanged&) const { return "PrincipalPasswordChanged"; }
   };
   return std::visit(Name{}, payload);

@@ -29,8 +29,9 @@ enum class LedgerAccountKind : std::uint8_t {
   traffic_pool = 10,    // traffic seconds
   traffic_source = 11,  // traffic seconds
   traffic_used = 12,    // traffic seconds
+  forfeited_balances = 13,  // balances closed accounts left on purpose (issue 5)
 };
-inline constexpr std::uint8_t ledger_account_kind_max = 12;
+inline constexpr std::uint8_t ledger_account_kind_max = 13;
 
 // Kinds kept per user account (in AccountState) rather than as ledger-wide accounts.
 inline bool is_user_account_kind(LedgerAccountKind kind) {
@@ -70,12 +71,14 @@ struct WalletRecharged {
   bool operator==(const WalletRecharged&) const = default;
 };
 
-enum class BalanceDisposition : std::uint8_t { none = 0, refunded = 1 };
+enum class BalanceDisposition : std::uint8_t { none = 0, refunded = 1, transferred = 2, forfeited = 3 };
 
 struct AccountClosed {
   std::string account;
   std::int64_t remaining_balance_units = 0;
   BalanceDisposition disposition = BalanceDisposition::none;
+  std::string transfer_to;  // transferred: the account that received the balance
+  std::string reference;    // refunded: the payout's reference
   bool operator==(const AccountClosed&) const = default;
 };
 
@@ -251,11 +254,66 @@ struct PrincipalPasswordChanged {
   bool operator==(const PrincipalPasswordChanged&) const = default;
 };
 
+// Cards (issue 5; events.capnp says how numbers and PINs come from serials).
+enum class CardKind : std::uint8_t { account = 0, recharge = 1 };
+
+struct CardBatchIssued {
+  std::string batch;
+  std::string agent;
+  CardKind kind = CardKind::account;
+  std::uint64_t count = 0;
+  std::uint64_t first_serial = 0;
+  std::int64_t face_units = 0;
+  std::string rate_plan;
+  std::int64_t expires_at_us = 0;  // 0: never
+  std::string key_id;
+  bool operator==(const CardBatchIssued&) const = default;
+};
+
+struct CardsVoided {
+  std::string batch;
+  std::uint64_t first_serial = 0;
+  std::uint64_t last_serial = 0;  // inclusive
+  std::string reason;
+  bool operator==(const CardsVoided&) const = default;
+};
+
+struct CardRedeemed {
+  std::uint64_t serial = 0;
+  std::string batch;
+  std::string account;
+  CardKind kind = CardKind::recharge;
+  std::int64_t face_units = 0;
+  std::int64_t balance_after_units = 0;
+  bool operator==(const CardRedeemed&) const = default;
+};
+
+struct CardRedemptionFailed {
+  std::uint64_t serial = 0;  // 0: no card has the number given
+  std::string account;       // empty for an activation
+  CardKind kind = CardKind::recharge;
+  std::string reason;
+  bool operator==(const CardRedemptionFailed&) const = default;
+};
+
+enum class ConsentParty : std::uint8_t { provider = 0, both_agents = 1 };
+
+struct AccountTransferred {
+  std::string account;
+  std::string from_agent;
+  std::string to_agent;
+  ConsentParty consent_by = ConsentParty::provider;
+  std::string consent_reference;
+  bool operator==(const AccountTransferred&) const = default;
+};
+
 using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed,
                              RatePlanImported, CallAuthorized, CallSettled, CallRejected,
                              HoldExpired, AgentAdded, AgentPriceSet, LevelPriceSet, AgentSuspended,
                              AgentResumed, AgentPaymentRecorded, AgentDepositReleased,
-                             TrafficPurchased, AgentCreditSet, PrincipalAdded, PrincipalPasswordChanged>;
+                             TrafficPurchased, AgentCreditSet, PrincipalAdded, PrincipalPasswordChanged,
+                             CardBatchIssued, CardsVoided, CardRedeemed, CardRedemptionFailed,
+                             AccountTransferred>;
 
 // Calls are unique per switch: the key of a call in the ledger's projections
 // and in the store's `calls` family. Switch and call ids are printable ASCII

@@ -51,6 +51,11 @@ struct Event {
     agentCreditSet @22 :AgentCreditSet;
     principalAdded @23 :PrincipalAdded;
     principalPasswordChanged @24 :PrincipalPasswordChanged;
+    cardBatchIssued @25 :CardBatchIssued;
+    cardsVoided @26 :CardsVoided;
+    cardRedeemed @27 :CardRedeemed;
+    cardRedemptionFailed @28 :CardRedemptionFailed;
+    accountTransferred @29 :AccountTransferred;
   }
 }
 
@@ -74,6 +79,8 @@ enum LedgerAccountKind {
   trafficPool @10;      # traffic seconds an agent has prepaid and not used (owner = agent)
   trafficSource @11;    # traffic seconds the provider sold to level-1 agents (owner empty; <= 0)
   trafficUsed @12;      # traffic seconds an agent's users' calls were billed (owner = agent)
+  # Cards and closing (issue 5).
+  forfeitedBalances @13;  # what closed accounts left behind on purpose (owner = the user's agent; empty: the provider)
 }
 
 struct Posting {
@@ -105,14 +112,18 @@ struct WalletRecharged {
 }
 
 enum BalanceDisposition {
-  none @0;       # the balance was zero
-  refunded @1;   # paid out to external cash
+  none @0;         # the balance was zero
+  refunded @1;     # paid out to external cash (with `reference`)
+  transferred @2;  # moved to `transferTo`, an open account of the same agent
+  forfeited @3;    # kept (forfeitedBalances), only when asked for explicitly
 }
 
 struct AccountClosed {
   account @0 :Text;
   remainingBalanceUnits @1 :Int64;
   disposition @2 :BalanceDisposition;
+  transferTo @3 :Text;   # disposition transferred: the account that received the balance
+  reference @4 :Text;    # disposition refunded: the payout's reference
 }
 
 # One row of a rate plan. Prices are CNY units (1 fen = 100 units).
@@ -317,4 +328,68 @@ struct PrincipalAdded {
 # The principal's operation password was set anew (by the event's actor).
 struct PrincipalPasswordChanged {
   name @0 :Text;
+}
+
+# Cards (issue 5, clauses A2.3, A2.4 and B2.2). A batch is one event whatever
+# its size: card k of the batch has serial firstSerial + k, its number is the
+# kind digit (1 account, 2 recharge), the serial in 14 digits and a Luhn check
+# digit; its PIN is derived from the serial with the secret key `keyId` names
+# (a keyed BLAKE2b in the data directory), so no PIN is stored anywhere.
+enum CardKind {
+  account @0;   # opens a user account of the batch's agent with the face value (activation)
+  recharge @1;  # credits the face value to an existing account (a voucher)
+}
+
+struct CardBatchIssued {
+  batch @0 :Text;          # "B000001", numbered in issue order
+  agent @1 :Text;          # the agent the cards are for
+  kind @2 :CardKind;
+  count @3 :UInt64;
+  firstSerial @4 :UInt64;  # serials firstSerial .. firstSerial + count - 1, never reused
+  faceUnits @5 :Int64;     # CNY units each card is worth
+  ratePlan @6 :Text;       # account cards: the plan the account opens on; else empty
+  expiresAtUs @7 :Int64;   # ledger time after which the cards are refused; 0: never
+  keyId @8 :Text;          # which PIN key derived the PINs
+}
+
+# Cards of a batch that are refused from this event on (those already used stay used).
+struct CardsVoided {
+  batch @0 :Text;
+  firstSerial @1 :UInt64;
+  lastSerial @2 :UInt64;   # inclusive
+  reason @3 :Text;
+}
+
+# A card was used: external cash -> the account's wallet, the face value.
+# An account card's activation is the AccountOpened before it, in the same request.
+struct CardRedeemed {
+  serial @0 :UInt64;
+  batch @1 :Text;
+  account @2 :Text;
+  kind @3 :CardKind;
+  faceUnits @4 :Int64;
+  balanceAfterUnits @5 :Int64;
+}
+
+# An attempt with an unknown card or a wrong PIN (or refused while locked):
+# recorded so that repeated guessing locks the card and the account.
+struct CardRedemptionFailed {
+  serial @0 :UInt64;       # 0: no card has the number given
+  account @1 :Text;        # the account it was for; empty for an activation
+  kind @2 :CardKind;       # what was attempted: activation or a voucher
+  reason @3 :Text;         # card_not_found, card_pin_invalid or card_locked
+}
+
+enum ConsentParty {
+  provider @0;     # the provider consented in writing
+  bothAgents @1;   # both agents consented in writing
+}
+
+# Clause 6.3: a user moves to another agent, only with recorded written consent.
+struct AccountTransferred {
+  account @0 :Text;
+  fromAgent @1 :Text;
+  toAgent @2 :Text;
+  consentBy @3 :ConsentParty;
+  consentReference @4 :Text;
 }

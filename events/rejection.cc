@@ -56,6 +56,26 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::principal_not_found: return "principal_not_found";
     case Rejection::principal_agent_mismatch: return "principal_agent_mismatch";
     case Rejection::password_hash_invalid: return "password_hash_invalid";
+    case Rejection::card_count_invalid: return "card_count_invalid";
+    case Rejection::card_expiry_invalid: return "card_expiry_invalid";
+    case Rejection::card_plan_invalid: return "card_plan_invalid";
+    case Rejection::card_key_missing: return "card_key_missing";
+    case Rejection::card_serials_exhausted: return "card_serials_exhausted";
+    case Rejection::card_batch_not_found: return "card_batch_not_found";
+    case Rejection::card_range_invalid: return "card_range_invalid";
+    case Rejection::cards_already_voided: return "cards_already_voided";
+    case Rejection::card_not_found: return "card_not_found";
+    case Rejection::card_pin_invalid: return "card_pin_invalid";
+    case Rejection::card_locked: return "card_locked";
+    case Rejection::card_already_redeemed: return "card_already_redeemed";
+    case Rejection::card_expired: return "card_expired";
+    case Rejection::card_voided: return "card_voided";
+    case Rejection::card_kind_mismatch: return "card_kind_mismatch";
+    case Rejection::card_agent_mismatch: return "card_agent_mismatch";
+    case Rejection::transfer_target_invalid: return "transfer_target_invalid";
+    case Rejection::transfer_agent_mismatch: return "transfer_agent_mismatch";
+    case Rejection::consent_required: return "consent_required";
+    case Rejection::agent_unchanged: return "agent_unchanged";
   }
   return "unknown";
 }

@@ -64,9 +64,30 @@ enum class Rejection : std::uint8_t {
   principal_not_found,
   principal_agent_mismatch,       // role agent without an agent, or another role with one
   password_hash_invalid,          // not an argon2id hash (the command hashes the password itself)
+  // Cards, closing and transfers (issue 5, clauses A2.3, A2.4, B2.2 and 6.3).
+  card_count_invalid,             // a batch of zero cards or more than limits::card_batch_count_max
+  card_expiry_invalid,            // an expiry that has already passed
+  card_plan_invalid,              // a rate plan on recharge vouchers (only account cards open accounts)
+  card_key_missing,               // no PIN key in the data directory, or not the one a batch was issued with
+  card_serials_exhausted,         // the batch would pass the last serial a number can carry
+  card_batch_not_found,
+  card_range_invalid,             // a void range outside its batch, or backwards
+  cards_already_voided,           // every card of the range is voided already
+  card_not_found,                 // no card has the number (also a malformed number or a wrong check digit)
+  card_pin_invalid,
+  card_locked,                    // too many failed attempts for the card or from the account in the window
+  card_already_redeemed,
+  card_expired,                   // used after its batch's expiry, by ledger time
+  card_voided,
+  card_kind_mismatch,             // a voucher used to open an account, or an account card as a voucher
+  card_agent_mismatch,            // a voucher of an agent the account is not under
+  transfer_target_invalid,        // a balance moved to the account itself, or to one missing or closed
+  transfer_agent_mismatch,        // a balance moved to an account of another agent
+  consent_required,               // clause 6.3: moving a user to another agent without written consent
+  agent_unchanged,                // moving a user to the agent it already has
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::password_hash_invalid) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::agent_unchanged) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

@@ -32,7 +32,10 @@ struct Canonical {
   void operator()(const CloseAccount& c) {
     w.u8(3);
     w.str(c.account);
-    w.u8(c.refund ? 1 : 0);
+    w.u8(static_cast<std::uint8_t>(c.disposition));
+    // Only when set: closes without them keep their earlier fingerprints.
+    if (!c.transfer_to.empty()) w.str(c.transfer_to);
+    if (!c.reference.empty()) w.str(c.reference);
   }
   void operator()(const ImportRatePlan& c) {
     w.u8(4);
@@ -135,6 +138,39 @@ struct Canonical {
   void operator()(const SetPrincipalPassword& c) {
     w.u8(17);
     w.str(c.name);
+  }
+  void operator()(const IssueCards& c) {
+    w.u8(18);
+    w.str(c.agent);
+    w.u8(static_cast<std::uint8_t>(c.kind));
+    w.u64(c.count);
+    w.i64(c.face_units);
+    w.str(c.rate_plan);
+    w.i64(c.expires_at_us);
+  }
+  void operator()(const VoidCards& c) {
+    w.u8(19);
+    w.str(c.batch);
+    w.u64(c.first_serial);
+    w.u64(c.last_serial);
+    w.str(c.reason);
+  }
+  // No PIN: a fingerprint is stored, and a hash of a 16-digit PIN could be searched.
+  void operator()(const ActivateCard& c) {
+    w.u8(20);
+    w.str(c.number);
+  }
+  void operator()(const RedeemCard& c) {
+    w.u8(21);
+    w.str(c.account);
+    w.str(c.number);
+  }
+  void operator()(const TransferAccount& c) {
+    w.u8(22);
+    w.str(c.account);
+    w.str(c.to_agent);
+    w.u8(static_cast<std::uint8_t>(c.consent_by));
+    w.str(c.consent_reference);
   }
 };
 }  // namespace

@@ -31,9 +31,20 @@ struct RechargeWallet {
   std::string source_reference;
 };
 
+// What happens to a closing account's balance (issue 5): a close with money
+// left and no disposition is refused (account_has_balance).
+enum class CloseDisposition : std::uint8_t {
+  none = 0,      // only a zero balance closes so
+  refund = 1,    // paid out to external cash, with a reference
+  transfer = 2,  // moved to another open account of the same agent
+  forfeit = 3,   // kept, only when asked for explicitly
+};
+
 struct CloseAccount {
   std::string account;
-  bool refund = false;  // pay the remaining balance out to external cash
+  CloseDisposition disposition = CloseDisposition::none;
+  std::string transfer_to;  // transfer: the receiving account
+  std::string reference;    // refund: the payout's reference
 };
 
 // A whole rate plan (`huawu rates import`); replaces the plan from this event on.
@@ -120,6 +131,52 @@ struct SetPrincipalPassword {
   std::string password_hash;
 };
 
+// Cards (issue 5, clauses A2.3, A2.4 and B2.2). The PIN key's id comes from
+// the ledger (DecideView::card_key), not from the request.
+struct IssueCards {
+  std::string agent;
+  CardKind kind = CardKind::account;
+  std::uint64_t count = 0;
+  std::int64_t face_units = 0;
+  std::string rate_plan;           // account cards: the plan accounts open on
+  std::int64_t expires_at_us = 0;  // 0: never
+};
+
+// Voids a batch (first/last 0: all of it) or a range of its serials.
+struct VoidCards {
+  std::string batch;
+  std::uint64_t first_serial = 0;
+  std::uint64_t last_serial = 0;
+  std::string reason;
+};
+
+// The PIN is checked and forgotten: it is not part of the request's
+// fingerprint (ledger/command.cc), so it is stored nowhere, not even hashed.
+struct ActivateCard {
+  std::string number;
+  std::string pin;
+};
+
+struct RedeemCard {
+  std::string account;
+  std::string number;
+  std::string pin;
+};
+
+// Clause 6.3: a user moves to another agent only with written consent.
+struct TransferAccount {
+  std::string account;
+  std::string to_agent;
+  ConsentParty consent_by = ConsentParty::provider;
+  std::string consent_reference;  // empty: consent_required
+};
+
+// The card commands, which decide_card handles (ledger/decide_cards.cc).
+template <class C>
+concept CardCommand = std::is_same_v<C, IssueCards> || std::is_same_v<C, VoidCards> ||
+                      std::is_same_v<C, ActivateCard> || std::is_same_v<C, RedeemCard> ||
+                      std::is_same_v<C, TransferAccount>;
+
 // The agent commands, which decide_agent handles (ledger/decide_agents.cc).
 template <class C>
 concept AgentCommand = std::is_same_v<C, AddAgent> || std::is_same_v<C, SetAgentPrice> ||
@@ -133,7 +190,8 @@ concept AgentCommand = std::is_same_v<C, AddAgent> || std::is_same_v<C, SetAgent
 using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAccount,
                              ImportRatePlan, SwitchRequest, ExpireHolds, AddAgent, SetAgentPrice,
                              SetLevelPrice, SuspendAgent, ResumeAgent, RecordAgentPayment, ReleaseDeposit,
-                             BuyTraffic, SetAgentCredit, AddPrincipal, SetPrincipalPassword>;
+                             BuyTraffic, SetAgentCredit, AddPrincipal, SetPrincipalPassword, IssueCards,
+                             VoidCards, ActivateCard, RedeemCard, TransferAccount>;
 
 // The idempotency key of a switch request: the switch's own namespace, with
 // spaces that no key a person types can contain.

@@ -1,21 +1,9 @@
 #include "ledger/decide.h"
 
-
 #include "events/ids.h"
 #include "events/limits.h"
 
 namespace huawu {
-
-namespace {
-
-Event envelope(const Request& request, std::int64_t ledger_time_us) {
-  Event event;
-  event.ledger_time_us = ledger_time_us;
-  event.business_time_us = request.business_time_us != 0 ? request.business_time_us : ledger_time_us;
-  event.actor = request.actor;
-  event.idempotency_key = request.idempotency_key;
-  return event;
-}
 
 std::vector<Posting> cash_to_wallet(const std::string& account, std::int64_t amount_units) {
   return {Posting{LedgerAccountKind::external_cash, "", Unit::cny_units, -amount_units},
@@ -28,7 +16,6 @@ Rejection check_amount(std::int64_t amount_units) {
   return Rejection::none;
 }
 
-// The account must exist and be open.
 Rejection check_open_account(const DecideView& view, const std::string& account,
                              const AccountState** out) {
   if (!is_valid_account_id(account)) return Rejection::account_id_invalid;
@@ -37,6 +24,17 @@ Rejection check_open_account(const DecideView& view, const std::string& account,
   if (state->status == AccountStatus::closed) return Rejection::account_closed;
   *out = state;
   return Rejection::none;
+}
+
+namespace {
+
+Event envelope(const Request& request, std::int64_t ledger_time_us) {
+  Event event;
+  event.ledger_time_us = ledger_time_us;
+  event.business_time_us = request.business_time_us != 0 ? request.business_time_us : ledger_time_us;
+  event.actor = request.actor;
+  event.idempotency_key = request.idempotency_key;
+  return event;
 }
 
 struct Decider {
@@ -88,22 +86,7 @@ struct Decider {
   }
 
   Decision operator()(const CloseAccount& c) const {
-    const AccountState* account = nullptr;
-    if (Rejection r = check_open_account(view, c.account, &account); r != Rejection::none)
-      return reject(r);
-    // Calls in progress hold money: the account closes once they are settled.
-    if (account->held_units > 0) return reject(Rejection::account_has_holds);
-    const std::int64_t remaining_units = account->balance_units;
-    if (remaining_units > 0 && !c.refund) return reject(Rejection::account_has_balance);
-    Event event = envelope(request, ledger_time_us);
-    BalanceDisposition disposition = BalanceDisposition::none;
-    if (remaining_units > 0) {
-      // The refund leaves the system: wallet -> external cash.
-      event.postings = cash_to_wallet(c.account, -remaining_units);
-      disposition = BalanceDisposition::refunded;
-    }
-    event.payload = AccountClosed{c.account, remaining_units, disposition};
-    return accept(std::move(event));
+    return decide_close(view, c, envelope(request, ledger_time_us));
   }
 
   Decision operator()(const ImportRatePlan& c) const {
@@ -125,6 +108,11 @@ struct Decider {
   template <AgentCommand C>
   Decision operator()(const C& c) const {
     return decide_agent(view, c, envelope(request, ledger_time_us));
+  }
+
+  template <CardCommand C>
+  Decision operator()(const C& c) const {
+    return decide_card(view, c, envelope(request, ledger_time_us));
   }
 
   Decision operator()(const AddPrincipal& c) const {

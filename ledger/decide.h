@@ -10,10 +10,12 @@
 
 #include "events/event.h"
 #include "events/rejection.h"
+#include "ledger/card_pin.h"
 #include "ledger/command.h"
 #include "projections/agents.h"
 #include "projections/balances.h"
 #include "projections/calls.h"
+#include "projections/cards.h"
 #include "projections/principals.h"
 #include "projections/rate_plans.h"
 
@@ -27,7 +29,15 @@ struct CallPolicy {
   std::int64_t hold_grace_seconds = 120;  // a hold expires at grant + granted seconds + grace
 };
 
-class DecideView : public AgentsLookup {
+// The brute-force guard on card PINs (issue 5): this many failed attempts
+// for one card, or from one account, within the window refuse further
+// attempts (card_locked) until the window has passed the oldest of them.
+struct CardPolicy {
+  std::size_t pin_failures_max = 5;       // 1..limits::card_failures_kept
+  std::int64_t pin_window_seconds = 900;
+};
+
+class DecideView : public AgentsLookup, public CardsLookup {
  public:
   virtual bool ledger_created() const = 0;
   virtual const AccountState* find_account(std::string_view account) const = 0;
@@ -43,6 +53,13 @@ class DecideView : public AgentsLookup {
   // Agents, their funds and level prices: AgentsLookup.
   // Principals; a view without them (some tests' fakes) knows none.
   virtual const PrincipalState* find_principal(std::string_view) const { return nullptr; }
+  // Cards: batches, uses and failures (CardsLookup); the PIN key and the
+  // guard. A view without a key cannot issue cards or check PINs.
+  virtual const CardKey* card_key() const { return nullptr; }
+  virtual const CardPolicy& card_policy() const {
+    static const CardPolicy defaults;
+    return defaults;
+  }
 };
 
 struct Decision {
@@ -82,6 +99,21 @@ Decision decide_agent(const DecideView& view, const SetAgentCredit& command, Eve
 // Principals (decide_agents.cc).
 Decision decide_principal(const DecideView& view, const AddPrincipal& command, Event event);
 Decision decide_principal(const DecideView& view, const SetPrincipalPassword& command, Event event);
+
+// Shared by the parts of decide: external cash -> the wallet (negative: the
+// other way); an amount within 1..limits::amount_units_max; an account that
+// exists and is open, or why not.
+std::vector<Posting> cash_to_wallet(const std::string& account, std::int64_t amount_units);
+Rejection check_amount(std::int64_t amount_units);
+Rejection check_open_account(const DecideView& view, const std::string& account, const AccountState** out);
+
+// The parts of decide for cards, closing and transfers (decide_cards.cc).
+Decision decide_card(const DecideView& view, const IssueCards& command, Event event);
+Decision decide_card(const DecideView& view, const VoidCards& command, Event event);
+Decision decide_card(const DecideView& view, const ActivateCard& command, Event event);
+Decision decide_card(const DecideView& view, const RedeemCard& command, Event event);
+Decision decide_card(const DecideView& view, const TransferAccount& command, Event event);
+Decision decide_close(const DecideView& view, const CloseAccount& command, Event event);
 
 // The first suspended agent on the chain from `agent` up to the provider, or
 // null: a user of any agent below a suspended one may not start calls.

@@ -51,12 +51,25 @@ bool replay_into(const Store& store, LedgerState& state, std::string* why) {
   return ok;
 }
 
+namespace {
+
+// The data directory's card PIN key, unless the options bring one (tests).
+bool with_card_key(const std::string& path, WriterOptions& options, std::string* why) {
+  if (options.card_key) return true;
+  auto key = load_or_create_card_key(path, why);
+  if (!key) return false;
+  options.card_key = std::make_shared<const CardKey>(std::move(*key));
+  return true;
+}
+
+}  // namespace
+
 std::unique_ptr<Ledger> Ledger::create(const std::string& path, const CreateLedger& identity,
                                        const std::string& actor, Clock& clock, std::string* why,
                                        WriterOptions options) {
   auto ledger = std::unique_ptr<Ledger>(new Ledger());
   ledger->store_ = Store::create(path, why);
-  if (!ledger->store_) return nullptr;
+  if (!ledger->store_ || !with_card_key(path, options, why)) return nullptr;
   ledger->writer_ = std::make_unique<Writer>(*ledger->store_, ledger->state_, clock, options);
   Request request{identity, "ledger-created", actor, 0};
   Outcome outcome = ledger->writer_->submit_and_wait(std::move(request));
@@ -71,7 +84,8 @@ std::unique_ptr<Ledger> Ledger::open(const std::string& path, Clock& clock, std:
                                      WriterOptions options) {
   auto ledger = std::unique_ptr<Ledger>(new Ledger());
   ledger->store_ = Store::open(path, why);
-  if (!ledger->store_ || !recover_state(*ledger->store_, ledger->state_, why)) return nullptr;
+  if (!ledger->store_ || !with_card_key(path, options, why) || !recover_state(*ledger->store_, ledger->state_, why))
+    return nullptr;
   ledger->writer_ = std::make_unique<Writer>(*ledger->store_, ledger->state_, clock, options);
   return ledger;
 }

@@ -50,6 +50,48 @@ std::int64_t PendingView::level_price_units(std::uint32_t level) const {
   return committed_.agents().level_price_units(level);
 }
 
+const CardBatchState* PendingView::find_card_batch(std::string_view batch) const {
+  auto it = card_batches_.find(batch);
+  if (it != card_batches_.end()) return &it->second.state;
+  return committed_.cards().find_card_batch(batch);
+}
+
+const CardBatchState* PendingView::card_batch_of_serial(std::uint64_t serial) const {
+  if (const CardBatchState* committed = committed_.cards().card_batch_of_serial(serial))
+    return find_card_batch(committed->issued.batch);
+  // A batch issued in a pending event: there are few (one event each).
+  for (const auto& [id, entry] : card_batches_)
+    if (entry.state.contains(serial)) return &entry.state;
+  return nullptr;
+}
+
+const CardUse* PendingView::find_card_use(std::uint64_t serial) const {
+  auto it = card_uses_.find(serial);
+  if (it != card_uses_.end()) return &it->second.state;
+  return committed_.cards().find_card_use(serial);
+}
+
+const CardFailures* PendingView::card_failures(std::uint64_t serial) const {
+  auto it = card_failures_.find(serial);
+  if (it != card_failures_.end()) return &it->second.state;
+  return committed_.cards().card_failures(serial);
+}
+
+const CardFailures* PendingView::account_card_failures(std::string_view account) const {
+  auto it = account_card_failures_.find(account);
+  if (it != account_card_failures_.end()) return &it->second.state;
+  return committed_.cards().account_card_failures(account);
+}
+
+std::uint64_t PendingView::card_batches_issued() const {
+  return card_batches_issued_.last_sequence != 0 ? card_batches_issued_.state
+                                                 : committed_.cards().card_batches_issued();
+}
+
+std::uint64_t PendingView::next_card_serial() const {
+  return next_card_serial_.last_sequence != 0 ? next_card_serial_.state : committed_.cards().next_card_serial();
+}
+
 const HoldState* PendingView::find_hold(std::string_view call_key) const {
   auto it = holds_.find(call_key);
   if (it != holds_.end()) return it->second.state ? &*it->second.state : nullptr;
@@ -94,19 +136,99 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
     apply_to_principal(entry.state, sequence, event);
     entry.last_sequence = sequence;
   }
+  apply_card(sequence, event);
+  apply_account(sequence, event);
+}
+
+void PendingView::apply_account(std::uint64_t sequence, const Event& event) {
   const std::string_view id = account_of(event.payload);
   if (id.empty()) return;
   // An entry here always stands for an account that exists: the event that
   // created it opened the account or copied it from the committed state.
-  auto [it, inserted] = accounts_.try_emplace(std::string(id));
+  auto copy = [&](std::string_view account_id, bool* existed) -> Entry<AccountState>& {
+    auto [it, inserted] = accounts_.try_emplace(std::string(account_id));
+    *existed = true;
+    if (inserted) {
+      const AccountState* committed = committed_.balances().find(account_id);
+      *existed = committed != nullptr;
+      if (committed) it->second.state = *committed;
+    }
+    return it->second;
+  };
   bool existed = true;
-  if (inserted) {
-    const AccountState* committed = committed_.balances().find(id);
-    existed = committed != nullptr;
-    if (committed) it->second.state = *committed;
+  Entry<AccountState>& account = copy(id, &existed);
+  apply_to_account(account.state, existed, sequence, event);
+  account.last_sequence = sequence;
+  // A close that transfers its balance credits a second account.
+  if (const std::string_view receiving_id = receiving_account_of(event.payload); !receiving_id.empty()) {
+    bool receiving_existed = true;
+    Entry<AccountState>& receiving = copy(receiving_id, &receiving_existed);
+    const char* why = receiving_account_problem(receiving_existed ? &receiving.state : nullptr,
+                                                accounts_.find(id)->second.state, event);
+    HUAWU_ASSERT(why == nullptr, why);
+    apply_to_receiving_account(receiving.state, event);
+    receiving.last_sequence = sequence;
   }
-  apply_to_account(it->second.state, existed, sequence, event);
-  it->second.last_sequence = sequence;
+}
+
+void PendingView::apply_card(std::uint64_t sequence, const Event& event) {
+  const bool card_event = std::holds_alternative<CardBatchIssued>(event.payload) ||
+                          std::holds_alternative<CardsVoided>(event.payload) ||
+                          std::holds_alternative<CardRedeemed>(event.payload) ||
+                          std::holds_alternative<CardRedemptionFailed>(event.payload);
+  if (!card_event) return;
+  const char* why = card_event_problem(*this, *this, event);
+  HUAWU_ASSERT(why == nullptr, why);
+  if (const auto* issued = std::get_if<CardBatchIssued>(&event.payload)) {
+    card_batches_issued_ = Entry<std::uint64_t>{card_batches_issued() + 1, sequence};
+    next_card_serial_ = Entry<std::uint64_t>{issued->first_serial + issued->count, sequence};
+    CardBatchState batch;
+    batch.issued = *issued;
+    batch.issued_sequence = sequence;
+    batch.issued_time_us = event.ledger_time_us;
+    card_batches_[issued->batch] = Entry<CardBatchState>{std::move(batch), sequence};
+  } else if (const auto* voided = std::get_if<CardsVoided>(&event.payload)) {
+    auto [it, inserted] = card_batches_.try_emplace(voided->batch);
+    if (inserted) it->second.state = *committed_.cards().find_card_batch(voided->batch);
+    it->second.state.voids.push_back(VoidedRange{voided->first_serial, voided->last_serial, sequence});
+    it->second.last_sequence = sequence;
+  } else if (const auto* redeemed = std::get_if<CardRedeemed>(&event.payload)) {
+    card_uses_[redeemed->serial] = Entry<CardUse>{CardUse{redeemed->account, sequence, event.ledger_time_us}, sequence};
+  } else if (const auto* failed = std::get_if<CardRedemptionFailed>(&event.payload)) {
+    if (!card_failure_counts(*failed)) return;
+    if (failed->serial != 0) {
+      auto [it, inserted] = card_failures_.try_emplace(failed->serial);
+      if (inserted)
+        if (const CardFailures* committed = committed_.cards().card_failures(failed->serial)) it->second.state = *committed;
+      it->second.state.add(event.ledger_time_us);
+      it->second.last_sequence = sequence;
+    }
+    if (!failed->account.empty()) {
+      auto [it, inserted] = account_card_failures_.try_emplace(failed->account);
+      if (inserted)
+        if (const CardFailures* committed = committed_.cards().account_card_failures(failed->account))
+          it->second.state = *committed;
+      it->second.state.add(event.ledger_time_us);
+      it->second.last_sequence = sequence;
+    }
+  }
+}
+
+void PendingView::forget_card(std::uint64_t sequence, const Event& event) {
+  if (const auto* issued = std::get_if<CardBatchIssued>(&event.payload)) {
+    forget_entry(card_batches_, issued->batch, sequence);
+    if (card_batches_issued_.last_sequence <= sequence) card_batches_issued_ = {};
+    if (next_card_serial_.last_sequence <= sequence) next_card_serial_ = {};
+  } else if (const auto* voided = std::get_if<CardsVoided>(&event.payload)) {
+    forget_entry(card_batches_, voided->batch, sequence);
+  } else if (const auto* redeemed = std::get_if<CardRedeemed>(&event.payload)) {
+    auto it = card_uses_.find(redeemed->serial);
+    if (it != card_uses_.end() && it->second.last_sequence <= sequence) card_uses_.erase(it);
+  } else if (const auto* failed = std::get_if<CardRedemptionFailed>(&event.payload)) {
+    auto it = card_failures_.find(failed->serial);
+    if (it != card_failures_.end() && it->second.last_sequence <= sequence) card_failures_.erase(it);
+    if (!failed->account.empty()) forget_entry(account_card_failures_, failed->account, sequence);
+  }
 }
 
 void PendingView::apply_agent(std::uint64_t sequence, const Event& event) {
@@ -198,8 +320,11 @@ void PendingView::forget(std::uint64_t sequence, const Event& event) {
   forget_funds(sequence, event);
   if (const std::string_view name = principal_of(event.payload); !name.empty())
     forget_entry(principals_, name, sequence);
+  forget_card(sequence, event);
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) forget_entry(accounts_, id, sequence);
+  if (const std::string_view receiving = receiving_account_of(event.payload); !receiving.empty())
+    forget_entry(accounts_, receiving, sequence);
 }
 
 }  // namespace huawu

@@ -23,8 +23,10 @@ class PendingView final : public DecideView {
   // `store` answers which calls were billed in committed batches; null in
   // tests that decide against a state alone (then only pending ones count).
   explicit PendingView(const LedgerState& committed, const Store* store = nullptr,
-                       CallPolicy policy = {})
-      : committed_(committed), store_(store), policy_(policy) {}
+                       CallPolicy policy = {}, CardPolicy card_policy = {},
+                       std::shared_ptr<const CardKey> card_key = nullptr)
+      : committed_(committed), store_(store), policy_(policy), card_policy_(card_policy),
+        card_key_(std::move(card_key)) {}
 
   bool ledger_created() const override { return ledger_created_ || committed_.info().created(); }
   const AccountState* find_account(std::string_view account) const override;
@@ -38,6 +40,15 @@ class PendingView final : public DecideView {
   const AgentFunds* agent_funds(std::string_view agent) const override;
   const PrincipalState* find_principal(std::string_view name) const override;
   std::int64_t level_price_units(std::uint32_t level) const override;
+  const CardKey* card_key() const override { return card_key_.get(); }
+  const CardPolicy& card_policy() const override { return card_policy_; }
+  const CardBatchState* find_card_batch(std::string_view batch) const override;
+  const CardBatchState* card_batch_of_serial(std::uint64_t serial) const override;
+  const CardUse* find_card_use(std::uint64_t serial) const override;
+  const CardFailures* card_failures(std::uint64_t serial) const override;
+  const CardFailures* account_card_failures(std::string_view account) const override;
+  std::uint64_t card_batches_issued() const override;
+  std::uint64_t next_card_serial() const override;
 
   // Records a decided event, with the same rules the projections apply after
   // the commit.
@@ -61,12 +72,17 @@ class PendingView final : public DecideView {
   void apply_call(std::uint64_t sequence, const Event& event);
   void apply_agent(std::uint64_t sequence, const Event& event);
   void apply_funds(std::uint64_t sequence, const Event& event);
+  void apply_account(std::uint64_t sequence, const Event& event);
+  void apply_card(std::uint64_t sequence, const Event& event);
+  void forget_card(std::uint64_t sequence, const Event& event);
   // The agents whose funds `event` changes (the event was applied).
   void forget_funds(std::uint64_t sequence, const Event& event);
 
   const LedgerState& committed_;
   const Store* store_;
   const CallPolicy policy_;
+  const CardPolicy card_policy_;
+  const std::shared_ptr<const CardKey> card_key_;
   Map<AccountState> accounts_;
   Map<std::optional<HoldState>> holds_;  // nullopt: the call's hold is gone (settled)
   Map<std::uint64_t> billed_calls_;      // call key -> sequence of its CallSettled
@@ -75,6 +91,12 @@ class PendingView final : public DecideView {
   Map<AgentFunds> funds_;
   Map<PrincipalState> principals_;
   std::unordered_map<std::uint32_t, Entry<std::int64_t>> level_prices_;
+  Map<CardBatchState> card_batches_;  // new batches, and batches with a pending void
+  std::unordered_map<std::uint64_t, Entry<CardUse>> card_uses_;
+  std::unordered_map<std::uint64_t, Entry<CardFailures>> card_failures_;
+  Map<CardFailures> account_card_failures_;
+  Entry<std::uint64_t> next_card_serial_;    // last_sequence 0: none pending
+  Entry<std::uint64_t> card_batches_issued_; // last_sequence 0: none pending
   bool ledger_created_ = false;
 };
 

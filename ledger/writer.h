@@ -64,6 +64,10 @@ struct WriterOptions {
   std::size_t batch_requests_max = limits::writer_batch_requests_max;
   std::uint64_t checkpoint_interval_events = limits::checkpoint_interval_events;
   CallPolicy call_policy;
+  CardPolicy card_policy;
+  // The key card PINs are derived with (ledger/card_pin.h). Ledger::open and
+  // create load it from the data directory when none is given.
+  std::shared_ptr<const CardKey> card_key;
   DurableHook on_durable;  // empty: records are not kept
 };
 

@@ -78,6 +78,12 @@ const char* Agents::check(const Event& event, const CallTraffic& call, std::arra
     if (!opened->agent.empty() && !find(opened->agent)) return "account bound to an agent that does not exist";
     return nullptr;
   }
+  if (const auto* transferred = std::get_if<AccountTransferred>(&event.payload)) {
+    if (!transferred->to_agent.empty() && !find(transferred->to_agent)) return "a user moved to an agent that does not exist";
+    if (!transferred->from_agent.empty() && bound_users(transferred->from_agent) == 0)
+      return "a user moved from an agent without users";
+    return nullptr;
+  }
   if (const auto* level = std::get_if<LevelPriceSet>(&event.payload)) {
     if (!event.postings.empty()) return "a level price event with postings";
     if (level->level < 1 || level->level > limits::agent_level_max) return "level out of range";
@@ -105,6 +111,11 @@ void Agents::apply(std::uint64_t sequence, const Event& event, const CallTraffic
   }
   if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) {
     if (!opened->agent.empty()) ++agents_.find(opened->agent)->second.bound_users;
+    return;
+  }
+  if (const auto* transferred = std::get_if<AccountTransferred>(&event.payload)) {
+    if (!transferred->from_agent.empty()) --agents_.find(transferred->from_agent)->second.bound_users;
+    if (!transferred->to_agent.empty()) ++agents_.find(transferred->to_agent)->second.bound_users;
     return;
   }
   if (const auto* level = std::get_if<LevelPriceSet>(&event.payload)) {

@@ -32,8 +32,20 @@ std::string_view account_of(const Payload& payload) {
     std::string_view operator()(const AgentCreditSet&) const { return {}; }
     std::string_view operator()(const PrincipalAdded&) const { return {}; }
     std::string_view operator()(const PrincipalPasswordChanged&) const { return {}; }
+    std::string_view operator()(const CardBatchIssued&) const { return {}; }
+    std::string_view operator()(const CardsVoided&) const { return {}; }
+    std::string_view operator()(const CardRedeemed& e) const { return e.account; }
+    // A failed attempt moves no money and may name no account (an activation).
+    std::string_view operator()(const CardRedemptionFailed&) const { return {}; }
+    std::string_view operator()(const AccountTransferred& e) const { return e.account; }
   };
   return std::visit(Of{}, payload);
+}
+
+std::string_view receiving_account_of(const Payload& payload) {
+  const auto* closed = std::get_if<AccountClosed>(&payload);
+  return closed && closed->disposition == BalanceDisposition::transferred ? std::string_view(closed->transfer_to)
+                                                                          : std::string_view();
 }
 
 namespace {
@@ -46,9 +58,12 @@ struct UserAccounts {
 };
 
 // Adds the event's postings on user accounts of `id`; nullptr or why not.
-const char* add_user_postings(std::string_view id, const Event& event, UserAccounts& accounts) {
+// Postings of `other` (the other account of a transfer, or empty) are skipped.
+const char* add_user_postings(std::string_view id, std::string_view other, const Event& event,
+                              UserAccounts& accounts) {
   for (const Posting& posting : event.postings) {
     if (!is_user_account_kind(posting.kind)) continue;
+    if (!other.empty() && posting.owner == other) continue;
     if (posting.owner != id) return "a user account posting names another account than the event";
     if (posting.unit != Unit::cny_units) return "a user account posting is not in CNY units";
     switch (posting.kind) {
@@ -67,8 +82,18 @@ const char* claims_problem(const AccountState* current, const UserAccounts& afte
     if (after.wallet_units != opened->initial_balance_units) return "opening postings differ from the initial balance";
   } else if (const auto* recharged = std::get_if<WalletRecharged>(&event.payload)) {
     if (total_units != recharged->balance_after_units) return "recharge postings differ from the balance after";
-  } else if (std::holds_alternative<AccountClosed>(event.payload)) {
+  } else if (const auto* closed = std::get_if<AccountClosed>(&event.payload)) {
     if (total_units != 0) return "a closed account would keep a balance or a hold";
+    if (closed->remaining_balance_units != current->total_units()) return "a close names another balance than the account's";
+    if ((closed->disposition == BalanceDisposition::none) != (closed->remaining_balance_units == 0))
+      return "a close says nothing of a balance, or disposes of none";
+  } else if (const auto* redeemed = std::get_if<CardRedeemed>(&event.payload)) {
+    if (after.wallet_units - current->balance_units != redeemed->face_units) return "card postings differ from its face value";
+    if (total_units != redeemed->balance_after_units) return "card postings differ from the balance after";
+  } else if (const auto* transferred = std::get_if<AccountTransferred>(&event.payload)) {
+    if (transferred->from_agent != current->agent || transferred->to_agent == current->agent)
+      return "a transfer from another agent than the account's, or to the same one";
+    if (current->held_units != 0) return "a transfer while calls hold money";
   } else if (const auto* authorized = std::get_if<CallAuthorized>(&event.payload)) {
     if (authorized->hold_units <= 0 || authorized->granted_seconds <= 0) return "an authorization without a hold";
     if (after.held_units - current->held_units != authorized->hold_units) return "hold postings differ from the hold";
@@ -99,7 +124,7 @@ const char* account_event_problem(const AccountState* current, const Event& even
   // by postings_per_event_max, so these sums cannot overflow.
   UserAccounts after;
   if (current) after = UserAccounts{current->balance_units, current->held_units, current->owed_units};
-  if (const char* why = add_user_postings(id, event, after)) return why;
+  if (const char* why = add_user_postings(id, receiving_account_of(event.payload), event, after)) return why;
   if (after.wallet_units < 0) return "a prepaid wallet would go below zero";
   if (after.held_units < 0) return "a hold would go below zero";
   if (after.owed_units < 0) return "arrears would go below zero";
@@ -114,7 +139,7 @@ void apply_to_account(AccountState& account, bool existed, std::uint64_t sequenc
   const char* problem = account_event_problem(existed ? &account : nullptr, event);
   HUAWU_ASSERT(problem == nullptr, problem);
   UserAccounts after{account.balance_units, account.held_units, account.owed_units};
-  add_user_postings(account_of(event.payload), event, after);
+  add_user_postings(account_of(event.payload), receiving_account_of(event.payload), event, after);
   account.balance_units = after.wallet_units;
   account.held_units = after.held_units;
   account.owed_units = after.owed_units;
@@ -126,7 +151,27 @@ void apply_to_account(AccountState& account, bool existed, std::uint64_t sequenc
   } else if (std::holds_alternative<AccountClosed>(event.payload)) {
     account.status = AccountStatus::closed;
     account.closed_sequence = sequence;
+  } else if (const auto* transferred = std::get_if<AccountTransferred>(&event.payload)) {
+    account.agent = transferred->to_agent;
   }
+}
+
+const char* receiving_account_problem(const AccountState* receiving, const AccountState& closing, const Event& event) {
+  const auto& closed = std::get<AccountClosed>(event.payload);
+  if (closed.transfer_to == closed.account) return "a balance transferred to the account itself";
+  if (!receiving || receiving->status != AccountStatus::open) return "a balance transferred to an account not open";
+  if (receiving->agent != closing.agent) return "a balance transferred to another agent's user";
+  UserAccounts after{receiving->balance_units, receiving->held_units, receiving->owed_units};
+  if (const char* why = add_user_postings(closed.transfer_to, closed.account, event, after)) return why;
+  if (after.held_units != receiving->held_units || after.owed_units != receiving->owed_units ||
+      after.wallet_units - receiving->balance_units != closed.remaining_balance_units)
+    return "transfer postings differ from the balance moved";
+  if (after.wallet_units + after.held_units > limits::balance_units_max) return "a wallet would pass the balance limit";
+  return nullptr;
+}
+
+void apply_to_receiving_account(AccountState& receiving, const Event& event) {
+  receiving.balance_units += std::get<AccountClosed>(event.payload).remaining_balance_units;
 }
 
 const char* Balances::problem(const Event& event) const {
@@ -136,7 +181,10 @@ const char* Balances::problem(const Event& event) const {
       if (is_user_account_kind(posting.kind)) return "a user account posting on a ledger-wide event";
     return postings_balance(event.postings) ? nullptr : "postings do not sum to zero per unit";
   }
-  return account_event_problem(find(id), event);
+  const AccountState* account = find(id);
+  if (const char* why = account_event_problem(account, event)) return why;
+  if (receiving_account_of(event.payload).empty()) return nullptr;
+  return receiving_account_problem(find(receiving_account_of(event.payload)), *account, event);
 }
 
 void Balances::apply(std::uint64_t sequence, const Event& event) {
@@ -161,6 +209,14 @@ void Balances::apply(std::uint64_t sequence, const Event& event) {
     if (!existed) ++accounts_open_;
     if (existed && status_before == AccountStatus::open && account.status == AccountStatus::closed)
       --accounts_open_;
+    if (const std::string_view receiving_id = receiving_account_of(event.payload); !receiving_id.empty()) {
+      auto receiving = accounts_.find(receiving_id);
+      HUAWU_ASSERT(receiving != accounts_.end(), "a balance transferred to an account never opened");
+      const char* why = receiving_account_problem(&receiving->second, account, event);
+      HUAWU_ASSERT(why == nullptr, why);
+      apply_to_receiving_account(receiving->second, event);
+      wallets_total_units_ += std::get<AccountClosed>(event.payload).remaining_balance_units;
+    }
   }
   for (const Posting& posting : event.postings) {
     if (is_user_account_kind(posting.kind)) continue;

@@ -48,6 +48,16 @@ void apply_to_account(AccountState& account, bool existed, std::uint64_t sequenc
 // The user account an event is about, or empty for ledger-wide events.
 std::string_view account_of(const Payload& payload);
 
+// The second account an event moves money into: a close that transfers its
+// balance (issue 5) names the account receiving it; empty for every other event.
+std::string_view receiving_account_of(const Payload& payload);
+
+// Why the receiving account of a transferring close (`event`, of account
+// `closing` as it was before) cannot take the balance, or nullptr: it is
+// another open account of the same agent, and takes exactly the balance.
+const char* receiving_account_problem(const AccountState* receiving, const AccountState& closing, const Event& event);
+void apply_to_receiving_account(AccountState& receiving, const Event& event);
+
 struct LedgerAccountKey {
   LedgerAccountKind kind;
   std::string owner;

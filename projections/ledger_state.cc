@@ -8,7 +8,7 @@
 namespace huawu {
 
 namespace {
-constexpr std::string_view snapshot_magic = "huawu-state-v4";
+constexpr std::string_view snapshot_magic = "huawu-state-v5";
 }
 
 CallTraffic call_traffic_of(const Event& event, const AccountState* account, const HoldState* hold) {
@@ -50,6 +50,7 @@ std::string LedgerState::problem(std::uint64_t sequence, const Event& event) con
   if (const char* why = calls_.problem(event)) return why;
   if (const char* why = agents_.problem(event, call_traffic_of(event))) return why;
   if (const char* why = principals_.problem(event, agents_)) return why;
+  if (const char* why = cards_.problem(event, agents_)) return why;
   return {};
 }
 
@@ -64,12 +65,14 @@ void LedgerState::apply(std::uint64_t sequence, const Event& event) {
   calls_.apply(sequence, event);
   agents_.apply(sequence, event, traffic);
   principals_.apply(sequence, event, agents_);
+  cards_.apply(sequence, event, agents_);
   applied_through_ = sequence;
   last_ledger_time_us_ = event.ledger_time_us;
 }
 
 bool LedgerState::check_invariants(std::string* why) const {
-  if (!balances_.check_invariants(why) || !calls_.check_invariants(why) || !agents_.check_invariants(why))
+  if (!balances_.check_invariants(why) || !calls_.check_invariants(why) || !agents_.check_invariants(why) ||
+      !cards_.check_invariants(why))
     return false;
   // Every active hold is money in its own account's hold, and nothing else is.
   std::unordered_map<std::string_view, std::int64_t> held_by_account;
@@ -136,7 +139,7 @@ bool LedgerState::check_invariants(std::string* why) const {
 }
 
 // Layout: str magic, u64 applied_through, i64 last ledger time, then one length-prefixed section per
-// projection in a fixed order (ledger info, balances, rate plans, calls, agents, principals).
+// projection in a fixed order (ledger info, balances, rate plans, calls, agents, principals, cards).
 std::string LedgerState::serialize() const {
   ByteWriter w;
   w.str(snapshot_magic);
@@ -160,6 +163,9 @@ std::string LedgerState::serialize() const {
   section.clear();
   principals_.serialize(section);
   w.str(section);
+  section.clear();
+  cards_.serialize(section);
+  w.str(section);
   return w.take();
 }
 
@@ -177,13 +183,15 @@ bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
   const std::string calls = r.str();
   const std::string agents = r.str();
   const std::string principals = r.str();
+  const std::string cards = r.str();
   if (r.failed() || !r.at_end()) {
     *why = "snapshot: truncated or trailing bytes";
     return false;
   }
   return info_.deserialize(info, why) && balances_.deserialize(balances, why) &&
          rate_plans_.deserialize(rate_plans, why) && calls_.deserialize(calls, why) &&
-         agents_.deserialize(agents, why) && principals_.deserialize(principals, why);
+         agents_.deserialize(agents, why) && principals_.deserialize(principals, why) &&
+         cards_.deserialize(cards, why);
 }
 
 }  // namespace huawu

@@ -9,6 +9,7 @@
 #include "projections/agents.h"
 #include "projections/balances.h"
 #include "projections/calls.h"
+#include "projections/cards.h"
 #include "projections/ledger_info.h"
 #include "projections/principals.h"
 #include "projections/rate_plans.h"
@@ -39,6 +40,7 @@ class LedgerState {
   const Calls& calls() const { return calls_; }
   const Agents& agents() const { return agents_; }
   const Principals& principals() const { return principals_; }
+  const Cards& cards() const { return cards_; }
 
   bool check_invariants(std::string* why) const;
 
@@ -59,6 +61,7 @@ class LedgerState {
   Calls calls_;
   Agents agents_;
   Principals principals_;
+  Cards cards_;
 };
 
 }  // namespace huawu

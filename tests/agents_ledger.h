@@ -7,6 +7,8 @@
 // every event, so a test can rebuild the state from sequence 1.
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,9 +30,17 @@ namespace huawu::test {
 inline constexpr std::int64_t agents_start_us = 1'735'660'800'000'000;  // 2025-01-01 00:00 UTC+8
 inline constexpr std::int64_t fen = 100;                                 // units
 
+// A fixed PIN key for tests (a data directory's is random).
+inline std::shared_ptr<const CardKey> test_card_key() {
+  std::array<unsigned char, 32> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 7 + 1);
+  return std::make_shared<const CardKey>(make_card_key(bytes));
+}
+
 class AgentsLedger {
  public:
-  AgentsLedger() : pending_(state_) {
+  explicit AgentsLedger(CardPolicy card_policy = {})
+      : pending_(state_, nullptr, CallPolicy{}, card_policy, test_card_key()) {
     REQUIRE(submit(CreateLedger{"telco-1", "Acme Telecom"}) == Rejection::none);
     // 10 fen a minute on 60/60 blocks; 6/6 blocks to 852.
     REQUIRE(submit(ImportRatePlan{"retail", "retail.csv",

@@ -53,8 +53,8 @@ Event recharged(std::int64_t t, const std::string& account, std::int64_t amount,
 }
 
 Event closed(std::int64_t t, const std::string& account, std::int64_t remaining) {
-  if (remaining == 0) return event_at(t, AccountClosed{account, 0, BalanceDisposition::none});
-  return event_at(t, AccountClosed{account, remaining, BalanceDisposition::refunded},
+  if (remaining == 0) return event_at(t, AccountClosed{account, 0, BalanceDisposition::none, {}, {}});
+  return event_at(t, AccountClosed{account, remaining, BalanceDisposition::refunded, {}, {}},
                   {cash(remaining), wallet(account, -remaining)});
 }
 
@@ -312,7 +312,7 @@ TEST_CASE("Balances::deserialize refuses snapshots that break an invariant",
   CHECK_THAT(why, Catch::Matchers::Contains("negative"));
   CHECK_FALSE(b.deserialize(one_account(2, 100, -100), &why));  // unknown status
   CHECK_THAT(why, Catch::Matchers::Contains("status"));
-  CHECK_FALSE(b.deserialize(one_account(0, 100, -100, 13), &why));  // unknown kind
+  CHECK_FALSE(b.deserialize(one_account(0, 100, -100, ledger_account_kind_max + 1), &why));  // unknown kind
   CHECK_THAT(why, Catch::Matchers::Contains("ledger account"));
   CHECK_FALSE(b.deserialize(one_account(0, 100, -100, 0, 2), &why));  // unknown unit
   CHECK_THAT(why, Catch::Matchers::Contains("ledger account"));

@@ -88,7 +88,7 @@ Request recharge(std::string account, std::int64_t amount_units) {
   return operator_request(RechargeWallet{std::move(account), amount_units, ""});
 }
 Request close(std::string account, bool refund = false) {
-  return operator_request(CloseAccount{std::move(account), refund});
+  return operator_request(CloseAccount{std::move(account), refund ? CloseDisposition::refund : CloseDisposition::none, {}, {}});
 }
 Request import(std::string plan, std::vector<Rate> rates) {
   return operator_request(ImportRatePlan{std::move(plan), "p1.csv", std::move(rates)});
@@ -849,7 +849,7 @@ TEST_CASE("calls decide: holds block closing, recharges count them, expiry, late
                                       .balance_after = 9'350}),
         {wallet("erin", -750), revenue(750)})},
     {settle("e1", 30'000),                         refused("e1", "", at_settle, R::call_already_settled, e1_settled)},
-    {close("erin", true),                          ok(AccountClosed{"erin", 9'350, BalanceDisposition::refunded},
+    {close("erin", true),                          ok(AccountClosed{"erin", 9'350, BalanceDisposition::refunded, {}, {}},
                                                       {cash(9'350), wallet("erin", -9'350)})},
     // fay: all 750 held; expired; then closed with the money back: a late
     // settle finds the account closed.
@@ -859,7 +859,7 @@ TEST_CASE("calls decide: holds block closing, recharges count them, expiry, late
         {wallet("fay", -750), hold("fay", 750)})},
     {expire(),                                     ok(HoldExpired{sw, "f1", "fay", f1, 750},
                                                       {hold("fay", -750), wallet("fay", 750)}), 180},
-    {close("fay", true),                           ok(AccountClosed{"fay", 750, BalanceDisposition::refunded},
+    {close("fay", true),                           ok(AccountClosed{"fay", 750, BalanceDisposition::refunded, {}, {}},
                                                       {cash(750), wallet("fay", -750)})},
     {settle("f1", 10'000),                         refused("f1", "fay", at_settle, R::account_closed, f1)},
     {authorize("f2", "fay", china, 60),            refused("f2", "fay", at_authorize, R::account_closed)},

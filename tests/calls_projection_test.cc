@@ -713,7 +713,7 @@ struct Sections {
   std::string magic;
   std::uint64_t applied = 0;
   std::int64_t time = 0;
-  std::string info, balances, plans, calls, agents, principals;
+  std::string info, balances, plans, calls, agents, principals, cards;
 };
 Sections sections_of(const std::string& image) {
   ByteReader r(image);
@@ -727,6 +727,7 @@ Sections sections_of(const std::string& image) {
   s.calls = r.str();
   s.agents = r.str();
   s.principals = r.str();
+  s.cards = r.str();
   REQUIRE_FALSE(r.failed());
   REQUIRE(r.at_end());
   return s;
@@ -742,6 +743,7 @@ std::string image_of(const Sections& s) {
   w.str(s.calls);
   w.str(s.agents);
   w.str(s.principals);
+  w.str(s.cards);
   return w.take();
 }
 

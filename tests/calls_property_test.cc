@@ -66,7 +66,7 @@ struct Describe {
   void operator()(const RechargeWallet& c) {
     out << "recharge|" << c.account << "|" << c.amount_units << "|" << c.source_reference;
   }
-  void operator()(const CloseAccount& c) { out << "close|" << c.account << "|" << c.refund; }
+  void operator()(const CloseAccount& c) { out << "close|" << c.account << "|" << static_cast<int>(c.disposition); }
   void operator()(const ImportRatePlan& c) {
     out << "import|" << c.plan << "|" << c.source_name;
     for (const Rate& r : c.rates)
@@ -276,12 +276,12 @@ class Model {
     ModelAccount& a = it->second;
     if (!a.open) return void(reject(e, "account_closed"));
     if (a.held > 0) return void(reject(e, "account_has_holds"));
-    if (a.available > 0 && !c.refund) return void(reject(e, "account_has_balance"));
+    if (a.available > 0 && c.disposition != CloseDisposition::refund) return void(reject(e, "account_has_balance"));
     const std::int64_t remaining = a.available;
     a.open = false;
     a.available = 0;
     event(e, AccountClosed{c.account, remaining,
-                           remaining > 0 ? BalanceDisposition::refunded : BalanceDisposition::none});
+                           remaining > 0 ? BalanceDisposition::refunded : BalanceDisposition::none, {}, {}});
   }
 
   void decide(Expected& e, const Request&, const ImportRatePlan& c) {
@@ -535,7 +535,7 @@ class Generator {
     }
     if (roll < 130)
       return operator_request(RechargeWallet{account(), pick(1, 20'000), chance(50) ? "" : "ref"}, index);
-    if (roll < 145) return operator_request(CloseAccount{account(), chance(60)}, index);
+    if (roll < 145) return operator_request(CloseAccount{account(), chance(60) ? CloseDisposition::refund : CloseDisposition::none, {}, {}}, index);
     if (roll < 220) return operator_request(ExpireHolds{}, index);
     if (roll < 560) {
       const auto [switch_id, call_id] = chance(5) ? known_call() : new_call();

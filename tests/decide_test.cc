@@ -53,7 +53,7 @@ Request recharge(std::string account, std::int64_t amount_units, std::string ref
                  actor, 0};
 }
 Request close(std::string account, bool refund = false) {
-  return Request{CloseAccount{std::move(account), refund}, auto_key, actor, 0};
+  return Request{CloseAccount{std::move(account), refund ? CloseDisposition::refund : CloseDisposition::none, {}, {}}, auto_key, actor, 0};
 }
 const std::vector<Rate> plan_rates = {Rate{"86", "China", 750, 0, 60, 60}};
 Request import_plan(std::string plan) {
@@ -231,7 +231,7 @@ TEST_CASE("decide: one request a row, against the committed state", "[decide]") 
     {close(""),                                     Rejection::account_id_invalid},
     {close("alice"),                                Rejection::account_has_balance},
     // The refund leaves the system: wallet -> external cash.
-    {close("alice", true),                          ok(AccountClosed{"alice", balance_2, refunded},
+    {close("alice", true),                          ok(AccountClosed{"alice", balance_2, refunded, {}, {}},
                                                        {cash(balance_2),
                                                         wallet("alice", -balance_2)})},
     {recharge("alice", 100),                        Rejection::account_closed},
@@ -239,7 +239,7 @@ TEST_CASE("decide: one request a row, against the committed state", "[decide]") 
     {close("alice"),                                Rejection::account_closed},
     {open("alice"),                                 Rejection::account_exists},  // never reused
     // Nothing to refund: disposition none and no postings, whatever was asked.
-    {close("bob", true),                            ok(AccountClosed{"bob", 0, none})},
+    {close("bob", true),                            ok(AccountClosed{"bob", 0, none, {}, {}})},
   });
   // clang-format on
   CHECK(state.applied_through() == 8);  // the eight rows that were accepted
@@ -254,7 +254,7 @@ TEST_CASE("decide: closing an empty account with refund=false is accepted", "[de
   run_table(state, {
     {create("telco-1", "Acme"),  ok(LedgerCreated{"telco-1", "Acme", "CNY", 480})},
     {open("carol", 0),           ok(AccountOpened{"carol", "", 0, {}})},
-    {close("carol"),             ok(AccountClosed{"carol", 0, BalanceDisposition::none})},
+    {close("carol"),             ok(AccountClosed{"carol", 0, BalanceDisposition::none, {}, {}})},
   });
   // clang-format on
 }
@@ -349,7 +349,7 @@ TEST_CASE("decide: limits at their exact boundaries", "[decide]") {
     {recharge("gone", 1),               Rejection::account_closed},
     {close("full"),                     Rejection::account_has_balance},
     {close("full", true),               ok(AccountClosed{"full", balance_max - 5,
-                                                            BalanceDisposition::refunded},
+                                                            BalanceDisposition::refunded, {}, {}},
                                            {cash(balance_max - 5),
                                             wallet("full", 5 - balance_max)})},
     {close("gone"),                     Rejection::account_closed},

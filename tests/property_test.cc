@@ -59,7 +59,7 @@ bool same_content(const Command& a, const Command& b) {
   }
   if (auto* x = std::get_if<CloseAccount>(&a)) {
     auto& y = std::get<CloseAccount>(b);
-    return x->account == y.account && x->refund == y.refund;
+    return x->account == y.account && x->disposition == y.disposition;
   }
   return false;
 }
@@ -154,11 +154,11 @@ class Model {
     if (it == accounts_.end()) return reject(e, "account_not_found");
     if (!it->second.open) return reject(e, "account_closed");
     const std::int64_t remaining_units = it->second.balance_units;
-    if (remaining_units > 0 && !c.refund) return reject(e, "account_has_balance");
+    if (remaining_units > 0 && c.disposition != CloseDisposition::refund) return reject(e, "account_has_balance");
     it->second = ModelAccount{false, 0};
     const auto disposition =
         remaining_units > 0 ? BalanceDisposition::refunded : BalanceDisposition::none;
-    return accept(e, AccountClosed{c.account, remaining_units, disposition}, -remaining_units);
+    return accept(e, AccountClosed{c.account, remaining_units, disposition, {}, {}}, -remaining_units);
   }
 
   // Requests this test does not generate (calls have their own property test).

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cli/scope.h"
+#include "events/card_number.h"
 #include "tests/agents_ledger.h"
 #include "tests/property_seed.h"
 
@@ -46,6 +47,15 @@ ScopeAnswer reference_answer(const Scope& scope, const Target& target, const Led
     case TargetKind::agent: return reach.count(target.id) ? ScopeAnswer::allowed : ScopeAnswer::agent_not_found;
     case TargetKind::agent_below:
       return target.id != scope.agent && reach.count(target.id) ? ScopeAnswer::allowed : ScopeAnswer::agent_not_found;
+    case TargetKind::card: {
+      // Every batch, searched by its serial range (the projection uses an index).
+      const auto parsed = parse_card_number(target.id);
+      std::string agent;
+      state.cards().for_each_batch([&](const CardBatchState& batch) {
+        if (parsed && batch.contains(parsed->serial)) agent = batch.issued.agent;
+      });
+      return !agent.empty() && reach.count(agent) ? ScopeAnswer::allowed : ScopeAnswer::card_not_found;
+    }
   }
   return ScopeAnswer::permission_denied;
 }
@@ -71,15 +81,24 @@ TEST_CASE("scope: 10,000 random (principal, target, verb kind) triples agree wit
             Rejection::none);
     accounts.push_back(id);
   }
+  // Card batches of a few agents: numbers of them, and numbers of no card.
+  std::vector<std::string> cards{"1000000000000009", "2000000000099990", "not-a-number"};
+  for (int i = 0; i < 8; ++i) {
+    const CardKind kind = pick(2) ? CardKind::account : CardKind::recharge;
+    REQUIRE(ledger.submit(IssueCards{agents[pick(agents.size())], kind, 50, 10'000, {}, 0}) == Rejection::none);
+    const auto& batch = std::get<CardBatchIssued>(ledger.last().events.at(0).payload);
+    for (int k = 0; k < 5; ++k) cards.push_back(card_number(kind, batch.first_serial + pick(batch.count)));
+  }
   int allowed = 0, refused = 0;
   for (int i = 0; i < 10'000; ++i) {
     const Scope scope{"p" + std::to_string(pick(5)), agents[pick(agents.size())]};
-    const auto kind = static_cast<TargetKind>(pick(6));
+    const auto kind = static_cast<TargetKind>(pick(7));
     std::string id;
-    switch (pick(4)) {
+    switch (pick(5)) {
       case 0: id = agents[pick(agents.size())]; break;
       case 1: id = accounts[pick(accounts.size())]; break;
       case 2: id = "p" + std::to_string(pick(5)); break;
+      case 3: id = cards[pick(cards.size())]; break;
       default: id = pick(2) ? scope.agent : "nobody";
     }
     const Target target{kind, id};

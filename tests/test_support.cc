@@ -71,7 +71,7 @@ Request recharge_request(std::string key, std::string account, std::int64_t amou
 }
 
 Request close_request(std::string key, std::string account, bool refund) {
-  return Request{CloseAccount{std::move(account), refund}, std::move(key), test_actor, 0};
+  return Request{CloseAccount{std::move(account), refund ? CloseDisposition::refund : CloseDisposition::none, {}, {}}, std::move(key), test_actor, 0};
 }
 
 namespace {

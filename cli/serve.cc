@@ -105,6 +105,7 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   options.batch_requests_max = config.batch_requests_max;
   options.checkpoint_interval_events = config.checkpoint_interval_events;
   options.call_policy = CallPolicy{config.max_call_seconds, config.hold_grace_seconds};
+  options.card_policy = CardPolicy{config.card_pin_failures_max, config.card_pin_window_seconds};
   options.on_durable = [p = publisher.get()](std::uint64_t first, std::vector<std::string>&& records) {
     p->publish(first, std::move(records));
   };

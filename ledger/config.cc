@@ -188,6 +188,20 @@ std::optional<DaemonConfig> from_document(const toml::table& document, std::stri
           refuse_unknown(full, v, refusal);
         }
       });
+    } else if (name == "cards") {
+      read_table(node, name, refusal, [&](const toml::key& k, const toml::node& v) {
+        const std::string full = dotted(name, k);
+        std::optional<std::int64_t> n;
+        if (k.str() == "pin_failures_max") {
+          n = read_integer(v, full, 1, static_cast<std::int64_t>(limits::card_failures_kept), refusal);
+          if (n) config.card_pin_failures_max = static_cast<std::size_t>(*n);
+        } else if (k.str() == "pin_window_seconds") {
+          n = read_integer(v, full, 1, config_limits::card_pin_window_seconds_max, refusal);
+          if (n) config.card_pin_window_seconds = *n;
+        } else {
+          refuse_unknown(full, v, refusal);
+        }
+      });
     } else if (name == "log") {
       read_table(node, name, refusal, [&](const toml::key& k, const toml::node& v) {
         const std::string full = dotted(name, k);
@@ -302,6 +316,9 @@ std::string render_config(const DaemonConfig& config) {
   out += "max_call_seconds = " + std::to_string(config.max_call_seconds) + "\n";
   out += "hold_grace_seconds = " + std::to_string(config.hold_grace_seconds) + "\n";
   out += "expiry_interval_ms = " + std::to_string(config.expiry_interval_ms) + "\n";
+  out += "\n[cards]\n";
+  out += "pin_failures_max = " + std::to_string(config.card_pin_failures_max) + "\n";
+  out += "pin_window_seconds = " + std::to_string(config.card_pin_window_seconds) + "\n";
   out += "\n[log]\n";
   out += "level = " + quoted(config.log_level) + "\n";
   out += "file = " + quoted(config.log_file) + "\n";

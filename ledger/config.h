@@ -5,6 +5,7 @@
 //   [switch]  endpoint, publish_endpoint
 //   [writer]  queue_requests_max, batch_requests_max, checkpoint_interval_events
 //   [calls]   max_call_seconds, hold_grace_seconds, expiry_interval_ms
+//   [cards]   pin_failures_max, pin_window_seconds
 //   [log]     level, file
 //
 // Every key is optional; a missing key keeps its default below. Anything else
@@ -32,6 +33,10 @@ struct DaemonConfig {
   std::int64_t max_call_seconds = 7200;    // the most one authorization grants
   std::int64_t hold_grace_seconds = 120;   // a hold expires at grant + granted seconds + grace
   std::int64_t expiry_interval_ms = 1000;  // how often the daemon asks the ledger to expire holds
+  // The card PIN guard (issue 5): this many failed attempts for a card or
+  // from an account within the window lock it until the window has passed.
+  std::size_t card_pin_failures_max = 5;
+  std::int64_t card_pin_window_seconds = 900;
   std::string log_level = "info";          // trace|debug|info|warn|error|critical|off
   std::string log_file;                    // empty: standard error
 
@@ -46,6 +51,7 @@ inline constexpr std::int64_t hold_grace_seconds_max = 3'600;
 inline constexpr std::int64_t expiry_interval_ms_min = 10;
 inline constexpr std::int64_t expiry_interval_ms_max = 60'000;
 inline constexpr std::int64_t checkpoint_interval_events_min = 1'000;
+inline constexpr std::int64_t card_pin_window_seconds_max = 7 * 86'400;
 inline constexpr std::int64_t checkpoint_interval_events_max = 100'000'000;
 // load_config refuses a larger file before parsing it.
 inline constexpr std::size_t file_bytes_max = 1024 * 1024;

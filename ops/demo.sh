@@ -151,6 +151,40 @@ run agent tree
 run stats zj --by day
 run agent statement zj-nb
 
+section "cards (clauses A2.3, A2.4, B2.2): account cards and recharge vouchers, PINs only in the printed file"
+cards_dir=$root/build/demo-cards
+rm -rf "$cards_dir" && mkdir -p "$cards_dir"
+run cards issue --agent zj-hz --kind account --count 20000 --face 30 --plan talk-plus --expires 2027-12-31 \
+  --out "$cards_dir/zj-hz-account-cards.csv" --key cards-zj-hz-accounts
+run cards issue --agent zj --kind recharge --count 100000 --face 50 --out "$cards_dir/zj-vouchers.csv" --key cards-zj-vouchers
+echo "$ head -n 3 $cards_dir/zj-vouchers.csv   (mode $(stat -c %a "$cards_dir/zj-vouchers.csv"); sent to the printer, then kept offline)"
+head -n 3 "$cards_dir/zj-vouchers.csv"
+run cards batches
+# The first account card registers a user (its number is the account id); a voucher tops it up.
+IFS=, read -r card_number card_pin _ < <(sed -n 2p "$cards_dir/zj-hz-account-cards.csv")
+IFS=, read -r voucher_number voucher_pin _ < <(sed -n 2p "$cards_dir/zj-vouchers.csv")
+IFS=, read -r voucher2_number _ < <(sed -n 3p "$cards_dir/zj-vouchers.csv")
+run account activate "$card_number" --pin "$card_pin" --key activate-1
+run recharge-card redeem "$card_number" --card "$voucher_number" --pin "$voucher_pin" --key redeem-1
+run balance "$card_number"
+run_refused recharge-card redeem sim-00002 --card "$voucher_number" --pin "$voucher_pin"
+run_refused recharge-card redeem sim-00002 --card "$voucher2_number" --pin 0000000000000000
+run cards show "$voucher_number"
+run cards void B000002 --from "$voucher2_number" --to "$voucher2_number" --reason "reported stolen" --key void-1
+run cards batches --agent zj-hz
+echo "(closing: the balance is refunded, moved to another account of the same agent, or forfeited on request)"
+run_refused account close "$card_number"
+run account close "$card_number" --transfer-to sim-00002 --key close-card-1
+echo "(clause 6.3: a user changes agent only with written consent)"
+run_refused account transfer sim-00003 --to-agent zj-nb
+run account transfer sim-00003 --to-agent zj-nb --consent "AGR-2026-117 signed by zj-hz and zj-nb" --consent-by both-agents --key move-sim-00003
+echo "$ grep -r <every PIN of both files> $data   (no PIN is stored anywhere)"
+if cut -d, -f2 "$cards_dir/zj-vouchers.csv" "$cards_dir/zj-hz-account-cards.csv" | grep -v pin | grep -rqF -f - "$data" "$serve_log"; then
+  echo "demo: a PIN was found in the data directory or the log" >&2
+  exit 1
+fi
+echo "none found"
+
 section "principals (clauses 5, B3.6): operators log in; an agent's operator sees only its subtree"
 # The demo's passwords come from standard input; a person is asked without echo.
 echo "demo-ops-password" | run principal add ops-li --role provider --password-stdin --key principal-ops-li

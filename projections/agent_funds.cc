@@ -16,8 +16,12 @@ Posting seconds(LedgerAccountKind kind, std::string_view owner, std::int64_t amo
   return Posting{kind, std::string(owner), Unit::traffic_seconds, amount};
 }
 
+// The ledger accounts of issue 4's funds rule (agent_prepaid .. traffic_used);
+// forfeited_balances, though owned by an agent, is a closing's (issue 5).
 bool is_agent_kind(LedgerAccountKind kind) {
-  return static_cast<std::uint8_t>(kind) >= static_cast<std::uint8_t>(LedgerAccountKind::agent_prepaid);
+  const auto k = static_cast<std::uint8_t>(kind);
+  return k >= static_cast<std::uint8_t>(LedgerAccountKind::agent_prepaid) &&
+         k <= static_cast<std::uint8_t>(LedgerAccountKind::traffic_used);
 }
 
 bool valid_amount(std::int64_t units) { return units > 0 && units <= limits::amount_units_max; }

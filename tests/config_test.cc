@@ -146,7 +146,8 @@ TEST_CASE("the example file loads and equals the defaults", "[config]") {
   for (const char* key :
        {"data_dir =", "[switch]", "endpoint =", "publish_endpoint =", "[writer]",
         "queue_requests_max =", "batch_requests_max =", "checkpoint_interval_events =", "[calls]", "max_call_seconds =",
-        "hold_grace_seconds =", "expiry_interval_ms =", "[log]", "level =", "file ="}) {
+        "hold_grace_seconds =", "expiry_interval_ms =", "[cards]", "pin_failures_max =", "pin_window_seconds =",
+        "[log]", "level =", "file ="}) {
     INFO("key = " << key);
     CHECK(text.find(key) != std::string::npos);
   }
@@ -165,6 +166,8 @@ TEST_CASE("render_config writes every value and parses back equal", "[config]") 
   odd.max_call_seconds = 86'400;
   odd.hold_grace_seconds = 3'600;
   odd.expiry_interval_ms = 10;
+  odd.card_pin_failures_max = 16;
+  odd.card_pin_window_seconds = 1;
   odd.log_level = "critical";
   odd.log_file = std::string("line\nbreak \x01\x1f\x7f") + "'single' # not a comment";
   const std::string text = render_config(odd);
@@ -186,6 +189,8 @@ TEST_CASE("unknown tables and keys are refused by name", "[config]") {
              Catch::Matchers::StartsWith("writer.batch_size: unknown key"));
   CHECK_THAT(refusal("[calls]\nmax_call_second = 5\n"),
              Catch::Matchers::StartsWith("calls.max_call_second: unknown key"));
+  CHECK_THAT(refusal("[cards]\npin_failure_max = 3\n"),
+             Catch::Matchers::StartsWith("cards.pin_failure_max: unknown key"));
   CHECK_THAT(refusal("[log]\nlevels = \"info\"\n"),
              Catch::Matchers::StartsWith("log.levels: unknown key"));
   CHECK_THAT(refusal("[log.extra]\nx = 1\n"),
@@ -213,6 +218,7 @@ TEST_CASE("values of the wrong type are refused by name", "[config]") {
       {"[calls]\nhold_grace_seconds = 1979-05-27\n",
        "calls.hold_grace_seconds: must be an integer"},
       {"[calls]\nexpiry_interval_ms = [100]\n", "calls.expiry_interval_ms: must be an integer"},
+      {"[cards]\npin_failures_max = \"5\"\n", "cards.pin_failures_max: must be an integer"},
       {"[log]\nlevel = 2\n", "log.level: must be a string"},
       {"[log]\nfile = {}\n", "log.file: must be a string"},
   };
@@ -259,6 +265,8 @@ TEST_CASE("each range bound: just outside refused, just inside accepted", "[conf
       {"calls", "max_call_seconds", 1, 86'400},
       {"calls", "hold_grace_seconds", 1, 3'600},
       {"calls", "expiry_interval_ms", 10, 60'000},
+      {"cards", "pin_failures_max", 1, 16},
+      {"cards", "pin_window_seconds", 1, 604'800},
   };
   for (const Row& row : rows) {
     const std::string full = std::string(row.table) + "." + row.key;

@@ -246,7 +246,7 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     on_ledger = [&](Context& c) { return verb_cards_issue(c, issue_args, card_csv.get()); };
   });
   auto* batches = cards->add_subcommand("batches", "card batches, with cards used and voided");
-  batches->add_option("--agent", agent_id, "only this agent's batches (with its account-card counts)");
+  batches->add_option("--agent", agent_id, "only this agent's subtree's batches (with its account-card counts)");
   add_json(batches);
   batches->callback([&] {
     target = Target{TargetKind::agent, agent_id};

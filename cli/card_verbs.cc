@@ -183,7 +183,7 @@ int verb_cards_batches(Context& ctx, const std::string& agent) {
   AccountCardCounts counts;
   writer->read_and_wait([&](const LedgerState& state) {
     state.cards().for_each_batch([&](const CardBatchState& batch) {
-      if (agent.empty() || batch.issued.agent == agent) batches.push_back(batch);
+      if (agent.empty() || in_subtree(state.agents(), batch.issued.agent, agent)) batches.push_back(batch);
     });
     if (!agent.empty()) counts = state.cards().account_cards_of(agent);
   });

@@ -30,6 +30,7 @@ int finish_card_issue(Context& ctx, const CardBatchIssued& batch, std::uint64_t 
 // The batch event in a daemon's JSON reply to `cards issue --json`, or nullopt.
 std::optional<CardBatchIssued> batch_from_reply(const std::string& reply_out, std::uint64_t* sequence, bool* replayed);
 
+// `agent`: its subtree's batches and its own account-card counts; empty: every batch.
 int verb_cards_batches(Context& ctx, const std::string& agent);
 int verb_cards_show(Context& ctx, const std::string& number);
 // `from`/`to`: card numbers (both or neither: the whole batch).

@@ -50,9 +50,10 @@ FoundCard find_card(const DecideView& view, std::string_view number) {
 // The checks every use of a card shares, after its PIN: what it is for and its state.
 Rejection usable(const DecideView& view, const FoundCard& card, CardKind kind, std::int64_t now_us) {
   if (card.batch->issued.kind != kind) return Rejection::card_kind_mismatch;
+  // A used card says so first (the answer names when and where), even once voided or expired.
+  if (view.find_card_use(card.serial)) return Rejection::card_already_redeemed;
   if (card.batch->void_of(card.serial)) return Rejection::card_voided;
   if (card.batch->expired_at(now_us)) return Rejection::card_expired;
-  if (view.find_card_use(card.serial)) return Rejection::card_already_redeemed;
   return Rejection::none;
 }
 

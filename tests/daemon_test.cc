@@ -3,6 +3,7 @@
 // which forwards to the daemon). Issue 3, clause A2.1.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -546,7 +547,7 @@ TEST_CASE("issue 4: once a principal exists, the control socket asks who is aski
 namespace huawu::test {
 namespace {
 
-TEST_CASE("issue 4: an agent operator reaches only its own subtree, every verb", "[daemon][principals][scope]") {
+TEST_CASE("issues 4 and 5: an agent operator reaches only its own subtree, every verb", "[daemon][principals][scope]") {
   TempDir dir;
   const std::string data = prepared_store(dir, {{"direct", "10"}});
   // provider -> bj -> bj-cy -> bj-cy-1 ; bj -> bj-hd ; provider -> sh. The operator acts for bj-cy.
@@ -561,8 +562,21 @@ TEST_CASE("issue 4: an agent operator reaches only its own subtree, every verb",
       {"account", "open", "other", "--initial", "10", "--plan", "std", "--agent", "sh"},
       {"payment", "record", "bj-cy", "--kind", "deposit", "100"},
       {"payment", "record", "bj-hd", "--kind", "deposit", "100"},
+      // Cards (issue 5): account cards of another agent, vouchers of the operator's own.
+      {"cards", "issue", "--agent", "sh", "--kind", "account", "--count", "3", "--face", "1", "--out", dir.sub("sh.csv")},
+      {"cards", "issue", "--agent", "bj-cy", "--kind", "recharge", "--count", "3", "--face", "1", "--out", dir.sub("cy.csv")},
   };
   for (const auto& args : setup) REQUIRE(run_huawu(data, args).exit_code == 0);
+  // The first card of a batch's file: its number and PIN.
+  auto first_card = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    std::getline(in, line);
+    return std::make_pair(line.substr(0, 16), line.substr(17, 16));
+  };
+  const auto [sh_card, sh_pin] = first_card(dir.sub("sh.csv"));
+  const auto [cy_voucher, cy_pin] = first_card(dir.sub("cy.csv"));
   REQUIRE(run_huawu_as(data, {"principal", "add", "ops", "--role", "provider", "--password-stdin"}, {}, "ops-password")
               .exit_code == 0);
   DaemonProcess daemon(data);
@@ -621,6 +635,15 @@ TEST_CASE("issue 4: an agent operator reaches only its own subtree, every verb",
       {{"principal", "list"}, "permission_denied"},
       {{"principal", "add", "x-ops", "--role", "auditor", "--password-stdin"}, "permission_denied"},
       {{"principal", "passwd", "ops", "--password-stdin"}, "permission_denied"},
+      {{"cards", "issue", "--agent", "sh", "--kind", "recharge", "--count", "5", "--face", "1", "--out", dir.sub("x.csv")},
+       "agent_not_found"},
+      {{"cards", "batches", "--agent", "bj-hd"}, "agent_not_found"},
+      {{"cards", "show", sh_card}, "card_not_found"},
+      {{"cards", "void", "B000002"}, "permission_denied"},
+      {{"account", "activate", sh_card, "--pin", sh_pin}, "card_not_found"},
+      {{"recharge-card", "redeem", "other", "--card", cy_voucher, "--pin", cy_pin}, "account_not_found"},
+      {{"account", "transfer", "sibling", "--to-agent", "bj-cy", "--consent", "C-1"}, "account_not_found"},
+      {{"account", "transfer", "mine", "--to-agent", "sh", "--consent", "C-1"}, "agent_not_found"},
   };
   for (const Row& row : refused) {
     std::vector<std::string> args = row.args;
@@ -643,6 +666,11 @@ TEST_CASE("issue 4: an agent operator reaches only its own subtree, every verb",
   CHECK(as_cy({"agent", "statement", "bj-cy"}).exit_code == 0);
   CHECK(as_cy({"stats", "bj-cy"}).exit_code == 0);
   CHECK(as_cy({"rates", "show", "std"}).exit_code == 0);
+  CHECK(as_cy({"cards", "show", cy_voucher}).exit_code == 0);
+  CHECK(as_cy({"cards", "batches"}).exit_code == 0);
+  CHECK(as_cy({"recharge-card", "redeem", "mine", "--card", cy_voucher, "--pin", cy_pin}).exit_code == 0);
+  CHECK(as_cy({"account", "transfer", "mine", "--to-agent", "bj-cy", "--consent", "C-2"}).exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.sub("x.csv")));
   const CommandResult tree = as_cy({"agent", "tree"});  // starts at its own agent
   REQUIRE(tree.exit_code == 0);
   const nlohmann::json j = nlohmann::json::parse(tree.out);

@@ -5,18 +5,6 @@
 
 namespace huawu::cli {
 
-bool in_subtree(const Agents& agents, std::string_view agent, std::string_view root) {
-  // Walk up from the agent: at most agent_level_max steps.
-  std::string_view id = agent;
-  for (std::uint32_t steps = 0; !id.empty() && steps <= limits::agent_level_max; ++steps) {
-    if (id == root) return true;
-    const AgentState* state = agents.find(id);
-    if (!state) return false;
-    id = state->parent;
-  }
-  return false;
-}
-
 ScopeAnswer scope_answer(const Scope& scope, const Target& target, const LedgerState& state) {
   const Agents& agents = state.agents();
   switch (target.kind) {

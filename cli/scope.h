@@ -39,9 +39,6 @@ struct Target {
 
 enum class ScopeAnswer { allowed, account_not_found, agent_not_found, card_not_found, permission_denied };
 
-// True when `agent` is `root` or below it.
-bool in_subtree(const Agents& agents, std::string_view agent, std::string_view root);
-
 ScopeAnswer scope_answer(const Scope& scope, const Target& target, const LedgerState& state);
 
 }  // namespace huawu::cli

@@ -57,17 +57,6 @@ Rejection usable(const DecideView& view, const FoundCard& card, CardKind kind, s
   return Rejection::none;
 }
 
-// Whether `agent` is `ancestor` or below it: a voucher of an agent serves its whole subtree.
-bool under(const DecideView& view, std::string_view agent, std::string_view ancestor) {
-  for (std::uint32_t steps = 0; !agent.empty() && steps <= limits::agent_level_max; ++steps) {
-    if (agent == ancestor) return true;
-    const AgentState* state = view.find_agent(agent);
-    if (!state) return false;
-    agent = state->parent;
-  }
-  return false;
-}
-
 }  // namespace
 
 Decision decide_card(const DecideView& view, const IssueCards& c, Event event) {
@@ -143,7 +132,7 @@ Decision decide_card(const DecideView& view, const RedeemCard& c, Event event) {
   if (!card_pin_matches(*key, card.serial, c.pin))
     return failed_attempt(std::move(event), card.serial, c.account, CardKind::recharge, Rejection::card_pin_invalid);
   const CardBatchIssued& batch = card.batch->issued;
-  if (batch.kind == CardKind::recharge && !under(view, account->agent, batch.agent))
+  if (batch.kind == CardKind::recharge && !in_subtree(view, account->agent, batch.agent))
     return reject(Rejection::card_agent_mismatch);
   if (Rejection r = usable(view, card, CardKind::recharge, now_us); r != Rejection::none) return reject(r);
   // Bounded far below INT64_MAX (limits.h): the sum is exact.

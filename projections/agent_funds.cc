@@ -40,6 +40,16 @@ std::int64_t AgentsLookup::effective_price_units(const AgentState& agent) const 
   return agent.price_units_per_minute != 0 ? agent.price_units_per_minute : level_price_units(agent.level);
 }
 
+bool in_subtree(const AgentsLookup& agents, std::string_view agent, std::string_view root) {
+  for (std::uint32_t steps = 0; !agent.empty() && steps <= limits::agent_level_max; ++steps) {
+    if (agent == root) return true;
+    const AgentState* state = agents.find_agent(agent);
+    if (!state) return false;
+    agent = state->parent;
+  }
+  return false;
+}
+
 std::vector<Posting> agent_event_postings(const Payload& payload, std::string_view parent) {
   std::vector<Posting> out;
   if (const auto* paid = std::get_if<AgentPaymentRecorded>(&payload)) {

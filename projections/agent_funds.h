@@ -56,6 +56,11 @@ class AgentsLookup {
   std::int64_t effective_price_units(const AgentState& agent) const;
 };
 
+// True when `agent` is `root` or below it (walking up at most
+// limits::agent_level_max parents): an agent operator's reach, and the agents
+// a voucher serves.
+bool in_subtree(const AgentsLookup& agents, std::string_view agent, std::string_view root);
+
 // The postings of an agent money event (payments, deposit releases, traffic
 // purchases; none for the others). `parent` is the agent's parent (empty:
 // the provider), who receives fees and forfeited deposits.

@@ -842,6 +842,24 @@ Request request(Command command, const std::string& idempotency_key) {
   return Request{std::move(command), idempotency_key, "local:operator", 0};
 }
 
+// A writer batch commits: its events applied to the state in order (each
+// checked first), then forgotten by the overlay, as the writer does.
+// `last_sequence` is the overlay's last pending sequence.
+void commit_batch(LedgerState& state, PendingView& view, const std::vector<Event>& batch,
+                  std::uint64_t last_sequence) {
+  std::uint64_t committed = state.applied_through();
+  for (const Event& event : batch) {
+    ++committed;
+    const std::string problem = state.problem(committed, event);
+    INFO(problem);
+    REQUIRE(problem.empty());
+    state.apply(committed, event);
+  }
+  REQUIRE(committed == last_sequence);
+  committed -= batch.size();
+  for (const Event& event : batch) view.forget(++committed, event);
+}
+
 TEST_CASE("A2.3: a voucher redeemed twice within one writer batch is credited once", "[cards][batch]") {
   Ledger ledger;
   add_agents(ledger);
@@ -899,17 +917,7 @@ TEST_CASE("A2.3: a voucher redeemed twice within one writer batch is credited on
   batch.push_back(i1.events[0]);
   batch.push_back(i2.events[0]);
   batch.push_back(r1.events[0]);
-  std::uint64_t committed = state.applied_through();
-  for (const Event& event : batch) {
-    ++committed;
-    const std::string problem = state.problem(committed, event);
-    INFO(problem);
-    REQUIRE(problem.empty());
-    state.apply(committed, event);
-  }
-  REQUIRE(committed == sequence);
-  committed -= batch.size();
-  for (const Event& event : batch) view.forget(++committed, event);
+  commit_batch(state, view, batch, sequence);
   std::string why;
   const bool held = state.check_invariants(&why);
   INFO(why);
@@ -965,17 +973,7 @@ TEST_CASE("A2.3: voids and failed attempts pending in one writer batch count for
   REQUIRE(view.card_failures(first + 2) != nullptr);
   CHECK(view.card_failures(first + 2)->times_us.size() == 2);  // card_locked not counted
   // Committed and forgotten, as the writer does: the state now answers the same.
-  std::uint64_t committed = state.applied_through();
-  for (const Event& event : decided) {
-    ++committed;
-    const std::string problem = state.problem(committed, event);
-    INFO(problem);
-    REQUIRE(problem.empty());
-    state.apply(committed, event);
-  }
-  REQUIRE(committed == sequence);
-  committed -= decided.size();
-  for (const Event& event : decided) view.forget(++committed, event);
+  commit_batch(state, view, decided, sequence);
   std::string why;
   CHECK(state.check_invariants(&why));
   REQUIRE(state.cards().card_failures(first + 2) != nullptr);

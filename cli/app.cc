@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/calendar_verbs.h"
 #include "cli/card_verbs.h"
 #include "cli/daemon_client.h"
 #include "cli/local_verbs.h"
@@ -509,6 +510,43 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   set_level->callback([&] {
     target = Target{TargetKind::ledger, {}};
     on_ledger = [&](Context& c) { return verb_pricing_set_level(c, level, price, key); }; });
+
+  // calendar: the contract's time rules (issue 6), pure computations
+  CalendarArgs cal;
+  auto* calendar = app.add_subcommand("calendar", "contract time on the China working-day calendar (Civil Code arts. 200-204)");
+  calendar->require_subcommand(1);
+  calendar->add_option("--calendar", cal.calendar_file, "a working-day schedule file (default: the built-in one)");
+  auto add_rule = [&](const char* rule, const char* what) {
+    auto* verb = calendar->add_subcommand(rule, what);
+    verb->add_flag("--json", cal.json, "print one JSON object");
+    verb->add_option("--calendar", cal.calendar_file, "a working-day schedule file (default: the built-in one)");
+    verb->callback([&, rule] {
+      cal.rule = rule;
+      on_its_own = [&] { return verb_calendar(cal, out, err); };
+    });
+    return verb;
+  };
+  add_rule("is-workday", "whether a date is a working day (adjusted weekends count)")
+      ->add_option("DATE", cal.date, "YYYY-MM-DD")->required();
+  auto* add_workdays = add_rule("add-workdays", "N working days after a date, the date excluded");
+  add_workdays->add_option("DATE", cal.date, "YYYY-MM-DD")->required();
+  add_workdays->add_option("N", cal.count, "working days")->required();
+  auto* add_months_verb = add_rule("add-months", "N months after a date (the month's last day when it has no such day)");
+  add_months_verb->add_option("DATE", cal.date, "YYYY-MM-DD")->required();
+  add_months_verb->add_option("N", cal.count, "months")->required();
+  auto* period_end = add_rule("period-end", "the last day of a period of days (moved off rest days) and the day rights follow");
+  period_end->add_option("--from", cal.date, "the trigger day: the period starts the day after")->required();
+  period_end->add_option("--days", cal.count, "days")->required();
+  auto* deemed = add_rule("deemed-receipt", "when a notice counts as received (clause 6.5)");
+  deemed->add_option("--method", cal.method, "courier (+4 days), fax or email (+2 days)")->required();
+  deemed->add_option("--sent", cal.timestamp, "ISO 8601 with offset or Z, e.g. 2024-12-30T10:00+08:00")->required();
+  auto* latest = add_rule("latest-notice", "the last day a notice N months ahead of a last day can be given");
+  latest->add_option("--last-day", cal.date, "YYYY-MM-DD")->required();
+  latest->add_option("--months", cal.count, "months")->required();
+  auto* sla = add_rule("sla-due", "when a response within N business hours is due (clause A3.2)");
+  sla->add_option("--reported", cal.timestamp, "ISO 8601 with offset or Z")->required();
+  sla->add_option("--hours", cal.count, "business hours")->required();
+  sla->add_option("--schedule", cal.schedule, "09:00-18:00 (default), 09:00-12:00,13:00-18:00 or 24x7");
 
   // events
   std::uint64_t event_from = 1, limit = 0;

@@ -8,6 +8,7 @@
 
 #include "cli/calendar_verbs.h"
 #include "cli/card_verbs.h"
+#include "cli/contract_verbs.h"
 #include "cli/daemon_client.h"
 #include "cli/local_verbs.h"
 #include "cli/scope.h"
@@ -510,6 +511,73 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   set_level->callback([&] {
     target = Target{TargetKind::ledger, {}};
     on_ledger = [&](Context& c) { return verb_pricing_set_level(c, level, price, key); }; });
+
+  // contract sign | status | list; notice send; notices (issue 6). The provider's.
+  ContractSignArgs sign;
+  auto* contract = app.add_subcommand("contract", "cooperation agreements: terms, renewal, status as of any date");
+  contract->require_subcommand(1);
+  auto* contract_sign = contract->add_subcommand("sign", "record a signed agreement with every parameter");
+  contract_sign->add_option("ID", sign.contract, "contract id, e.g. HZ-2026-001")->required();
+  contract_sign->add_option("--agent", sign.agent, "the level-N agent party to it")->required();
+  contract_sign->add_option("--signed", sign.signed_date, "the agent's signature day")->required();
+  contract_sign->add_option("--counter-signed", sign.counter_signed_date, "the provider's (default: the same day)");
+  contract_sign->add_option("--level", sign.terms.level, "the agent's level")->required();
+  contract_sign->add_option("--prepaid-minutes", sign.terms.prepaid_minutes, "the first traffic volume (B3.7)")->required();
+  contract_sign->add_option("--price", sign.price, "fen per minute, e.g. 8.5")->required();
+  contract_sign->add_option("--deposit", sign.deposit, "security deposit, yuan")->required();
+  contract_sign->add_option("--franchise-fee", sign.franchise_fee, "franchise fee, yuan")->required();
+  contract_sign->add_option("--pay-within-workdays", sign.terms.pay_within_workdays, "B3.7 deadline")->required();
+  contract_sign->add_option("--accounts", sign.terms.accounts, "A2.4: account records to generate")->required();
+  contract_sign->add_option("--accounts-within-workdays", sign.terms.accounts_within_workdays, "A2.4 deadline")->required();
+  contract_sign->add_option("--active-users", sign.terms.active_users, "A2.4: valid users to activate")->required();
+  contract_sign->add_option("--sla-hours", sign.terms.sla_hours, "A3.2: response within working hours")->required();
+  contract_sign->add_option("--term-months", sign.terms.term_months, "clause 7 (default 24)");
+  contract_sign->add_option("--renewal-months", sign.terms.renewal_months, "clause 7 (default 24)");
+  contract_sign->add_option("--renewals", sign.renewals, "repeat (default), once or none");
+  add_key(contract_sign);
+  add_json(contract_sign);
+  contract_sign->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    sign.key = key;
+    on_ledger = [&](Context& c) { return verb_contract_sign(c, sign); }; });
+  std::string as_of;
+  auto* contract_status_verb = contract->add_subcommand("status", "where a contract stands on a day, and what decides next");
+  contract_status_verb->add_option("ID", name, "contract id")->required();
+  contract_status_verb->add_option("--as-of", as_of, "a day, China time (default: today)");
+  add_json(contract_status_verb);
+  contract_status_verb->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_contract_status(c, name, as_of); }; });
+  auto* contract_list = contract->add_subcommand("list", "every contract and its status today");
+  add_json(contract_list);
+  contract_list->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_contract_list(c); }; });
+  NoticeArgs notice_args;
+  auto* notice = app.add_subcommand("notice", "notices under a contract (clause 6.5)");
+  notice->require_subcommand(1);
+  auto* notice_send = notice->add_subcommand("send", "record a notice; its deemed receipt is derived");
+  notice_send->add_option("--contract", notice_args.contract, "contract id")->required();
+  notice_send->add_option("--from", notice_args.from, "provider or agent")->required();
+  notice_send->add_option("--kind", notice_args.kind,
+                          "renewal_objection, service_termination, business_change, negotiation_request or general")
+      ->required();
+  notice_send->add_option("--method", notice_args.method, "courier, fax or email")->required();
+  notice_send->add_option("--sent", notice_args.sent, "hand-over or sending time, ISO 8601 with offset")->required();
+  notice_send->add_option("--last-service-day", notice_args.last_service_day, "service_termination: the last day of service");
+  notice_send->add_option("--subject", notice_args.subject, "what it is about");
+  add_key(notice_send);
+  add_json(notice_send);
+  notice_send->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    notice_args.key = key;
+    on_ledger = [&](Context& c) { return verb_notice_send(c, notice_args); }; });
+  auto* notices = app.add_subcommand("notices", "the notices sent, with their deemed receipt");
+  notices->add_option("--contract", name, "only this contract's");
+  add_json(notices);
+  notices->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_notices(c, name); }; });
 
   // calendar: the contract's time rules (issue 6), pure computations
   CalendarArgs cal;

@@ -6,6 +6,7 @@
 #include "events/card_number.h"
 #include "events/hash.h"
 #include "events/money.h"
+#include "projections/calendar.h"
 
 namespace huawu::cli {
 
@@ -229,6 +230,15 @@ struct PayloadJson {
     j["kind"] = card_kind_name(e.kind);
     j["reason"] = e.reason;
   }
+  void operator()(const ContractSigned& e) const {
+    j["contract"] = e.contract;
+    j["agent"] = e.agent;
+    j["signed"] = e.signed_date;
+    j["counter_signed"] = e.counter_signed_date;
+    j["terms"] = contract_terms_json(e.terms);
+    j["calendar_version"] = e.calendar_version;
+  }
+  void operator()(const NoticeSent& e) const { j.update(notice_json(e)); }
   void operator()(const AccountTransferred& e) const {
     j["account"] = e.account;
     j["from_agent"] = e.from_agent;
@@ -337,6 +347,18 @@ struct PayloadText {
            (e.serial == 0 ? "" : " card=" + card_number(e.kind, e.serial)) +
            (e.account.empty() ? "" : " account=" + e.account);
   }
+  std::string operator()(const ContractSigned& e) const {
+    return "contract=" + e.contract + " agent=" + e.agent + " signed=" + e.signed_date +
+           " counter_signed=" + e.counter_signed_date + " term=" + std::to_string(e.terms.term_months) +
+           "m renewals=" + renewal_policy_name(e.terms.renewals);
+  }
+  std::string operator()(const NoticeSent& e) const {
+    return "notice=" + e.notice + " contract=" + e.contract + " from=" + notice_party_name(e.from) +
+           " kind=" + notice_kind_name(e.kind) + " method=" + notice_method_name(e.method) +
+           " deemed_received=" + e.deemed_received +
+           (e.last_service_day.empty() ? "" : " last_service_day=" + e.last_service_day) +
+           (e.compliant ? "" : " NON-COMPLIANT (B3.5: earliest compliant last day " + e.earliest_compliant_last_day + ")");
+  }
   std::string operator()(const AccountTransferred& e) const {
     return "account=" + e.account + " from=" + (e.from_agent.empty() ? "provider" : e.from_agent) +
            " to=" + (e.to_agent.empty() ? "provider" : e.to_agent) + " consent=" + consent_party_name(e.consent_by) +
@@ -356,6 +378,62 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int* value) {
 }
 
 }  // namespace
+
+const char* renewal_policy_name(RenewalPolicy policy) {
+  switch (policy) {
+    case RenewalPolicy::repeat: return "repeat";
+    case RenewalPolicy::once: return "once";
+    case RenewalPolicy::none: return "none";
+  }
+  return "unknown";
+}
+
+const char* notice_party_name(NoticeParty party) { return party == NoticeParty::provider ? "provider" : "agent"; }
+
+const char* notice_kind_name(NoticeKind kind) {
+  switch (kind) {
+    case NoticeKind::renewal_objection: return "renewal_objection";
+    case NoticeKind::service_termination: return "service_termination";
+    case NoticeKind::business_change: return "business_change";
+    case NoticeKind::negotiation_request: return "negotiation_request";
+    case NoticeKind::general: return "general";
+  }
+  return "unknown";
+}
+
+nlohmann::json contract_terms_json(const ContractTerms& t) {
+  return nlohmann::json{{"level", t.level},
+                        {"prepaid_minutes", t.prepaid_minutes},
+                        {"price_units_per_minute", t.price_units_per_minute},
+                        {"price_fen_per_minute", format_fen(t.price_units_per_minute)},
+                        {"deposit_units", t.deposit_units},
+                        {"deposit", format_yuan(t.deposit_units)},
+                        {"franchise_fee_units", t.franchise_fee_units},
+                        {"franchise_fee", format_yuan(t.franchise_fee_units)},
+                        {"pay_within_workdays", t.pay_within_workdays},
+                        {"accounts", t.accounts},
+                        {"accounts_within_workdays", t.accounts_within_workdays},
+                        {"active_users", t.active_users},
+                        {"sla_hours", t.sla_hours},
+                        {"term_months", t.term_months},
+                        {"renewal_months", t.renewal_months},
+                        {"renewals", renewal_policy_name(t.renewals)}};
+}
+
+nlohmann::json notice_json(const NoticeSent& n) {
+  return nlohmann::json{{"notice", n.notice},
+                        {"contract", n.contract},
+                        {"from", notice_party_name(n.from)},
+                        {"kind", notice_kind_name(n.kind)},
+                        {"method", notice_method_name(n.method)},
+                        {"sent_us", n.sent_us},
+                        {"sent", format_time_utc(n.sent_us)},
+                        {"deemed_received", n.deemed_received},
+                        {"last_service_day", n.last_service_day},
+                        {"subject", n.subject},
+                        {"compliant", n.compliant},
+                        {"earliest_compliant_last_day", n.earliest_compliant_last_day}};
+}
 
 const char* principal_role_name(PrincipalRole role) {
   switch (role) {

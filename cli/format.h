@@ -39,6 +39,12 @@ const char* status_name(AccountStatus status);
 const char* kind_name(LedgerAccountKind kind);
 const char* principal_role_name(PrincipalRole role);  // "provider", "agent", "auditor"  // "agent_prepaid", as in the schema
 const char* call_origin_name(CallOrigin origin);
+// Contracts (issue 6).
+const char* renewal_policy_name(RenewalPolicy policy);  // "repeat", "once", "none"
+const char* notice_party_name(NoticeParty party);       // "provider", "agent"
+const char* notice_kind_name(NoticeKind kind);          // "renewal_objection", ...
+nlohmann::json contract_terms_json(const ContractTerms& terms);
+nlohmann::json notice_json(const NoticeSent& notice);
 const char* call_stage_name(CallStage stage);
 
 // Price units as fen with at most 2 decimals: 750 -> "7.5" (the rate CSV's form).

@@ -263,6 +263,42 @@ struct PayloadWriter {
     b.setKind(static_cast<s::CardKind>(e.kind));
     b.setReason(as_text(e.reason));
   }
+  void operator()(const ContractSigned& e) {
+    auto b = payload.initContractSigned();
+    b.setContract(as_text(e.contract));
+    b.setAgent(as_text(e.agent));
+    b.setSigned(as_text(e.signed_date));
+    b.setCounterSigned(as_text(e.counter_signed_date));
+    auto t = b.initTerms();
+    t.setLevel(e.terms.level);
+    t.setPrepaidMinutes(e.terms.prepaid_minutes);
+    t.setPriceUnitsPerMinute(e.terms.price_units_per_minute);
+    t.setDepositUnits(e.terms.deposit_units);
+    t.setFranchiseFeeUnits(e.terms.franchise_fee_units);
+    t.setPayWithinWorkdays(e.terms.pay_within_workdays);
+    t.setAccounts(e.terms.accounts);
+    t.setAccountsWithinWorkdays(e.terms.accounts_within_workdays);
+    t.setActiveUsers(e.terms.active_users);
+    t.setSlaHours(e.terms.sla_hours);
+    t.setTermMonths(e.terms.term_months);
+    t.setRenewalMonths(e.terms.renewal_months);
+    t.setRenewals(static_cast<s::RenewalPolicy>(e.terms.renewals));
+    b.setCalendarVersion(as_text(e.calendar_version));
+  }
+  void operator()(const NoticeSent& e) {
+    auto b = payload.initNoticeSent();
+    b.setNotice(as_text(e.notice));
+    b.setContract(as_text(e.contract));
+    b.setFrom(static_cast<s::NoticeParty>(e.from));
+    b.setKind(static_cast<s::NoticeKind>(e.kind));
+    b.setMethod(static_cast<s::NoticeMethod>(e.method));
+    b.setSentUs(e.sent_us);
+    b.setDeemedReceived(as_text(e.deemed_received));
+    b.setLastServiceDay(as_text(e.last_service_day));
+    b.setSubject(as_text(e.subject));
+    b.setCompliant(e.compliant);
+    b.setEarliestCompliantLastDay(as_text(e.earliest_compliant_last_day));
+  }
   void operator()(const AccountTransferred& e) {
     auto b = payload.initAccountTransferred();
     b.setAccount(as_text(e.account));
@@ -471,6 +507,29 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
       auto kind = known_enum(r.getKind(), CardKind::recharge, "card kind", why);
       if (!kind) return std::nullopt;
       return CardRedemptionFailed{r.getSerial(), text(r.getAccount()), *kind, text(r.getReason())};
+    }
+    case s::Event::Payload::CONTRACT_SIGNED: {
+      auto r = payload.getContractSigned();
+      auto t = r.getTerms();
+      auto renewals = known_enum(t.getRenewals(), RenewalPolicy::none, "renewal policy", why);
+      if (!renewals) return std::nullopt;
+      ContractTerms terms{t.getLevel(),        t.getPrepaidMinutes(),        t.getPriceUnitsPerMinute(),
+                          t.getDepositUnits(), t.getFranchiseFeeUnits(),     t.getPayWithinWorkdays(),
+                          t.getAccounts(),     t.getAccountsWithinWorkdays(), t.getActiveUsers(),
+                          t.getSlaHours(),     t.getTermMonths(),            t.getRenewalMonths(),
+                          *renewals};
+      return ContractSigned{text(r.getContract()), text(r.getAgent()), text(r.getSigned()), text(r.getCounterSigned()),
+                            terms, text(r.getCalendarVersion())};
+    }
+    case s::Event::Payload::NOTICE_SENT: {
+      auto r = payload.getNoticeSent();
+      auto from = known_enum(r.getFrom(), NoticeParty::agent, "notice party", why);
+      auto kind = known_enum(r.getKind(), NoticeKind::general, "notice kind", why);
+      auto method = known_enum(r.getMethod(), NoticeMethod::email, "notice method", why);
+      if (!from || !kind || !method) return std::nullopt;
+      return NoticeSent{text(r.getNotice()), text(r.getContract()), *from, *kind, *method, r.getSentUs(),
+                        text(r.getDeemedReceived()), text(r.getLastServiceDay()), text(r.getSubject()), r.getCompliant(),
+                        text(r.getEarliestCompliantLastDay())};
     }
     case s::Event::Payload::ACCOUNT_TRANSFERRED: {
       auto r = payload.getAccountTransferred();

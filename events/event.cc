@@ -30,6 +30,8 @@ const char* payload_name(const Payload& payload) {
     const char* operator()(const CardRedeemed&) const { return "CardRedeemed"; }
     const char* operator()(const CardRedemptionFailed&) const { return "CardRedemptionFailed"; }
     const char* operator()(const AccountTransferred&) const { return "AccountTransferred"; }
+    const char* operator()(const ContractSigned&) const { return "ContractSigned"; }
+    const char* operator()(const NoticeSent&) const { return "NoticeSent"; }
     const char* operator()(const PrincipalPasswordChanged&) const { return "PrincipalPasswordChanged"; }
   };
   return std::visit(Name{}, payload);

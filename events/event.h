@@ -307,13 +307,69 @@ struct AccountTransferred {
   bool operator==(const AccountTransferred&) const = default;
 };
 
+// Contracts (issue 6; events.capnp says what each field means). Dates are
+// China dates "YYYY-MM-DD" (empty: none).
+enum class RenewalPolicy : std::uint8_t { repeat = 0, once = 1, none = 2 };
+
+struct ContractTerms {
+  std::uint32_t level = 1;
+  std::int64_t prepaid_minutes = 0;
+  std::int64_t price_units_per_minute = 0;
+  std::int64_t deposit_units = 0;
+  std::int64_t franchise_fee_units = 0;
+  std::uint32_t pay_within_workdays = 0;
+  std::int64_t accounts = 0;
+  std::uint32_t accounts_within_workdays = 0;
+  std::int64_t active_users = 0;
+  std::uint32_t sla_hours = 4;
+  std::uint32_t term_months = 24;
+  std::uint32_t renewal_months = 24;
+  RenewalPolicy renewals = RenewalPolicy::repeat;
+  bool operator==(const ContractTerms&) const = default;
+};
+
+struct ContractSigned {
+  std::string contract;
+  std::string agent;
+  std::string signed_date;
+  std::string counter_signed_date;
+  ContractTerms terms;
+  std::string calendar_version;
+  bool operator==(const ContractSigned&) const = default;
+};
+
+enum class NoticeParty : std::uint8_t { provider = 0, agent = 1 };
+enum class NoticeKind : std::uint8_t {
+  renewal_objection = 0,
+  service_termination = 1,
+  business_change = 2,
+  negotiation_request = 3,
+  general = 4,
+};
+enum class NoticeMethod : std::uint8_t { courier = 0, fax = 1, email = 2 };
+
+struct NoticeSent {
+  std::string notice;
+  std::string contract;
+  NoticeParty from = NoticeParty::provider;
+  NoticeKind kind = NoticeKind::general;
+  NoticeMethod method = NoticeMethod::courier;
+  std::int64_t sent_us = 0;
+  std::string deemed_received;
+  std::string last_service_day;
+  std::string subject;
+  bool compliant = true;
+  std::string earliest_compliant_last_day;
+  bool operator==(const NoticeSent&) const = default;
+};
+
 using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed,
                              RatePlanImported, CallAuthorized, CallSettled, CallRejected,
                              HoldExpired, AgentAdded, AgentPriceSet, LevelPriceSet, AgentSuspended,
                              AgentResumed, AgentPaymentRecorded, AgentDepositReleased,
                              TrafficPurchased, AgentCreditSet, PrincipalAdded, PrincipalPasswordChanged,
                              CardBatchIssued, CardsVoided, CardRedeemed, CardRedemptionFailed,
-                             AccountTransferred>;
+                             AccountTransferred, ContractSigned, NoticeSent>;
 
 // Calls are unique per switch: the key of a call in the ledger's projections
 // and in the store's `calls` family. Switch and call ids are printable ASCII

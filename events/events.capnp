@@ -56,6 +56,8 @@ struct Event {
     cardRedeemed @27 :CardRedeemed;
     cardRedemptionFailed @28 :CardRedemptionFailed;
     accountTransferred @29 :AccountTransferred;
+    contractSigned @30 :ContractSigned;
+    noticeSent @31 :NoticeSent;
   }
 }
 
@@ -392,4 +394,71 @@ struct AccountTransferred {
   toAgent @2 :Text;
   consentBy @3 :ConsentParty;
   consentReference @4 :Text;
+}
+
+# Contracts (issue 6, clauses 7, 6.5, B3.5, B3.7, A2.4, A3.2). Dates are China
+# dates as "YYYY-MM-DD" text (empty: none), as the contract writes them.
+enum RenewalPolicy {
+  repeat @0;  # renews for renewalMonths at every expiry nobody objects to
+  once @1;    # renews once
+  none @2;    # ends at the end of its first term
+}
+
+# What the agreement fixes: the first traffic volume, money, deadlines, SLA, term.
+struct ContractTerms {
+  level @0 :UInt32;
+  prepaidMinutes @1 :Int64;
+  priceUnitsPerMinute @2 :Int64;
+  depositUnits @3 :Int64;
+  franchiseFeeUnits @4 :Int64;
+  payWithinWorkdays @5 :UInt32;       # B3.7
+  accounts @6 :Int64;                 # A2.4: account records generated for the agent
+  accountsWithinWorkdays @7 :UInt32;
+  activeUsers @8 :Int64;              # A2.4: valid users activated
+  slaHours @9 :UInt32;                # A3.2: response within working hours
+  termMonths @10 :UInt32;             # clause 7
+  renewalMonths @11 :UInt32;
+  renewals @12 :RenewalPolicy;
+}
+
+struct ContractSigned {
+  contract @0 :Text;
+  agent @1 :Text;
+  signed @2 :Text;          # the agent's signature
+  counterSigned @3 :Text;   # the provider's; effective on the later of the two
+  terms @4 :ContractTerms;
+  calendarVersion @5 :Text; # the working-day schedule its deadlines are computed with
+}
+
+enum NoticeParty {
+  provider @0;
+  agent @1;
+}
+
+enum NoticeKind {
+  renewalObjection @0;    # clause 7: the contract is not to renew at the end of its term
+  serviceTermination @1;  # B3.5: the agent ends customer service (one month's notice)
+  businessChange @2;      # B3.5
+  negotiationRequest @3;  # 6.1: arbitration may follow 30 days after its receipt
+  general @4;
+}
+
+enum NoticeMethod {
+  courier @0;  # deemed received on the 4th day after hand-over (6.5)
+  fax @1;      # on the 2nd day after sending
+  email @2;
+}
+
+struct NoticeSent {
+  notice @0 :Text;              # "N000001", numbered in order
+  contract @1 :Text;
+  from @2 :NoticeParty;
+  kind @3 :NoticeKind;
+  method @4 :NoticeMethod;
+  sentUs @5 :Int64;             # when it was handed over or sent, UTC
+  deemedReceived @6 :Text;      # derived: the China dispatch date + 4 or + 2 days
+  lastServiceDay @7 :Text;      # serviceTermination: the last day of service
+  subject @8 :Text;
+  compliant @9 :Bool;           # serviceTermination: deemed received at least one month before the last day
+  earliestCompliantLastDay @10 :Text;  # serviceTermination: deemed received + 1 month
 }

@@ -76,6 +76,12 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::transfer_agent_mismatch: return "transfer_agent_mismatch";
     case Rejection::consent_required: return "consent_required";
     case Rejection::agent_unchanged: return "agent_unchanged";
+    case Rejection::contract_id_invalid: return "contract_id_invalid";
+    case Rejection::contract_exists: return "contract_exists";
+    case Rejection::contract_not_found: return "contract_not_found";
+    case Rejection::contract_terms_invalid: return "contract_terms_invalid";
+    case Rejection::date_invalid: return "date_invalid";
+    case Rejection::last_service_day_required: return "last_service_day_required";
   }
   return "unknown";
 }

@@ -85,9 +85,16 @@ enum class Rejection : std::uint8_t {
   transfer_agent_mismatch,        // a balance moved to an account of another agent
   consent_required,               // clause 6.3: moving a user to another agent without written consent
   agent_unchanged,                // moving a user to the agent it already has
+  // Contracts and notices (issue 6, clauses 7, 6.5 and B3.5).
+  contract_id_invalid,
+  contract_exists,
+  contract_not_found,
+  contract_terms_invalid,         // a level, price, amount, deadline, SLA or term out of range
+  date_invalid,                   // a date that is not YYYY-MM-DD, or a time that is not a time
+  last_service_day_required,      // a service termination notice without its last day of service (B3.5)
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::agent_unchanged) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::last_service_day_required) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

@@ -165,6 +165,30 @@ struct Canonical {
     w.str(c.account);
     w.str(c.number);
   }
+  void operator()(const SignContract& c) {
+    w.u8(23);
+    w.str(c.contract);
+    w.str(c.agent);
+    w.str(c.signed_date);
+    w.str(c.counter_signed_date);
+    const ContractTerms& t = c.terms;
+    for (std::int64_t v : {std::int64_t{t.level}, t.prepaid_minutes, t.price_units_per_minute, t.deposit_units,
+                           t.franchise_fee_units, std::int64_t{t.pay_within_workdays}, t.accounts,
+                           std::int64_t{t.accounts_within_workdays}, t.active_users, std::int64_t{t.sla_hours},
+                           std::int64_t{t.term_months}, std::int64_t{t.renewal_months}})
+      w.i64(v);
+    w.u8(static_cast<std::uint8_t>(t.renewals));
+  }
+  void operator()(const SendNotice& c) {
+    w.u8(24);
+    w.str(c.contract);
+    w.u8(static_cast<std::uint8_t>(c.from));
+    w.u8(static_cast<std::uint8_t>(c.kind));
+    w.u8(static_cast<std::uint8_t>(c.method));
+    w.i64(c.sent_us);
+    w.str(c.last_service_day);
+    w.str(c.subject);
+  }
   void operator()(const TransferAccount& c) {
     w.u8(22);
     w.str(c.account);

@@ -177,6 +177,27 @@ concept CardCommand = std::is_same_v<C, IssueCards> || std::is_same_v<C, VoidCar
                       std::is_same_v<C, ActivateCard> || std::is_same_v<C, RedeemCard> ||
                       std::is_same_v<C, TransferAccount>;
 
+// Contracts (issue 6, clauses 7, 6.5, B3.5): dates are China dates "YYYY-MM-DD".
+struct SignContract {
+  std::string contract;
+  std::string agent;
+  std::string signed_date;
+  std::string counter_signed_date;  // empty: the same day
+  ContractTerms terms;
+};
+
+// A notice under a contract; the ledger derives its deemed receipt (6.5) and,
+// for a service termination, whether it came a month ahead (B3.5).
+struct SendNotice {
+  std::string contract;
+  NoticeParty from = NoticeParty::provider;
+  NoticeKind kind = NoticeKind::general;
+  NoticeMethod method = NoticeMethod::courier;
+  std::int64_t sent_us = 0;
+  std::string last_service_day;  // service_termination only
+  std::string subject;
+};
+
 // The agent commands, which decide_agent handles (ledger/decide_agents.cc).
 template <class C>
 concept AgentCommand = std::is_same_v<C, AddAgent> || std::is_same_v<C, SetAgentPrice> ||
@@ -191,7 +212,7 @@ using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAcc
                              ImportRatePlan, SwitchRequest, ExpireHolds, AddAgent, SetAgentPrice,
                              SetLevelPrice, SuspendAgent, ResumeAgent, RecordAgentPayment, ReleaseDeposit,
                              BuyTraffic, SetAgentCredit, AddPrincipal, SetPrincipalPassword, IssueCards,
-                             VoidCards, ActivateCard, RedeemCard, TransferAccount>;
+                             VoidCards, ActivateCard, RedeemCard, TransferAccount, SignContract, SendNotice>;
 
 // The idempotency key of a switch request: the switch's own namespace, with
 // spaces that no key a person types can contain.

@@ -115,6 +115,13 @@ struct Decider {
     return decide_card(view, c, envelope(request, ledger_time_us));
   }
 
+  Decision operator()(const SignContract& c) const {
+    return decide_contract(view, c, envelope(request, ledger_time_us));
+  }
+  Decision operator()(const SendNotice& c) const {
+    return decide_contract(view, c, envelope(request, ledger_time_us));
+  }
+
   Decision operator()(const AddPrincipal& c) const {
     return decide_principal(view, c, envelope(request, ledger_time_us));
   }

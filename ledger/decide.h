@@ -10,12 +10,14 @@
 
 #include "events/event.h"
 #include "events/rejection.h"
+#include "ledger/calendar_file.h"
 #include "ledger/card_pin.h"
 #include "ledger/command.h"
 #include "projections/agents.h"
 #include "projections/balances.h"
 #include "projections/calls.h"
 #include "projections/cards.h"
+#include "projections/contracts.h"
 #include "projections/principals.h"
 #include "projections/rate_plans.h"
 
@@ -60,6 +62,11 @@ class DecideView : public AgentsLookup, public CardsLookup {
     static const CardPolicy defaults;
     return defaults;
   }
+  // Contracts (issue 6): the contracts and notices, and the working-day
+  // schedule deadlines are computed with (the built-in one unless configured).
+  virtual const ContractState* find_contract(std::string_view) const { return nullptr; }
+  virtual std::uint64_t notices_sent() const { return 0; }
+  virtual const WorkCalendar& work_calendar() const { return default_calendar(); }
 };
 
 struct Decision {
@@ -114,6 +121,10 @@ Decision decide_card(const DecideView& view, const ActivateCard& command, Event 
 Decision decide_card(const DecideView& view, const RedeemCard& command, Event event);
 Decision decide_card(const DecideView& view, const TransferAccount& command, Event event);
 Decision decide_close(const DecideView& view, const CloseAccount& command, Event event);
+
+// The parts of decide for contracts and notices (decide_contracts.cc).
+Decision decide_contract(const DecideView& view, const SignContract& command, Event event);
+Decision decide_contract(const DecideView& view, const SendNotice& command, Event event);
 
 // The first suspended agent on the chain from `agent` up to the provider, or
 // null: a user of any agent below a suspended one may not start calls.

@@ -92,6 +92,16 @@ std::uint64_t PendingView::next_card_serial() const {
   return next_card_serial_.last_sequence != 0 ? next_card_serial_.state : committed_.cards().next_card_serial();
 }
 
+const ContractState* PendingView::find_contract(std::string_view contract) const {
+  auto it = contracts_.find(contract);
+  if (it != contracts_.end()) return &it->second.state;
+  return committed_.contracts().find(contract);
+}
+
+std::uint64_t PendingView::notices_sent() const {
+  return notices_sent_.last_sequence != 0 ? notices_sent_.state : committed_.contracts().notices_sent();
+}
+
 const HoldState* PendingView::find_hold(std::string_view call_key) const {
   auto it = holds_.find(call_key);
   if (it != holds_.end()) return it->second.state ? &*it->second.state : nullptr;
@@ -137,7 +147,36 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
     entry.last_sequence = sequence;
   }
   apply_card(sequence, event);
+  apply_contract(sequence, event);
   apply_account(sequence, event);
+}
+
+void PendingView::apply_contract(std::uint64_t sequence, const Event& event) {
+  const auto* signed_event = std::get_if<ContractSigned>(&event.payload);
+  const auto* notice = std::get_if<NoticeSent>(&event.payload);
+  if (!signed_event && !notice) return;
+  const std::string& id = signed_event ? signed_event->contract : notice->contract;
+  const ContractState* current = find_contract(id);
+  const char* why = contract_event_problem(current, notices_sent(), *this, event);
+  HUAWU_ASSERT(why == nullptr, why);
+  auto [it, inserted] = contracts_.try_emplace(id);
+  if (signed_event) {
+    it->second.state = ContractState{*signed_event, sequence, {}};
+  } else {
+    if (inserted) it->second.state = *current;
+    it->second.state.notices.push_back(*notice);
+    notices_sent_ = Entry<std::uint64_t>{notices_sent() + 1, sequence};
+  }
+  it->second.last_sequence = sequence;
+}
+
+void PendingView::forget_contract(std::uint64_t sequence, const Event& event) {
+  if (const auto* signed_event = std::get_if<ContractSigned>(&event.payload))
+    forget_entry(contracts_, signed_event->contract, sequence);
+  if (const auto* notice = std::get_if<NoticeSent>(&event.payload)) {
+    forget_entry(contracts_, notice->contract, sequence);
+    if (notices_sent_.last_sequence <= sequence) notices_sent_ = {};
+  }
 }
 
 void PendingView::apply_account(std::uint64_t sequence, const Event& event) {
@@ -321,6 +360,7 @@ void PendingView::forget(std::uint64_t sequence, const Event& event) {
   if (const std::string_view name = principal_of(event.payload); !name.empty())
     forget_entry(principals_, name, sequence);
   forget_card(sequence, event);
+  forget_contract(sequence, event);
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) forget_entry(accounts_, id, sequence);
   if (const std::string_view receiving = receiving_account_of(event.payload); !receiving.empty())

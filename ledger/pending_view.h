@@ -49,6 +49,8 @@ class PendingView final : public DecideView {
   const CardFailures* account_card_failures(std::string_view account) const override;
   std::uint64_t card_batches_issued() const override;
   std::uint64_t next_card_serial() const override;
+  const ContractState* find_contract(std::string_view contract) const override;
+  std::uint64_t notices_sent() const override;
 
   // Records a decided event, with the same rules the projections apply after
   // the commit.
@@ -75,6 +77,8 @@ class PendingView final : public DecideView {
   void apply_account(std::uint64_t sequence, const Event& event);
   void apply_card(std::uint64_t sequence, const Event& event);
   void forget_card(std::uint64_t sequence, const Event& event);
+  void apply_contract(std::uint64_t sequence, const Event& event);
+  void forget_contract(std::uint64_t sequence, const Event& event);
   // The agents whose funds `event` changes (the event was applied).
   void forget_funds(std::uint64_t sequence, const Event& event);
 
@@ -97,6 +101,8 @@ class PendingView final : public DecideView {
   Map<CardFailures> account_card_failures_;
   Entry<std::uint64_t> next_card_serial_;    // last_sequence 0: none pending
   Entry<std::uint64_t> card_batches_issued_; // last_sequence 0: none pending
+  Map<ContractState> contracts_;
+  Entry<std::uint64_t> notices_sent_;        // last_sequence 0: none pending
   bool ledger_created_ = false;
 };
 

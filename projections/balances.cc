@@ -38,6 +38,8 @@ std::string_view account_of(const Payload& payload) {
     // A failed attempt moves no money and may name no account (an activation).
     std::string_view operator()(const CardRedemptionFailed&) const { return {}; }
     std::string_view operator()(const AccountTransferred& e) const { return e.account; }
+    std::string_view operator()(const ContractSigned&) const { return {}; }
+    std::string_view operator()(const NoticeSent&) const { return {}; }
   };
   return std::visit(Of{}, payload);
 }

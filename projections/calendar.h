@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "events/event.h"
+
 namespace huawu {
 
 using Date = std::chrono::sys_days;
@@ -28,8 +30,7 @@ std::string format_date(Date date);
 // 2025-02-28).
 Date add_months(Date date, int months);
 
-// How a notice was sent (clause 6.5).
-enum class NoticeMethod : std::uint8_t { courier = 0, fax = 1, email = 2 };
+// How a notice was sent (clause 6.5): NoticeMethod, events/event.h.
 std::optional<NoticeMethod> parse_notice_method(std::string_view text);
 const char* notice_method_name(NoticeMethod method);
 

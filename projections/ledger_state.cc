@@ -8,7 +8,7 @@
 namespace huawu {
 
 namespace {
-constexpr std::string_view snapshot_magic = "huawu-state-v5";
+constexpr std::string_view snapshot_magic = "huawu-state-v6";
 }
 
 CallTraffic call_traffic_of(const Event& event, const AccountState* account, const HoldState* hold) {
@@ -51,6 +51,7 @@ std::string LedgerState::problem(std::uint64_t sequence, const Event& event) con
   if (const char* why = agents_.problem(event, call_traffic_of(event))) return why;
   if (const char* why = principals_.problem(event, agents_)) return why;
   if (const char* why = cards_.problem(event, agents_)) return why;
+  if (const char* why = contracts_.problem(event, agents_)) return why;
   return {};
 }
 
@@ -66,6 +67,7 @@ void LedgerState::apply(std::uint64_t sequence, const Event& event) {
   agents_.apply(sequence, event, traffic);
   principals_.apply(sequence, event, agents_);
   cards_.apply(sequence, event, agents_);
+  contracts_.apply(sequence, event, agents_);
   applied_through_ = sequence;
   last_ledger_time_us_ = event.ledger_time_us;
 }
@@ -139,7 +141,7 @@ bool LedgerState::check_invariants(std::string* why) const {
 }
 
 // Layout: str magic, u64 applied_through, i64 last ledger time, then one length-prefixed section per
-// projection in a fixed order (ledger info, balances, rate plans, calls, agents, principals, cards).
+// projection in a fixed order (ledger info, balances, rate plans, calls, agents, principals, cards, contracts).
 std::string LedgerState::serialize() const {
   ByteWriter w;
   w.str(snapshot_magic);
@@ -166,6 +168,9 @@ std::string LedgerState::serialize() const {
   section.clear();
   cards_.serialize(section);
   w.str(section);
+  section.clear();
+  contracts_.serialize(section);
+  w.str(section);
   return w.take();
 }
 
@@ -184,6 +189,7 @@ bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
   const std::string agents = r.str();
   const std::string principals = r.str();
   const std::string cards = r.str();
+  const std::string contracts = r.str();
   if (r.failed() || !r.at_end()) {
     *why = "snapshot: truncated or trailing bytes";
     return false;
@@ -191,7 +197,7 @@ bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
   return info_.deserialize(info, why) && balances_.deserialize(balances, why) &&
          rate_plans_.deserialize(rate_plans, why) && calls_.deserialize(calls, why) &&
          agents_.deserialize(agents, why) && principals_.deserialize(principals, why) &&
-         cards_.deserialize(cards, why);
+         cards_.deserialize(cards, why) && contracts_.deserialize(contracts, why);
 }
 
 }  // namespace huawu

@@ -10,6 +10,7 @@
 #include "projections/balances.h"
 #include "projections/calls.h"
 #include "projections/cards.h"
+#include "projections/contracts.h"
 #include "projections/ledger_info.h"
 #include "projections/principals.h"
 #include "projections/rate_plans.h"
@@ -41,6 +42,7 @@ class LedgerState {
   const Agents& agents() const { return agents_; }
   const Principals& principals() const { return principals_; }
   const Cards& cards() const { return cards_; }
+  const Contracts& contracts() const { return contracts_; }
 
   bool check_invariants(std::string* why) const;
 
@@ -62,6 +64,7 @@ class LedgerState {
   Agents agents_;
   Principals principals_;
   Cards cards_;
+  Contracts contracts_;
 };
 
 }  // namespace huawu

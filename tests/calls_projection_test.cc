@@ -713,7 +713,7 @@ struct Sections {
   std::string magic;
   std::uint64_t applied = 0;
   std::int64_t time = 0;
-  std::string info, balances, plans, calls, agents, principals, cards;
+  std::string info, balances, plans, calls, agents, principals, cards, contracts;
 };
 Sections sections_of(const std::string& image) {
   ByteReader r(image);
@@ -728,6 +728,7 @@ Sections sections_of(const std::string& image) {
   s.agents = r.str();
   s.principals = r.str();
   s.cards = r.str();
+  s.contracts = r.str();
   REQUIRE_FALSE(r.failed());
   REQUIRE(r.at_end());
   return s;
@@ -744,6 +745,7 @@ std::string image_of(const Sections& s) {
   w.str(s.agents);
   w.str(s.principals);
   w.str(s.cards);
+  w.str(s.contracts);
   return w.take();
 }
 

@@ -653,8 +653,8 @@ TEST_CASE("decode_event refuses enum values this build does not know", "[codec][
     REQUIRE(decoded.has_value());
     CHECK(std::holds_alternative<AccountClosed>(decoded->payload));
 
-    require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 25); }),
-                    "unknown event type 25");
+    require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 27); }),
+                    "unknown event type 27");
     require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 0xffff); }),
                     "unknown event type 65535");
   }

@@ -1,0 +1,210 @@
+#include "cli/contract_verbs.h"
+
+#include <chrono>
+
+#include "cli/format.h"
+#include "events/money.h"
+#include "ledger/rating.h"
+#include "projections/contracts.h"
+
+namespace huawu::cli {
+
+namespace {
+
+Date today() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return china_date_of(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+}
+
+std::optional<RenewalPolicy> parse_renewals(const std::string& text) {
+  if (text == "repeat") return RenewalPolicy::repeat;
+  if (text == "once") return RenewalPolicy::once;
+  if (text == "none") return RenewalPolicy::none;
+  return std::nullopt;
+}
+
+nlohmann::json status_json(const std::string& id, const ContractState& contract, const ContractStatus& status,
+                           Date as_of) {
+  const ContractSigned& s = contract.signed_event;
+  nlohmann::json notices = nlohmann::json::array();
+  for (const NoticeSent& notice : contract.notices) notices.push_back(notice_json(notice));
+  nlohmann::json j{{"contract", id},
+                   {"agent", s.agent},
+                   {"signed", s.signed_date},
+                   {"counter_signed", s.counter_signed_date},
+                   {"effective", format_date(contract.effective())},
+                   {"terms", contract_terms_json(s.terms)},
+                   {"calendar_version", s.calendar_version},
+                   {"as_of", format_date(as_of)},
+                   {"status", contract_phase_name(status.phase)},
+                   {"term", status.term},
+                   {"notices", notices}};
+  if (status.term > 0) {
+    j["term_start"] = format_date(status.term_start);
+    j["term_last_day"] = format_date(status.term_last_day);
+  }
+  if (status.phase == ContractPhase::expired || status.phase == ContractPhase::terminated) {
+    j["ended_after"] = format_date(status.ended_after);
+    j["ended_by"] = status.ended_by;
+  }
+  j["next_decision"] = status.next_decision ? format_date(*status.next_decision) : "";
+  j["decided_by"] = status.decided_by;
+  return j;
+}
+
+}  // namespace
+
+int verb_contract_sign(Context& ctx, const ContractSignArgs& args) {
+  int code = exit_ok;
+  SignContract command{args.contract, args.agent, args.signed_date, args.counter_signed_date, args.terms};
+  std::string why;
+  const auto price = parse_fen(args.price, &why);
+  if (!price) return print_error(ctx, exit_bad_input, "price_invalid", why);
+  command.terms.price_units_per_minute = *price;
+  const auto deposit = amount_or_report(ctx, args.deposit, &code);
+  if (!deposit) return code;
+  const auto fee = amount_or_report(ctx, args.franchise_fee, &code);
+  if (!fee) return code;
+  command.terms.deposit_units = *deposit;
+  command.terms.franchise_fee_units = *fee;
+  const auto renewals = parse_renewals(args.renewals);
+  if (!renewals) return print_error(ctx, exit_bad_input, "renewals_invalid", "--renewals is repeat, once or none");
+  command.terms.renewals = *renewals;
+  return run_request(ctx, Request{std::move(command), args.key, {}, 0});
+}
+
+int verb_contract_status(Context& ctx, const std::string& contract, const std::string& as_of_text) {
+  int code = exit_ok;
+  const std::optional<Date> as_of = as_of_text.empty() ? std::optional<Date>(today()) : parse_date(as_of_text);
+  if (!as_of) return print_error(ctx, exit_bad_input, "date_invalid", "--as-of is a day, e.g. 2026-03-01");
+  Writer* writer = writer_or_report(ctx, &code);
+  if (!writer) return code;
+  std::optional<ContractState> state;
+  writer->read_and_wait([&](const LedgerState& ledger) {
+    if (const ContractState* found = ledger.contracts().find(contract)) state = *found;
+  });
+  if (!state) return print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");
+  const ContractStatus status = contract_status(*state, *as_of);
+  const nlohmann::json j = status_json(contract, *state, status, *as_of);
+  if (ctx.json) {
+    ctx.out << json_line(j) << "\n";
+    return exit_ok;
+  }
+  const ContractTerms& t = state->signed_event.terms;
+  ctx.out << "contract " << contract << " with agent " << state->signed_event.agent << ", signed "
+          << state->signed_event.signed_date << " / " << state->signed_event.counter_signed_date << ", effective "
+          << format_date(state->effective()) << "\n";
+  ctx.out << "  terms: level " << t.level << ", " << t.prepaid_minutes << " prepaid minutes at "
+          << format_fen(t.price_units_per_minute) << " fen/min, deposit " << format_yuan(t.deposit_units)
+          << ", franchise fee " << format_yuan(t.franchise_fee_units) << " yuan, paid within " << t.pay_within_workdays
+          << " working days (B3.7); " << t.accounts << " accounts and " << t.active_users << " active users within "
+          << t.accounts_within_workdays << " working days (A2.4); response within " << t.sla_hours
+          << " working hours (A3.2); term " << t.term_months << " months, renewals " << renewal_policy_name(t.renewals)
+          << " by " << t.renewal_months << " months (7)\n";
+  ctx.out << "  as of " << format_date(*as_of) << ": " << contract_phase_name(status.phase);
+  if (status.term > 0)
+    ctx.out << ", term " << status.term << " (" << format_date(status.term_start) << " .. "
+            << format_date(status.term_last_day) << ")";
+  if (status.phase == ContractPhase::expired || status.phase == ContractPhase::terminated)
+    ctx.out << ", ended after " << format_date(status.ended_after) << " (" << status.ended_by << ")";
+  ctx.out << "\n";
+  if (status.next_decision)
+    ctx.out << "  next decision " << format_date(*status.next_decision) << ": " << status.decided_by << "\n";
+  for (const NoticeSent& notice : state->notices)
+    ctx.out << "  notice " << notice.notice << ": " << notice_kind_name(notice.kind) << " from "
+            << notice_party_name(notice.from) << " by " << notice_method_name(notice.method) << ", deemed received "
+            << notice.deemed_received
+            << (notice.compliant ? "" : ", NON-COMPLIANT (B3.5: earliest compliant last day " +
+                                            notice.earliest_compliant_last_day + ")")
+            << "\n";
+  return exit_ok;
+}
+
+int verb_contract_list(Context& ctx) {
+  int code = exit_ok;
+  Writer* writer = writer_or_report(ctx, &code);
+  if (!writer) return code;
+  const Date as_of = today();
+  nlohmann::json list = nlohmann::json::array();
+  std::string text;
+  writer->read_and_wait([&](const LedgerState& ledger) {
+    ledger.contracts().for_each([&](const std::string& id, const ContractState& contract) {
+      const ContractStatus status = contract_status(contract, as_of);
+      list.push_back(status_json(id, contract, status, as_of));
+      text += id + "  agent " + contract.signed_event.agent + "  effective " + format_date(contract.effective()) +
+              "  " + contract_phase_name(status.phase) +
+              (status.term > 0 ? " (term " + std::to_string(status.term) + " to " + format_date(status.term_last_day) + ")"
+                               : std::string()) +
+              "\n";
+    });
+  });
+  if (ctx.json) {
+    ctx.out << json_line(nlohmann::json{{"as_of", format_date(as_of)}, {"contracts", list}}) << "\n";
+    return exit_ok;
+  }
+  ctx.out << (text.empty() ? "no contracts\n" : text);
+  return exit_ok;
+}
+
+int verb_notice_send(Context& ctx, const NoticeArgs& args) {
+  SendNotice command;
+  command.contract = args.contract;
+  if (args.from == "provider") command.from = NoticeParty::provider;
+  else if (args.from == "agent") command.from = NoticeParty::agent;
+  else return print_error(ctx, exit_bad_input, "party_invalid", "--from is provider or agent");
+  const std::pair<const char*, NoticeKind> kinds[] = {{"renewal_objection", NoticeKind::renewal_objection},
+                                                     {"service_termination", NoticeKind::service_termination},
+                                                     {"business_change", NoticeKind::business_change},
+                                                     {"negotiation_request", NoticeKind::negotiation_request},
+                                                     {"general", NoticeKind::general}};
+  bool kind_known = false;
+  for (const auto& [name, kind] : kinds)
+    if (args.kind == name) command.kind = kind, kind_known = true;
+  if (!kind_known)
+    return print_error(ctx, exit_bad_input, "notice_kind_invalid",
+                       "--kind is renewal_objection, service_termination, business_change, negotiation_request or general");
+  const auto method = parse_notice_method(args.method);
+  if (!method) return print_error(ctx, exit_bad_input, "method_invalid", "--method is courier, fax or email");
+  command.method = *method;
+  const auto sent = parse_time_bound(args.sent, false);
+  if (!sent || args.sent.size() == 10)
+    return print_error(ctx, exit_bad_input, "time_invalid",
+                       "--sent is an ISO 8601 time with offset, e.g. 2026-01-20T10:00+08:00");
+  command.sent_us = *sent;
+  command.last_service_day = args.last_service_day;
+  command.subject = args.subject;
+  return run_request(ctx, Request{std::move(command), args.key, {}, 0});
+}
+
+int verb_notices(Context& ctx, const std::string& contract) {
+  int code = exit_ok;
+  Writer* writer = writer_or_report(ctx, &code);
+  if (!writer) return code;
+  std::vector<NoticeSent> notices;
+  bool found = contract.empty();
+  writer->read_and_wait([&](const LedgerState& ledger) {
+    ledger.contracts().for_each([&](const std::string& id, const ContractState& state) {
+      if (!contract.empty() && id != contract) return;
+      found = true;
+      notices.insert(notices.end(), state.notices.begin(), state.notices.end());
+    });
+  });
+  if (!found) return print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");
+  std::sort(notices.begin(), notices.end(), [](const NoticeSent& a, const NoticeSent& b) { return a.notice < b.notice; });
+  if (ctx.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const NoticeSent& notice : notices) list.push_back(notice_json(notice));
+    ctx.out << json_line(nlohmann::json{{"notices", list}}) << "\n";
+    return exit_ok;
+  }
+  if (notices.empty()) ctx.out << "no notices\n";
+  for (const NoticeSent& n : notices)
+    ctx.out << n.notice << "  " << n.contract << "  " << notice_kind_name(n.kind) << " from " << notice_party_name(n.from)
+            << " by " << notice_method_name(n.method) << ", sent " << format_time_utc(n.sent_us) << ", deemed received "
+            << n.deemed_received << (n.last_service_day.empty() ? "" : ", last service day " + n.last_service_day)
+            << (n.compliant ? "" : ", NON-COMPLIANT (earliest compliant last day " + n.earliest_compliant_last_day + ")")
+            << (n.subject.empty() ? "" : "  \"" + n.subject + "\"") << "\n";
+  return exit_ok;
+}
+
+}  // namespace huawu::cli

@@ -1,0 +1,31 @@
+#pragma once
+// Contracts and notices (contract_verbs.cc; issue 6, clauses 7, 6.5, B3.5).
+#include <string>
+
+#include "cli/context.h"
+
+namespace huawu::cli {
+
+struct ContractSignArgs {
+  std::string contract, agent, signed_date, counter_signed_date;
+  std::string price;          // fen per minute, e.g. 8.5
+  std::string deposit = "0";  // yuan
+  std::string franchise_fee = "0";
+  std::string renewals = "repeat";
+  ContractTerms terms;        // the whole-number parameters
+  std::string key;
+};
+
+struct NoticeArgs {
+  std::string contract, from, kind, method, sent, last_service_day, subject, key;
+};
+
+int verb_contract_sign(Context& ctx, const ContractSignArgs& args);
+// `as_of` a China date; empty: today.
+int verb_contract_status(Context& ctx, const std::string& contract, const std::string& as_of);
+int verb_contract_list(Context& ctx);
+int verb_notice_send(Context& ctx, const NoticeArgs& args);
+// `contract` empty: every contract's notices.
+int verb_notices(Context& ctx, const std::string& contract);
+
+}  // namespace huawu::cli

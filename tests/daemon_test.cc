@@ -644,6 +644,13 @@ TEST_CASE("issues 4 and 5: an agent operator reaches only its own subtree, every
       {{"recharge-card", "redeem", "other", "--card", cy_voucher, "--pin", cy_pin}, "account_not_found"},
       {{"account", "transfer", "sibling", "--to-agent", "bj-cy", "--consent", "C-1"}, "account_not_found"},
       {{"account", "transfer", "mine", "--to-agent", "sh", "--consent", "C-1"}, "agent_not_found"},
+      // Contracts and notices (issue 6) are the provider's.
+      {{"contract", "list"}, "permission_denied"},
+      {{"contract", "status", "C-1"}, "permission_denied"},
+      {{"notices"}, "permission_denied"},
+      {{"notice", "send", "--contract", "C-1", "--from", "agent", "--kind", "general", "--method", "fax", "--sent",
+        "2026-11-25T10:00+08:00"},
+       "permission_denied"},
   };
   for (const Row& row : refused) {
     std::vector<std::string> args = row.args;

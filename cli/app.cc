@@ -579,6 +579,17 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     target = Target{TargetKind::ledger, {}};
     on_ledger = [&](Context& c) { return verb_notices(c, name); }; });
 
+  ObligationArgs obligation_args;
+  auto* obligations = app.add_subcommand("obligations", "what each contract obliges, by when, and where it stands");
+  obligations->add_option("--contract", obligation_args.contract, "only this contract's");
+  obligations->add_option("--status", obligation_args.status, "pending, met, met_late, overdue, waived or indeterminate");
+  obligations->add_option("--as-of", obligation_args.as_of, "a day, China time (default: today)");
+  obligations->add_option("--due-within", obligation_args.due_within, "only pending ones due within this many days");
+  add_json(obligations);
+  obligations->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_obligations(c, obligation_args); }; });
+
   // calendar: the contract's time rules (issue 6), pure computations
   CalendarArgs cal;
   auto* calendar = app.add_subcommand("calendar", "contract time on the China working-day calendar (Civil Code arts. 200-204)");

@@ -1,9 +1,11 @@
 #include "cli/contract_verbs.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "cli/format.h"
 #include "events/money.h"
+#include "ledger/calendar_file.h"
 #include "ledger/rating.h"
 #include "projections/contracts.h"
 
@@ -204,6 +206,72 @@ int verb_notices(Context& ctx, const std::string& contract) {
             << n.deemed_received << (n.last_service_day.empty() ? "" : ", last service day " + n.last_service_day)
             << (n.compliant ? "" : ", NON-COMPLIANT (earliest compliant last day " + n.earliest_compliant_last_day + ")")
             << (n.subject.empty() ? "" : "  \"" + n.subject + "\"") << "\n";
+  return exit_ok;
+}
+
+}  // namespace huawu::cli
+
+namespace huawu::cli {
+
+int verb_obligations(Context& ctx, const ObligationArgs& args) {
+  int code = exit_ok;
+  const std::optional<Date> as_of = args.as_of.empty() ? std::optional<Date>(today()) : parse_date(args.as_of);
+  if (!as_of) return print_error(ctx, exit_bad_input, "date_invalid", "--as-of is a day, e.g. 2026-03-01");
+  const char* statuses[] = {"pending", "met", "met_late", "overdue", "waived", "indeterminate"};
+  if (!args.status.empty() && std::find(std::begin(statuses), std::end(statuses), args.status) == std::end(statuses))
+    return print_error(ctx, exit_bad_input, "status_invalid",
+                       "--status is pending, met, met_late, overdue, waived or indeterminate");
+  Writer* writer = writer_or_report(ctx, &code);
+  if (!writer) return code;
+  std::vector<Obligation> obligations;
+  bool found = args.contract.empty();
+  writer->read_and_wait([&](const LedgerState& ledger) {
+    ledger.contracts().for_each([&](const std::string& id, const ContractState& contract) {
+      if (!args.contract.empty() && id != args.contract) return;
+      found = true;
+      for (Obligation& o : contract_obligations(contract, default_calendar(), *as_of)) obligations.push_back(std::move(o));
+    });
+  });
+  if (!found) return print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");
+  std::erase_if(obligations, [&](const Obligation& o) {
+    if (!args.status.empty() && args.status != obligation_status_name(o.status)) return true;
+    // --due-within: still open and due within that many days of the as-of day.
+    if (args.due_within >= 0)
+      return !(o.status == ObligationStatus::pending && o.deadline <= *as_of + std::chrono::days{args.due_within});
+    return false;
+  });
+  if (ctx.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Obligation& o : obligations) {
+      nlohmann::json j{{"id", o.id},
+                       {"type", o.type},
+                       {"clause", o.clause},
+                       {"bearer", o.bearer},
+                       {"beneficiary", o.beneficiary},
+                       {"trigger", o.trigger},
+                       {"rule", o.rule},
+                       {"deadline", o.status == ObligationStatus::indeterminate ? "" : format_date(o.deadline)},
+                       {"satisfied_by", o.satisfied_by},
+                       {"satisfied_at", o.satisfied_at_us == 0 ? "" : format_time_utc(o.satisfied_at_us)},
+                       {"status", obligation_status_name(o.status)},
+                       {"calendar_version", o.calendar_version}};
+      if (o.unknown_year != 0) j["calendar_unknown_year"] = o.unknown_year;
+      list.push_back(std::move(j));
+    }
+    ctx.out << json_line(nlohmann::json{{"as_of", format_date(*as_of)}, {"obligations", list}}) << "\n";
+    return exit_ok;
+  }
+  if (obligations.empty()) ctx.out << "no obligations as of " << format_date(*as_of) << "\n";
+  for (const Obligation& o : obligations) {
+    ctx.out << o.id << "  " << obligation_status_name(o.status) << "  (" << o.clause << ", " << o.bearer << " -> "
+            << o.beneficiary << ")";
+    if (o.status == ObligationStatus::indeterminate)
+      ctx.out << "  calendar_unknown: the working-day calendar does not cover " << o.unknown_year;
+    else
+      ctx.out << "  " << (o.type == "O-DISPUTE" ? "arbitration from " : "due by ") << format_date(o.deadline);
+    if (!o.satisfied_by.empty()) ctx.out << "  met by " << o.satisfied_by << " at " << format_time_utc(o.satisfied_at_us);
+    ctx.out << "\n    " << o.rule << "\n";
+  }
   return exit_ok;
 }
 

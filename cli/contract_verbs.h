@@ -20,6 +20,16 @@ struct NoticeArgs {
   std::string contract, from, kind, method, sent, last_service_day, subject, key;
 };
 
+struct ObligationArgs {
+  std::string contract;  // empty: every contract's
+  std::string status;    // empty: every status
+  std::string as_of;     // empty: today
+  int due_within = -1;   // >= 0: only pending ones due within that many days
+};
+
+// O-PAY (B3.7), O-ACCOUNTS (A2.4), O-EXIT (B3.5) and O-DISPUTE (6.1), as of a day.
+int verb_obligations(Context& ctx, const ObligationArgs& args);
+
 int verb_contract_sign(Context& ctx, const ContractSignArgs& args);
 // `as_of` a China date; empty: today.
 int verb_contract_status(Context& ctx, const std::string& contract, const std::string& as_of);

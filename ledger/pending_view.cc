@@ -161,7 +161,7 @@ void PendingView::apply_contract(std::uint64_t sequence, const Event& event) {
   HUAWU_ASSERT(why == nullptr, why);
   auto [it, inserted] = contracts_.try_emplace(id);
   if (signed_event) {
-    it->second.state = ContractState{*signed_event, sequence, {}};
+    it->second.state = ContractState{*signed_event, sequence, {}, {}, {}};
   } else {
     if (inserted) it->second.state = *current;
     it->second.state.notices.push_back(*notice);

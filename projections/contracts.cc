@@ -140,6 +140,117 @@ ContractStatus contract_status(const ContractState& contract, Date as_of) {
   }
 }
 
+const char* obligation_status_name(ObligationStatus status) {
+  switch (status) {
+    case ObligationStatus::pending: return "pending";
+    case ObligationStatus::met: return "met";
+    case ObligationStatus::met_late: return "met_late";
+    case ObligationStatus::overdue: return "overdue";
+    case ObligationStatus::waived: return "waived";
+    case ObligationStatus::indeterminate: return "indeterminate";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Status of an obligation due by the end of `deadline` (China), met at `met_us` (0: not yet), as of `as_of`.
+ObligationStatus status_of(Date deadline, std::int64_t met_us, Date as_of) {
+  if (met_us != 0 && china_date_of(met_us) <= as_of)
+    return china_date_of(met_us) <= deadline ? ObligationStatus::met : ObligationStatus::met_late;
+  return as_of > deadline ? ObligationStatus::overdue : ObligationStatus::pending;
+}
+
+// A working-day deadline N days after the contract takes effect.
+void workday_deadline(Obligation& o, const ContractState& contract, const WorkCalendar& calendar, std::uint32_t workdays,
+                      const Milestone& met, Date as_of) {
+  const CalendarAnswer<Date> deadline = calendar.add_workdays(contract.effective(), static_cast<int>(workdays));
+  o.rule = std::to_string(workdays) + " working days after " + format_date(contract.effective()) +
+           " (the effective day excluded)";
+  if (met.sequence != 0) {
+    o.satisfied_by = "event " + std::to_string(met.sequence);
+    o.satisfied_at_us = met.time_us;
+  }
+  if (!deadline.known()) {
+    o.status = ObligationStatus::indeterminate;
+    o.unknown_year = deadline.unknown_year;
+    return;
+  }
+  o.deadline = deadline.value;
+  o.status = status_of(deadline.value, met.sequence != 0 ? met.time_us : 0, as_of);
+}
+
+}  // namespace
+
+std::vector<Obligation> contract_obligations(const ContractState& contract, const WorkCalendar& calendar, Date as_of) {
+  std::vector<Obligation> out;
+  const ContractSigned& s = contract.signed_event;
+  const std::string agent = "agent " + s.agent;
+  const std::string signed_trigger = "ContractSigned (event " + std::to_string(contract.signed_sequence) + ")";
+  Obligation pay;
+  pay.id = s.contract + "/O-PAY";
+  pay.type = "O-PAY";
+  pay.clause = "B3.7";
+  pay.bearer = agent;
+  pay.beneficiary = "provider";
+  pay.trigger = signed_trigger;
+  pay.calendar_version = s.calendar_version;
+  workday_deadline(pay, contract, calendar, s.terms.pay_within_workdays, contract.paid, as_of);
+  out.push_back(std::move(pay));
+  Obligation accounts;
+  accounts.id = s.contract + "/O-ACCOUNTS";
+  accounts.type = "O-ACCOUNTS";
+  accounts.clause = "A2.4";
+  accounts.bearer = "provider";
+  accounts.beneficiary = agent;
+  accounts.trigger = signed_trigger;
+  accounts.calendar_version = s.calendar_version;
+  workday_deadline(accounts, contract, calendar, s.terms.accounts_within_workdays, contract.accounts, as_of);
+  out.push_back(std::move(accounts));
+  for (const NoticeSent& notice : contract.notices) {
+    if (!sent_by(notice, as_of)) continue;
+    if (notice.kind == NoticeKind::service_termination) {
+      // B3.5: the notice must be deemed received by the latest date one month before the last day.
+      Obligation exit;
+      exit.id = s.contract + "/O-EXIT/" + notice.notice;
+      exit.type = "O-EXIT";
+      exit.clause = "B3.5";
+      exit.bearer = notice.from == NoticeParty::agent ? agent : "provider";
+      exit.beneficiary = notice.from == NoticeParty::agent ? "provider" : agent;
+      exit.trigger = "NoticeSent " + notice.notice;
+      exit.rule = "deemed received no later than one month before the last day of service " + notice.last_service_day;
+      exit.deadline = latest_notice(date_or_epoch(notice.last_service_day), 1);
+      exit.satisfied_by = notice.notice;
+      exit.satisfied_at_us = china_midnight_utc_us(date_or_epoch(notice.deemed_received));
+      exit.status = notice.compliant ? ObligationStatus::met : ObligationStatus::met_late;
+      exit.calendar_version = s.calendar_version;
+      out.push_back(std::move(exit));
+    } else if (notice.kind == NoticeKind::negotiation_request) {
+      // 6.1: arbitration may be filed once 30 days from the request's receipt have passed; 6.2: nothing else stops.
+      Obligation dispute;
+      dispute.id = s.contract + "/O-DISPUTE/" + notice.notice;
+      dispute.type = "O-DISPUTE";
+      dispute.clause = "6.1";
+      dispute.bearer = "either party";
+      dispute.beneficiary = "either party";
+      dispute.trigger = "NoticeSent " + notice.notice;
+      dispute.rule = "arbitration may be filed from the day after a 30-day period from the deemed receipt " +
+                     notice.deemed_received;
+      dispute.calendar_version = s.calendar_version;
+      const CalendarAnswer<Date> last = calendar.period_end(date_or_epoch(notice.deemed_received), 30);
+      if (!last.known()) {
+        dispute.status = ObligationStatus::indeterminate;
+        dispute.unknown_year = last.unknown_year;
+      } else {
+        dispute.deadline = last.value + days{1};
+        dispute.status = as_of >= dispute.deadline ? ObligationStatus::met : ObligationStatus::pending;
+      }
+      out.push_back(std::move(dispute));
+    }
+  }
+  return out;
+}
+
 bool is_valid_contract_id(std::string_view id) { return is_valid_account_id(id); }
 
 std::string notice_id(std::uint64_t n) {
@@ -191,10 +302,44 @@ void Contracts::apply(std::uint64_t sequence, const Event& event, const AgentsLo
   const char* why = problem(event, agents);
   HUAWU_ASSERT(why == nullptr, why);
   if (const auto* signed_event = std::get_if<ContractSigned>(&event.payload)) {
-    contracts_.emplace(signed_event->contract, ContractState{*signed_event, sequence, {}});
+    contracts_.emplace(signed_event->contract, ContractState{*signed_event, sequence, {}, {}, {}});
+    reach_milestones(signed_event->agent, sequence, event.business_time_us);
   } else if (const auto* notice = std::get_if<NoticeSent>(&event.payload)) {
     contracts_.find(notice->contract)->second.notices.push_back(*notice);
     ++notices_sent_;
+  } else if (const auto* payment = std::get_if<AgentPaymentRecorded>(&event.payload)) {
+    AgentTotals& totals = agent_totals_[payment->agent];
+    if (payment->kind == AgentPaymentKind::traffic) totals.traffic_paid_units += payment->amount_units;
+    if (payment->kind == AgentPaymentKind::deposit) totals.deposit_paid_units += payment->amount_units;
+    if (payment->kind == AgentPaymentKind::franchise_fee) totals.fee_paid_units += payment->amount_units;
+    reach_milestones(payment->agent, sequence, event.business_time_us);
+  } else if (const auto* issued = std::get_if<CardBatchIssued>(&event.payload);
+             issued && issued->kind == CardKind::account) {
+    agent_totals_[issued->agent].account_cards += issued->count;
+    account_card_batches_[issued->batch] = issued->agent;
+    reach_milestones(issued->agent, sequence, event.business_time_us);
+  } else if (const auto* redeemed = std::get_if<CardRedeemed>(&event.payload);
+             redeemed && redeemed->kind == CardKind::account) {
+    const std::string& agent = account_card_batches_.at(redeemed->batch);
+    ++agent_totals_[agent].activated;
+    reach_milestones(agent, sequence, event.business_time_us);
+  }
+}
+
+void Contracts::reach_milestones(const std::string& agent, std::uint64_t sequence, std::int64_t time_us) {
+  auto totals_it = agent_totals_.find(agent);
+  if (totals_it == agent_totals_.end()) return;
+  const AgentTotals& totals = totals_it->second;
+  for (auto& [id, contract] : contracts_) {
+    if (contract.signed_event.agent != agent) continue;
+    const ContractTerms& t = contract.signed_event.terms;
+    // Bounded: minutes <= 10^9, price <= 10^8 units: the product fits.
+    if (contract.paid.sequence == 0 && totals.traffic_paid_units >= t.prepaid_minutes * t.price_units_per_minute &&
+        totals.deposit_paid_units >= t.deposit_units && totals.fee_paid_units >= t.franchise_fee_units)
+      contract.paid = Milestone{sequence, time_us};
+    if (contract.accounts.sequence == 0 && totals.account_cards >= static_cast<std::uint64_t>(t.accounts) &&
+        totals.activated >= static_cast<std::uint64_t>(t.active_users))
+      contract.accounts = Milestone{sequence, time_us};
   }
 }
 
@@ -242,6 +387,24 @@ void Contracts::serialize(std::string& out) const {
       w.u8(n.compliant ? 1 : 0);
       w.str(n.earliest_compliant_last_day);
     }
+    for (const Milestone& m : {c.paid, c.accounts}) {
+      w.u64(m.sequence);
+      w.i64(m.time_us);
+    }
+  }
+  w.u64(agent_totals_.size());
+  for (const auto& [agent, t] : agent_totals_) {
+    w.str(agent);
+    w.i64(t.traffic_paid_units);
+    w.i64(t.deposit_paid_units);
+    w.i64(t.fee_paid_units);
+    w.u64(t.account_cards);
+    w.u64(t.activated);
+  }
+  w.u64(account_card_batches_.size());
+  for (const auto& [batch, agent] : account_card_batches_) {
+    w.str(batch);
+    w.str(agent);
   }
   out += w.bytes();
 }
@@ -296,8 +459,28 @@ bool Contracts::deserialize(std::string_view bytes, std::string* why) {
       n.earliest_compliant_last_day = r.str();
       c.notices.push_back(std::move(n));
     }
+    for (Milestone* m : {&c.paid, &c.accounts}) {
+      m->sequence = r.u64();
+      m->time_us = r.i64();
+    }
     std::string id = s.contract;
     contracts_.emplace(std::move(id), std::move(c));
+  }
+  const std::uint64_t agents = r.u64();
+  for (std::uint64_t i = 0; i < agents && !r.failed(); ++i) {
+    std::string agent = r.str();
+    AgentTotals t;
+    t.traffic_paid_units = r.i64();
+    t.deposit_paid_units = r.i64();
+    t.fee_paid_units = r.i64();
+    t.account_cards = r.u64();
+    t.activated = r.u64();
+    agent_totals_.emplace(std::move(agent), t);
+  }
+  const std::uint64_t batches = r.u64();
+  for (std::uint64_t i = 0; i < batches && !r.failed(); ++i) {
+    std::string batch = r.str();
+    account_card_batches_.emplace(std::move(batch), r.str());
   }
   if (r.failed() || !r.at_end() || !enums_ok) {
     *why = "snapshot: contracts section truncated or malformed";

@@ -19,10 +19,20 @@ namespace huawu {
 
 class AgentsLookup;
 
+// When an obligation's requirement was first met: the event and its business
+// time (when it happened, which a payment recorded late says).
+struct Milestone {
+  std::uint64_t sequence = 0;  // 0: not met yet
+  std::int64_t time_us = 0;
+  bool operator==(const Milestone&) const = default;
+};
+
 struct ContractState {
   ContractSigned signed_event;
   std::uint64_t signed_sequence = 0;
   std::vector<NoticeSent> notices;  // in event order
+  Milestone paid;      // B3.7: first traffic amount, deposit and franchise fee all paid
+  Milestone accounts;  // A2.4: account cards generated and activated for the agent
   bool operator==(const ContractState&) const = default;
   // Effective on the later signature (clause 7).
   Date effective() const;
@@ -47,6 +57,30 @@ struct ContractStatus {
 // The status of `contract` on `as_of` (a China date).
 ContractStatus contract_status(const ContractState& contract, Date as_of);
 
+// Obligations (issue 6): typed, with a clause, a bearer, a deadline computed
+// on the working-day calendar, and the event that satisfied them.
+enum class ObligationStatus : std::uint8_t { pending, met, met_late, overdue, waived, indeterminate };
+const char* obligation_status_name(ObligationStatus status);
+
+struct Obligation {
+  std::string id;           // "CONTRACT/O-PAY", "CONTRACT/O-EXIT/N000002"
+  std::string type;         // O-PAY, O-ACCOUNTS, O-EXIT, O-DISPUTE
+  std::string clause;       // B3.7, A2.4, B3.5, 6.1
+  std::string bearer;       // "agent ID", "provider", "either party"
+  std::string beneficiary;
+  std::string trigger;      // what started it
+  std::string rule;         // how the deadline is computed
+  Date deadline{};          // the last day (China) it may be met on; for O-DISPUTE the first day arbitration may be filed
+  std::string satisfied_by; // "event N" or a notice id; empty while not met
+  std::int64_t satisfied_at_us = 0;
+  ObligationStatus status = ObligationStatus::pending;
+  int unknown_year = 0;     // indeterminate: the year the calendar does not cover
+  std::string calendar_version;
+};
+
+// The obligations of a contract as of a China date, computed with `calendar`.
+std::vector<Obligation> contract_obligations(const ContractState& contract, const WorkCalendar& calendar, Date as_of);
+
 // A contract id, notice ids: account-id-like tokens.
 bool is_valid_contract_id(std::string_view id);
 // The id of the n-th notice (1-based): "N000001".
@@ -70,13 +104,29 @@ class Contracts {
   }
 
   // Layout: u64 notices sent; u64 contracts, each: str id, the ContractSigned
-  // fields, u64 sequence, u64 notices, each the NoticeSent fields.
+  // fields, u64 sequence, u64 notices, each the NoticeSent fields, then the
+  // two milestones; u64 agents, each str id and its totals; u64 account-card
+  // batches, each str batch and str agent.
   void serialize(std::string& out) const;
   bool deserialize(std::string_view bytes, std::string* why);
 
  private:
+  // What an agent has paid and what its account cards came to, for the milestones.
+  struct AgentTotals {
+    std::int64_t traffic_paid_units = 0;
+    std::int64_t deposit_paid_units = 0;
+    std::int64_t fee_paid_units = 0;
+    std::uint64_t account_cards = 0;
+    std::uint64_t activated = 0;
+    bool operator==(const AgentTotals&) const = default;
+  };
+  // Sets the milestones of `agent`'s contracts that its totals now meet.
+  void reach_milestones(const std::string& agent, std::uint64_t sequence, std::int64_t time_us);
+
   std::map<std::string, ContractState, std::less<>> contracts_;
   std::uint64_t notices_sent_ = 0;
+  std::map<std::string, AgentTotals, std::less<>> agent_totals_;
+  std::map<std::string, std::string, std::less<>> account_card_batches_;  // batch -> agent
 };
 
 }  // namespace huawu

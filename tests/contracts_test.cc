@@ -4,6 +4,7 @@
 // any date, and the rules every contract event must follow.
 #include <catch2/catch.hpp>
 
+#include "events/card_number.h"
 #include "events/codec.h"
 #include "projections/contracts.h"
 #include "tests/agents_ledger.h"
@@ -209,6 +210,95 @@ TEST_CASE("contracts: the events round-trip the codec, and a rebuild and a snaps
   REQUIRE(restored.deserialize(ledger.state().serialize(), &why));
   CHECK(restored.serialize() == ledger.state().serialize());
   CHECK(restored.contracts().notices_sent() == 2);
+}
+
+const Obligation& obligation(const std::vector<Obligation>& all, const std::string& type) {
+  for (const Obligation& o : all)
+    if (o.type == type) return o;
+  FAIL("no obligation " << type);
+  return all.front();
+}
+
+std::vector<Obligation> obligations_on(const AgentsLedger& ledger, const std::string& id, const char* as_of) {
+  return contract_obligations(*ledger.state().contracts().find(id), default_calendar(), day(as_of));
+}
+
+TEST_CASE("B3.7: O-PAY - the first traffic amount, deposit and fee within N working days: met, met late, overdue",
+          "[contracts][obligations]") {
+  AgentsLedger ledger;
+  with_agent(ledger);
+  ContractTerms t = terms();
+  t.prepaid_minutes = 1'000;  // 1,000 min at 8.5 fen = 85 yuan
+  t.deposit_units = 500'000;
+  t.franchise_fee_units = 200'000;
+  // Signed on Thursday 2025-01-02: 5 working days -> 2025-01-09.
+  REQUIRE(ledger.submit(SignContract{"C1", "zj", "2025-01-02", "", t}) == Rejection::none);
+  const Obligation before = obligation(obligations_on(ledger, "C1", "2025-01-09"), "O-PAY");
+  CHECK(before.status == ObligationStatus::pending);
+  CHECK(format_date(before.deadline) == "2025-01-09");
+  CHECK(before.clause == "B3.7");
+  CHECK(before.bearer == "agent zj");
+  CHECK(obligation(obligations_on(ledger, "C1", "2025-01-10"), "O-PAY").status == ObligationStatus::overdue);
+  // The ledger's day is 2025-01-01 + 9 days when the last part is paid: late.
+  REQUIRE(ledger.submit(RecordAgentPayment{"zj", AgentPaymentKind::traffic, 850'000, "T1"}) == Rejection::none);
+  REQUIRE(ledger.submit(RecordAgentPayment{"zj", AgentPaymentKind::deposit, 500'000, "D1"}) == Rejection::none);
+  CHECK(obligation(obligations_on(ledger, "C1", "2025-01-20"), "O-PAY").status == ObligationStatus::overdue);
+  ledger.advance_seconds(9 * 86'400);
+  REQUIRE(ledger.submit(RecordAgentPayment{"zj", AgentPaymentKind::franchise_fee, 200'000, "F1"}) == Rejection::none);
+  const Obligation late = obligation(obligations_on(ledger, "C1", "2025-01-20"), "O-PAY");
+  CHECK(late.status == ObligationStatus::met_late);
+  CHECK(late.satisfied_by == "event " + std::to_string(ledger.state().applied_through()));
+  // A second contract signed after the payments: met at its signature, in time.
+  REQUIRE(ledger.submit(SignContract{"C2", "zj", "2025-01-10", "", t}) == Rejection::none);
+  CHECK(obligation(obligations_on(ledger, "C2", "2025-01-10"), "O-PAY").status == ObligationStatus::met);
+}
+
+TEST_CASE("A2.4: O-ACCOUNTS - account records generated and users activated within N working days",
+          "[contracts][obligations]") {
+  AgentsLedger ledger;
+  with_agent(ledger);
+  ContractTerms t = terms();
+  t.accounts = 20;
+  t.active_users = 1;
+  t.accounts_within_workdays = 3;
+  REQUIRE(ledger.submit(SignContract{"C1", "zj", "2025-01-02", "", t}) == Rejection::none);
+  REQUIRE(ledger.submit(IssueCards{"zj", CardKind::account, 20, 10'000, "", 0}) == Rejection::none);
+  const auto& batch = std::get<CardBatchIssued>(ledger.last().events.at(0).payload);
+  CHECK(obligation(obligations_on(ledger, "C1", "2025-01-07"), "O-ACCOUNTS").status == ObligationStatus::pending);
+  CHECK(obligation(obligations_on(ledger, "C1", "2025-01-08"), "O-ACCOUNTS").status == ObligationStatus::overdue);
+  const std::string number = card_number(CardKind::account, batch.first_serial);
+  REQUIRE(ledger.submit(ActivateCard{number, derive_card_pin(*test::test_card_key(), batch.first_serial)}) ==
+          Rejection::none);
+  const Obligation met = obligation(obligations_on(ledger, "C1", "2025-01-08"), "O-ACCOUNTS");
+  CHECK(met.status == ObligationStatus::met);  // activated on the ledger's day, 2025-01-01
+  CHECK(met.bearer == "provider");
+  CHECK(format_date(met.deadline) == "2025-01-07");
+}
+
+TEST_CASE("obligations: O-EXIT by notice, O-DISPUTE's arbitration date, and indeterminate past the calendar",
+          "[contracts][obligations]") {
+  AgentsLedger ledger;
+  sign(with_agent(ledger), "C1");
+  REQUIRE(notice(ledger, "C1", NoticeKind::service_termination, NoticeMethod::courier, morning("2025-05-28"),
+                 "2025-06-30") == Rejection::none);
+  const Obligation exit = obligation(obligations_on(ledger, "C1", "2025-06-01"), "O-EXIT");
+  CHECK(exit.status == ObligationStatus::met_late);
+  CHECK(format_date(exit.deadline) == "2025-05-31");  // 05-31 + 1 month = 06-30 (clamped)
+  // 6.1: fax on 2025-09-01, deemed received 09-03; 30 days end 10-03 (National Day) -> 10-09; arbitration from 10-10.
+  REQUIRE(notice(ledger, "C1", NoticeKind::negotiation_request, NoticeMethod::fax, morning("2025-09-01")) ==
+          Rejection::none);
+  const Obligation dispute = obligation(obligations_on(ledger, "C1", "2025-10-09"), "O-DISPUTE");
+  CHECK(format_date(dispute.deadline) == "2025-10-10");
+  CHECK(dispute.status == ObligationStatus::pending);
+  CHECK(obligation(obligations_on(ledger, "C1", "2025-10-10"), "O-DISPUTE").status == ObligationStatus::met);
+  // Signed late in the last known year: a deadline in 2027 cannot be computed.
+  ContractTerms t = terms();
+  t.pay_within_workdays = 10;
+  REQUIRE(ledger.submit(SignContract{"C2", "zj", "2026-12-28", "", t}) == Rejection::none);
+  const Obligation unknown = obligation(obligations_on(ledger, "C2", "2026-12-28"), "O-PAY");
+  CHECK(unknown.status == ObligationStatus::indeterminate);
+  CHECK(unknown.unknown_year == 2027);
+  CHECK(unknown.calendar_version == default_calendar().version());
 }
 
 }  // namespace

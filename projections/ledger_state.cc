@@ -8,7 +8,7 @@
 namespace huawu {
 
 namespace {
-constexpr std::string_view snapshot_magic = "huawu-state-v6";
+constexpr std::string_view snapshot_magic = "huawu-state-v7";
 }
 
 CallTraffic call_traffic_of(const Event& event, const AccountState* account, const HoldState* hold) {

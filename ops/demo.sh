@@ -185,6 +185,21 @@ if cut -d, -f2 "$cards_dir/zj-vouchers.csv" "$cards_dir/zj-hz-account-cards.csv"
 fi
 echo "none found"
 
+section "contracts (clauses 7, 6.5, B3.5, B3.7, A2.4): terms, notices, obligations on the working-day calendar"
+run calendar add-workdays 2026-11-03 5
+run contract sign ZJ-2026-001 --agent zj --signed 2026-11-02 --counter-signed 2026-11-03 --level 1 \
+  --prepaid-minutes 500000 --price 3.5 --deposit 5000 --franchise-fee 2000 --pay-within-workdays 5 \
+  --accounts 50000 --accounts-within-workdays 10 --active-users 1000 --sla-hours 4 --key contract-zj
+run contract sign ZJ-HZ-2026-007 --agent zj-hz --signed 2026-11-20 --level 2 --prepaid-minutes 200000 --price 4.5 \
+  --deposit 0 --franchise-fee 0 --pay-within-workdays 5 --accounts 20000 --accounts-within-workdays 10 \
+  --active-users 1 --sla-hours 4 --key contract-zj-hz
+run contract status ZJ-2026-001 --as-of 2026-12-01
+run notice send --contract ZJ-2026-001 --from agent --kind service_termination --method courier \
+  --sent 2026-11-20T10:00+08:00 --last-service-day 2026-12-15 --subject "closing the Ningbo Port shop" --key notice-nb
+echo "(zj paid on $(date +%F), after its 5 working days: met late; its 50,000 account records were never generated:"
+echo " overdue; zj-hz's payment and its 20,000 cards with one activation came in time: met)"
+run obligations --as-of 2026-12-01
+
 section "principals (clauses 5, B3.6): operators log in; an agent's operator sees only its subtree"
 # The demo's passwords come from standard input; a person is asked without echo.
 echo "demo-ops-password" | run principal add ops-li --role provider --password-stdin --key principal-ops-li

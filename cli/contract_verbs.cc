@@ -229,7 +229,7 @@ int verb_obligations(Context& ctx, const ObligationArgs& args) {
     ledger.contracts().for_each([&](const std::string& id, const ContractState& contract) {
       if (!args.contract.empty() && id != args.contract) return;
       found = true;
-      for (Obligation& o : contract_obligations(contract, default_calendar(), *as_of)) obligations.push_back(std::move(o));
+      for (Obligation& o : contract_obligations(contract, writer->calendar(), *as_of)) obligations.push_back(std::move(o));
     });
   });
   if (!found) return print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");

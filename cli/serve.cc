@@ -10,6 +10,7 @@
 
 #include "cli/app.h"
 #include "cli/control_auth.h"
+#include "ledger/calendar_file.h"
 #include "cli/local_verbs.h"
 #include "ledger/daemon.h"
 #include "ledger/publisher.h"
@@ -106,6 +107,14 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   options.checkpoint_interval_events = config.checkpoint_interval_events;
   options.call_policy = CallPolicy{config.max_call_seconds, config.hold_grace_seconds};
   options.card_policy = CardPolicy{config.card_pin_failures_max, config.card_pin_window_seconds};
+  if (!config.calendar_file.empty()) {
+    auto calendar = load_calendar(config.calendar_file, &why);
+    if (!calendar) {
+      err << "huawu: contract.calendar_file: " << why << "\n";
+      return exit_bad_input;
+    }
+    options.calendar = std::make_shared<const WorkCalendar>(std::move(*calendar));
+  }
   options.on_durable = [p = publisher.get()](std::uint64_t first, std::vector<std::string>&& records) {
     p->publish(first, std::move(records));
   };

@@ -202,6 +202,15 @@ std::optional<DaemonConfig> from_document(const toml::table& document, std::stri
           refuse_unknown(full, v, refusal);
         }
       });
+    } else if (name == "contract") {
+      read_table(node, name, refusal, [&](const toml::key& k, const toml::node& v) {
+        const std::string full = dotted(name, k);
+        if (k.str() == "calendar_file") {
+          read_string(v, full, true, config.calendar_file, refusal);
+        } else {
+          refuse_unknown(full, v, refusal);
+        }
+      });
     } else if (name == "log") {
       read_table(node, name, refusal, [&](const toml::key& k, const toml::node& v) {
         const std::string full = dotted(name, k);
@@ -319,6 +328,8 @@ std::string render_config(const DaemonConfig& config) {
   out += "\n[cards]\n";
   out += "pin_failures_max = " + std::to_string(config.card_pin_failures_max) + "\n";
   out += "pin_window_seconds = " + std::to_string(config.card_pin_window_seconds) + "\n";
+  out += "\n[contract]\n";
+  out += "calendar_file = " + quoted(config.calendar_file) + "\n";
   out += "\n[log]\n";
   out += "level = " + quoted(config.log_level) + "\n";
   out += "file = " + quoted(config.log_file) + "\n";

@@ -6,6 +6,7 @@
 //   [writer]  queue_requests_max, batch_requests_max, checkpoint_interval_events
 //   [calls]   max_call_seconds, hold_grace_seconds, expiry_interval_ms
 //   [cards]   pin_failures_max, pin_window_seconds
+//   [contract] calendar_file
 //   [log]     level, file
 //
 // Every key is optional; a missing key keeps its default below. Anything else
@@ -37,6 +38,9 @@ struct DaemonConfig {
   // from an account within the window lock it until the window has passed.
   std::size_t card_pin_failures_max = 5;
   std::int64_t card_pin_window_seconds = 900;
+  // The working-day schedule (issue 6) contract deadlines are computed with:
+  // a file in ops/calendars/cn-workdays.toml's format; empty: the built-in one.
+  std::string calendar_file;
   std::string log_level = "info";          // trace|debug|info|warn|error|critical|off
   std::string log_file;                    // empty: standard error
 

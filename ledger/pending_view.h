@@ -24,9 +24,10 @@ class PendingView final : public DecideView {
   // tests that decide against a state alone (then only pending ones count).
   explicit PendingView(const LedgerState& committed, const Store* store = nullptr,
                        CallPolicy policy = {}, CardPolicy card_policy = {},
-                       std::shared_ptr<const CardKey> card_key = nullptr)
+                       std::shared_ptr<const CardKey> card_key = nullptr,
+                       std::shared_ptr<const WorkCalendar> calendar = nullptr)
       : committed_(committed), store_(store), policy_(policy), card_policy_(card_policy),
-        card_key_(std::move(card_key)) {}
+        card_key_(std::move(card_key)), calendar_(std::move(calendar)) {}
 
   bool ledger_created() const override { return ledger_created_ || committed_.info().created(); }
   const AccountState* find_account(std::string_view account) const override;
@@ -42,6 +43,7 @@ class PendingView final : public DecideView {
   std::int64_t level_price_units(std::uint32_t level) const override;
   const CardKey* card_key() const override { return card_key_.get(); }
   const CardPolicy& card_policy() const override { return card_policy_; }
+  const WorkCalendar& work_calendar() const override { return calendar_ ? *calendar_ : default_calendar(); }
   const CardBatchState* find_card_batch(std::string_view batch) const override;
   const CardBatchState* card_batch_of_serial(std::uint64_t serial) const override;
   const CardUse* find_card_use(std::uint64_t serial) const override;
@@ -87,6 +89,7 @@ class PendingView final : public DecideView {
   const CallPolicy policy_;
   const CardPolicy card_policy_;
   const std::shared_ptr<const CardKey> card_key_;
+  const std::shared_ptr<const WorkCalendar> calendar_;
   Map<AccountState> accounts_;
   Map<std::optional<HoldState>> holds_;  // nullopt: the call's hold is gone (settled)
   Map<std::uint64_t> billed_calls_;      // call key -> sequence of its CallSettled

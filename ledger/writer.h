@@ -68,6 +68,9 @@ struct WriterOptions {
   // The key card PINs are derived with (ledger/card_pin.h). Ledger::open and
   // create load it from the data directory when none is given.
   std::shared_ptr<const CardKey> card_key;
+  // The working-day schedule contract deadlines are computed with (issue 6);
+  // null: the built-in one.
+  std::shared_ptr<const WorkCalendar> calendar;
   DurableHook on_durable;  // empty: records are not kept
 };
 
@@ -107,6 +110,8 @@ class Writer {
 
   // Statistics, for benchmarks and logs (read after close(), or racy).
   std::uint64_t batches_committed() const { return batches_committed_; }
+  // The working-day schedule of this ledger (its configured one, else the built-in).
+  const WorkCalendar& calendar() const { return options_.calendar ? *options_.calendar : default_calendar(); }
   // Where the committer's time went: encoding and hashing, and the RocksDB
   // write with its fsync (seconds, summed over batches).
   double encode_seconds() const { return encode_seconds_; }

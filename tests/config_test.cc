@@ -146,7 +146,7 @@ TEST_CASE("the example file loads and equals the defaults", "[config]") {
   for (const char* key :
        {"data_dir =", "[switch]", "endpoint =", "publish_endpoint =", "[writer]",
         "queue_requests_max =", "batch_requests_max =", "checkpoint_interval_events =", "[calls]", "max_call_seconds =",
-        "hold_grace_seconds =", "expiry_interval_ms =", "[cards]", "pin_failures_max =", "pin_window_seconds =",
+        "hold_grace_seconds =", "expiry_interval_ms =", "[cards]", "pin_failures_max =", "pin_window_seconds =", "[contract]", "calendar_file =",
         "[log]", "level =", "file ="}) {
     INFO("key = " << key);
     CHECK(text.find(key) != std::string::npos);
@@ -168,6 +168,7 @@ TEST_CASE("render_config writes every value and parses back equal", "[config]") 
   odd.expiry_interval_ms = 10;
   odd.card_pin_failures_max = 16;
   odd.card_pin_window_seconds = 1;
+  odd.calendar_file = "/etc/huawu/cn-workdays-2027.toml";
   odd.log_level = "critical";
   odd.log_file = std::string("line\nbreak \x01\x1f\x7f") + "'single' # not a comment";
   const std::string text = render_config(odd);

@@ -28,7 +28,7 @@ target_link_libraries(huawu_daemon_test_support
   PUBLIC huawu_ledger cppzmq nlohmann_json::nlohmann_json PRIVATE huawu_flags)
 target_compile_definitions(huawu_daemon_test_support PRIVATE HUAWU_BIN="$<TARGET_FILE:huawu>")
 add_dependencies(huawu_daemon_test_support huawu)
-foreach(test_name daemon_test daemon_cards_test daemon_crash_test)
+foreach(test_name daemon_test daemon_cards_test daemon_contracts_test daemon_crash_test)
   add_executable(${test_name} ${test_name}.cc)
   target_link_libraries(${test_name}
     PRIVATE huawu_daemon_test_support huawu_store_test_support huawu_test_main huawu_flags)

@@ -60,7 +60,7 @@ TEST_CASE("issue 6: the daemon computes deadlines on the calendar its configurat
   CHECK(known["deadline"] == "2027-01-12");
   CHECK(known["status"] == "overdue");
   REQUIRE(daemon.stop() == 0);
-  // A schedule file that is not one stops the daemon at start, naming the key.
+  // A file that is not a schedule is refused (exit 2), naming what is missing.
   std::ofstream(dir.sub("bad.toml")) << "name = \"CN\"\nknown_from = 2024-01-01\n";
   const CommandResult bad = run_huawu(data, {"calendar", "is-workday", "2024-09-14", "--calendar", dir.sub("bad.toml")});
   CHECK(bad.exit_code == 2);

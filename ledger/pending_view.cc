@@ -221,11 +221,8 @@ void PendingView::apply_card(std::uint64_t sequence, const Event& event) {
   if (const auto* issued = std::get_if<CardBatchIssued>(&event.payload)) {
     card_batches_issued_ = Entry<std::uint64_t>{card_batches_issued() + 1, sequence};
     next_card_serial_ = Entry<std::uint64_t>{issued->first_serial + issued->count, sequence};
-    CardBatchState batch;
-    batch.issued = *issued;
-    batch.issued_sequence = sequence;
-    batch.issued_time_us = event.ledger_time_us;
-    card_batches_[issued->batch] = Entry<CardBatchState>{std::move(batch), sequence};
+    card_batches_[issued->batch] =
+        Entry<CardBatchState>{CardBatchState{*issued, sequence, event.ledger_time_us, {}, 0}, sequence};
   } else if (const auto* voided = std::get_if<CardsVoided>(&event.payload)) {
     auto [it, inserted] = card_batches_.try_emplace(voided->batch);
     if (inserted) it->second.state = *committed_.cards().find_card_batch(voided->batch);

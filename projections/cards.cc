@@ -17,12 +17,21 @@ const VoidedRange* CardBatchState::void_of(std::uint64_t serial) const {
   return nullptr;
 }
 
-std::uint64_t CardBatchState::voided_count() const {
+namespace {
+
+// A batch's voids by their first serial: both questions below sweep them in order.
+std::vector<VoidedRange> sorted_voids(const std::vector<VoidedRange>& voids) {
   std::vector<VoidedRange> sorted = voids;
   std::sort(sorted.begin(), sorted.end(),
             [](const VoidedRange& a, const VoidedRange& b) { return a.first_serial < b.first_serial; });
+  return sorted;
+}
+
+}  // namespace
+
+std::uint64_t CardBatchState::voided_count() const {
   std::uint64_t count = 0, covered_through = 0;  // serials start at 1
-  for (const VoidedRange& range : sorted) {
+  for (const VoidedRange& range : sorted_voids(voids)) {
     const std::uint64_t from = std::max(range.first_serial, covered_through + 1);
     if (range.last_serial >= from) count += range.last_serial - from + 1;
     covered_through = std::max(covered_through, range.last_serial);
@@ -31,11 +40,8 @@ std::uint64_t CardBatchState::voided_count() const {
 }
 
 bool CardBatchState::all_voided(std::uint64_t first_serial, std::uint64_t last_serial) const {
-  std::vector<VoidedRange> sorted = voids;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const VoidedRange& a, const VoidedRange& b) { return a.first_serial < b.first_serial; });
   std::uint64_t next = first_serial;  // the first serial not yet known to be covered
-  for (const VoidedRange& range : sorted) {
+  for (const VoidedRange& range : sorted_voids(voids)) {
     if (range.first_serial > next) break;
     if (range.last_serial >= next) next = range.last_serial + 1;
     if (next > last_serial) return true;
@@ -117,12 +123,8 @@ void Cards::apply(std::uint64_t sequence, const Event& event, const AgentsLookup
   const char* why = problem(event, agents);
   HUAWU_ASSERT(why == nullptr, why);
   if (const auto* issued = std::get_if<CardBatchIssued>(&event.payload)) {
-    CardBatchState batch;
-    batch.issued = *issued;
-    batch.issued_sequence = sequence;
-    batch.issued_time_us = event.ledger_time_us;
     by_first_serial_.emplace(issued->first_serial, issued->batch);
-    batches_.emplace(issued->batch, std::move(batch));
+    batches_.emplace(issued->batch, CardBatchState{*issued, sequence, event.ledger_time_us, {}, 0});
     next_serial_ = issued->first_serial + issued->count;
   } else if (const auto* voided = std::get_if<CardsVoided>(&event.payload)) {
     batches_.find(voided->batch)->second.voids.push_back(

@@ -8,6 +8,7 @@
 
 #include "cli/calendar_verbs.h"
 #include "cli/card_verbs.h"
+#include "cli/compliance_app.h"
 #include "cli/contract_verbs.h"
 #include "cli/daemon_client.h"
 #include "cli/local_verbs.h"
@@ -74,6 +75,9 @@ int check_scope(Context& ctx, const Scope& scope, const Target& target) {
     case ScopeAnswer::account_not_found: return print_error(ctx, exit_refused, "account_not_found", "refused: account_not_found");
     case ScopeAnswer::agent_not_found: return print_error(ctx, exit_refused, "agent_not_found", "refused: agent_not_found");
     case ScopeAnswer::card_not_found: return print_error(ctx, exit_refused, "card_not_found", "refused: card_not_found");
+    case ScopeAnswer::ticket_not_found: return print_error(ctx, exit_refused, "ticket_not_found", "refused: ticket_not_found");
+    case ScopeAnswer::promotion_not_found:
+      return print_error(ctx, exit_refused, "promotion_not_found", "refused: promotion_not_found");
     case ScopeAnswer::permission_denied: break;
   }
   return print_error(ctx, exit_refused, "permission_denied", "refused: permission_denied");
@@ -589,6 +593,10 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
   obligations->callback([&] {
     target = Target{TargetKind::ledger, {}};
     on_ledger = [&](Context& c) { return verb_obligations(c, obligation_args); }; });
+
+  // contract amend, obligation waive, ticket, tickets, sla report, promo (issue 6)
+  ComplianceArgs compliance;
+  add_compliance_verbs(app, *contract, compliance, VerbWiring{target, on_ledger, key, json});
 
   // calendar: the contract's time rules (issue 6), pure computations
   CalendarArgs cal;

@@ -1,7 +1,5 @@
 #include "cli/calendar_verbs.h"
 
-#include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
@@ -33,16 +31,6 @@ int unknown(const CalendarArgs& args, const WorkCalendar& calendar, int year, st
                     format_date(calendar.known_from()) + ".." + format_date(calendar.known_through()) +
                     ", not the year " + std::to_string(year),
                 year);
-}
-
-// YYYY-MM-DDTHH:MM+08:00, the due time of a response.
-std::string china_minute(std::int64_t utc_us) {
-  const Date date = china_date_of(utc_us);
-  const std::int64_t minutes = (utc_us - china_midnight_utc_us(date)) / 60'000'000;
-  char out[32];
-  std::snprintf(out, sizeof out, "T%02lld:%02lld+08:00", static_cast<long long>(minutes / 60),
-                static_cast<long long>(minutes % 60));
-  return format_date(date) + out;
 }
 
 }  // namespace
@@ -109,8 +97,8 @@ int verb_calendar(const CalendarArgs& args, std::ostream& out, std::ostream& err
                     "--schedule is 09:00-18:00, 09:00-12:00,13:00-18:00 or 24x7, not " + args.schedule);
     const auto due = calendar.sla_due(*instant_us, n, *schedule);
     if (!due.known()) return unknown(args, calendar, due.unknown_year, out, err);
-    answer = {{"due", china_minute(due.value)}};
-    text = china_minute(due.value);
+    answer = {{"due", format_china_minute(due.value)}};
+    text = format_china_minute(due.value);
   } else {
     return refuse(args, out, err, exit_bad_input, "rule_unknown", "unknown rule " + args.rule);
   }

@@ -80,6 +80,16 @@ std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& te
   return units;
 }
 
+std::optional<std::int64_t> instant_or_report(Context& ctx, const std::string& text, const std::string& option,
+                                              int* code) {
+  // A day alone is not an instant: a report or a dispatch has a time.
+  const auto us = text.size() == 10 ? std::nullopt : parse_time_bound(text, false);
+  if (!us)
+    *code = print_error(ctx, exit_bad_input, "time_invalid",
+                        option + " is an ISO 8601 time with offset, e.g. 2026-01-20T10:00+08:00, not '" + text + "'");
+  return us;
+}
+
 std::optional<TimeWindow> time_window_or_report(Context& ctx, const std::string& from, const std::string& to,
                                                 int* code) {
   // Unbounded ends stay far from the int64 limits, so day arithmetic on them cannot overflow.

@@ -87,6 +87,11 @@ const Store* store_or_report(Context& ctx, int* code);
 // A yuan amount ("12.3456"), or nullopt after printing amount_invalid (exit 2) into *code.
 std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& text, int* code);
 
+// An instant given as "2026-01-20T10:00+08:00" (or Z), or nullopt after
+// printing time_invalid (exit 2), naming `option`, into *code.
+std::optional<std::int64_t> instant_or_report(Context& ctx, const std::string& text, const std::string& option,
+                                              int* code);
+
 // A --from/--to window (parse_time_bound in format.h; empty: unbounded), or
 // nullopt after printing time_invalid (exit 2) into *code.
 struct TimeWindow {

@@ -1,6 +1,7 @@
 #include "cli/contract_verbs.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include "cli/format.h"
@@ -8,14 +9,40 @@
 #include "ledger/calendar_file.h"
 #include "ledger/rating.h"
 #include "projections/contracts.h"
+#include "projections/obligations.h"
 
 namespace huawu::cli {
 
 namespace {
 
-Date today() {
+std::int64_t now_us() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return china_date_of(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+}
+
+Date today() { return china_date_of(now_us()); }
+
+nlohmann::json amendment_json(const ContractAmended& a) {
+  nlohmann::json changes = nlohmann::json::object();
+  for (const TermChange& change : a.changes) changes[change.param] = format_term_value(change.param, change.value);
+  return nlohmann::json{{"amendment", a.amendment},
+                        {"effective", a.effective_date},
+                        {"changes", changes},
+                        {"reference", a.reference}};
+}
+
+// "term-months 24 -> 36, price 8.5 -> 8" as of the day before the amendment took effect.
+std::string amendment_text(const ContractState& contract, const ContractAmended& a) {
+  const Date effective = parse_date(a.effective_date).value_or(Date{});
+  const ContractTerms before = contract.terms_on(effective - std::chrono::days{1});
+  std::string text;
+  for (const TermChange& change : a.changes) {
+    const ContractTermParam* param = find_contract_term_param(change.param);
+    if (!param) continue;
+    text += (text.empty() ? "" : ", ") + change.param + " " + format_term_value(change.param, param->get(before)) +
+            " -> " + format_term_value(change.param, change.value);
+  }
+  return text;
 }
 
 std::optional<RenewalPolicy> parse_renewals(const std::string& text) {
@@ -51,6 +78,10 @@ nlohmann::json status_json(const std::string& id, const ContractState& contract,
   }
   j["next_decision"] = status.next_decision ? format_date(*status.next_decision) : "";
   j["decided_by"] = status.decided_by;
+  nlohmann::json amendments = nlohmann::json::array();
+  for (const ContractAmended& a : contract.amendments) amendments.push_back(amendment_json(a));
+  j["amendments"] = amendments;
+  j["terms_in_force"] = contract_terms_json(contract.terms_on(as_of));
   return j;
 }
 
@@ -92,17 +123,21 @@ int verb_contract_status(Context& ctx, const std::string& contract, const std::s
     ctx.out << json_line(j) << "\n";
     return exit_ok;
   }
-  const ContractTerms& t = state->signed_event.terms;
+  const ContractTerms t = state->terms_on(*as_of);
   ctx.out << "contract " << contract << " with agent " << state->signed_event.agent << ", signed "
           << state->signed_event.signed_date << " / " << state->signed_event.counter_signed_date << ", effective "
           << format_date(state->effective()) << "\n";
-  ctx.out << "  terms: level " << t.level << ", " << t.prepaid_minutes << " prepaid minutes at "
+  ctx.out << "  terms" << (state->amendments.empty() ? "" : " in force on " + format_date(*as_of)) << ": level "
+          << t.level << ", " << t.prepaid_minutes << " prepaid minutes at "
           << format_fen(t.price_units_per_minute) << " fen/min, deposit " << format_yuan(t.deposit_units)
           << ", franchise fee " << format_yuan(t.franchise_fee_units) << " yuan, paid within " << t.pay_within_workdays
           << " working days (B3.7); " << t.accounts << " accounts and " << t.active_users << " active users within "
           << t.accounts_within_workdays << " working days (A2.4); response within " << t.sla_hours
           << " working hours (A3.2); term " << t.term_months << " months, renewals " << renewal_policy_name(t.renewals)
           << " by " << t.renewal_months << " months (7)\n";
+  for (const ContractAmended& a : state->amendments)
+    ctx.out << "  amendment " << a.amendment << " effective " << a.effective_date
+            << (a.reference.empty() ? "" : " (" + a.reference + ")") << ": " << amendment_text(*state, a) << "\n";
   ctx.out << "  as of " << format_date(*as_of) << ": " << contract_phase_name(status.phase);
   if (status.term > 0)
     ctx.out << ", term " << status.term << " (" << format_date(status.term_start) << " .. "
@@ -168,10 +203,9 @@ int verb_notice_send(Context& ctx, const NoticeArgs& args) {
   const auto method = parse_notice_method(args.method);
   if (!method) return print_error(ctx, exit_bad_input, "method_invalid", "--method is courier, fax or email");
   command.method = *method;
-  const auto sent = parse_time_bound(args.sent, false);
-  if (!sent || args.sent.size() == 10)
-    return print_error(ctx, exit_bad_input, "time_invalid",
-                       "--sent is an ISO 8601 time with offset, e.g. 2026-01-20T10:00+08:00");
+  int code = exit_ok;
+  const auto sent = instant_or_report(ctx, args.sent, "--sent", &code);
+  if (!sent) return code;
   command.sent_us = *sent;
   command.last_service_day = args.last_service_day;
   command.subject = args.subject;
@@ -215,8 +249,14 @@ namespace huawu::cli {
 
 int verb_obligations(Context& ctx, const ObligationArgs& args) {
   int code = exit_ok;
-  const std::optional<Date> as_of = args.as_of.empty() ? std::optional<Date>(today()) : parse_date(args.as_of);
-  if (!as_of) return print_error(ctx, exit_bad_input, "date_invalid", "--as-of is a day, e.g. 2026-03-01");
+  // As of a day: its end; without --as-of: now.
+  std::int64_t as_of_us = now_us();
+  if (!args.as_of.empty()) {
+    const std::optional<Date> day = parse_date(args.as_of);
+    if (!day) return print_error(ctx, exit_bad_input, "date_invalid", "--as-of is a day, e.g. 2026-03-01");
+    as_of_us = end_of_china_day_us(*day);
+  }
+  const Date as_of_day = china_date_of(as_of_us);
   const char* statuses[] = {"pending", "met", "met_late", "overdue", "waived", "indeterminate"};
   if (!args.status.empty() && std::find(std::begin(statuses), std::end(statuses), args.status) == std::end(statuses))
     return print_error(ctx, exit_bad_input, "status_invalid",
@@ -224,55 +264,108 @@ int verb_obligations(Context& ctx, const ObligationArgs& args) {
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;
   std::vector<Obligation> obligations;
-  bool found = args.contract.empty();
+  // "-": the tickets under no contract.
+  bool found = args.contract.empty() || args.contract == "-";
   writer->read_and_wait([&](const LedgerState& ledger) {
-    ledger.contracts().for_each([&](const std::string& id, const ContractState& contract) {
-      if (!args.contract.empty() && id != args.contract) return;
-      found = true;
-      for (Obligation& o : contract_obligations(contract, writer->calendar(), *as_of)) obligations.push_back(std::move(o));
-    });
+    found = found || ledger.contracts().find(args.contract) != nullptr;
+    obligations = ledger_obligations(ledger.contracts(), ledger.tickets(), writer->calendar(), args.contract, as_of_us);
   });
   if (!found) return print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");
   std::erase_if(obligations, [&](const Obligation& o) {
     if (!args.status.empty() && args.status != obligation_status_name(o.status)) return true;
     // --due-within: still open and due within that many days of the as-of day.
     if (args.due_within >= 0)
-      return !(o.status == ObligationStatus::pending && o.deadline <= *as_of + std::chrono::days{args.due_within});
+      return !(o.status == ObligationStatus::pending && o.deadline <= as_of_day + std::chrono::days{args.due_within});
     return false;
   });
   if (ctx.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const Obligation& o : obligations) {
       nlohmann::json j{{"id", o.id},
+                       {"contract", o.contract},
                        {"type", o.type},
                        {"clause", o.clause},
                        {"bearer", o.bearer},
                        {"beneficiary", o.beneficiary},
                        {"trigger", o.trigger},
                        {"rule", o.rule},
-                       {"deadline", o.status == ObligationStatus::indeterminate ? "" : format_date(o.deadline)},
+                       {"deadline", obligation_deadline_text(o)},
                        {"satisfied_by", o.satisfied_by},
                        {"satisfied_at", o.satisfied_at_us == 0 ? "" : format_time_utc(o.satisfied_at_us)},
                        {"status", obligation_status_name(o.status)},
                        {"calendar_version", o.calendar_version}};
       if (o.unknown_year != 0) j["calendar_unknown_year"] = o.unknown_year;
+      if (o.status == ObligationStatus::waived) j["waived_reason"] = o.waived_reason;
       list.push_back(std::move(j));
     }
-    ctx.out << json_line(nlohmann::json{{"as_of", format_date(*as_of)}, {"obligations", list}}) << "\n";
+    ctx.out << json_line(nlohmann::json{{"as_of", args.as_of.empty() ? format_time_utc(as_of_us) : args.as_of},
+                                        {"obligations", list}})
+            << "\n";
     return exit_ok;
   }
-  if (obligations.empty()) ctx.out << "no obligations as of " << format_date(*as_of) << "\n";
+  const std::string as_of_text = args.as_of.empty() ? "now" : args.as_of;
+  if (obligations.empty()) ctx.out << "no obligations as of " << as_of_text << "\n";
   for (const Obligation& o : obligations) {
     ctx.out << o.id << "  " << obligation_status_name(o.status) << "  (" << o.clause << ", " << o.bearer << " -> "
             << o.beneficiary << ")";
     if (o.status == ObligationStatus::indeterminate)
       ctx.out << "  calendar_unknown: the working-day calendar does not cover " << o.unknown_year;
     else
-      ctx.out << "  " << (o.type == "O-DISPUTE" ? "arbitration from " : "due by ") << format_date(o.deadline);
+      ctx.out << "  " << (o.type == "O-DISPUTE" ? "arbitration from " : "due by ") << obligation_deadline_text(o);
     if (!o.satisfied_by.empty()) ctx.out << "  met by " << o.satisfied_by << " at " << format_time_utc(o.satisfied_at_us);
+    if (o.status == ObligationStatus::waived) ctx.out << "  waived: " << o.waived_reason;
     ctx.out << "\n    " << o.rule << "\n";
   }
   return exit_ok;
+}
+
+namespace {
+
+// A --set value in the unit people write: fen for the price, yuan for money,
+// repeat|once|none for renewals, whole numbers for the rest.
+std::optional<std::int64_t> parse_term_value(std::string_view param, const std::string& text, std::string* why) {
+  if (param == "price") return parse_fen(text, why);
+  if (param == "deposit" || param == "franchise-fee") return parse_yuan(text, why);
+  if (param == "renewals") {
+    if (const auto policy = parse_renewals(text)) return static_cast<std::int64_t>(*policy);
+    *why = "renewals is repeat, once or none";
+    return std::nullopt;
+  }
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+    *why = std::string(param) + " is a whole number, not '" + text + "'";
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+int verb_contract_amend(Context& ctx, const ContractAmendArgs& args) {
+  AmendContract command{args.contract, args.effective, {}, args.reference};
+  for (const std::string& setting : args.settings) {
+    const std::size_t equals = setting.find('=');
+    const std::string param = setting.substr(0, equals);
+    if (equals == std::string::npos || !find_contract_term_param(param)) {
+      std::string names;
+      for (const ContractTermParam& p : contract_term_params()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+      return print_error(ctx, exit_bad_input, "amendment_invalid",
+                         "--set is PARAM=VALUE with PARAM one of " + names + ", not '" + setting + "'");
+    }
+    std::string why;
+    const auto value = parse_term_value(param, setting.substr(equals + 1), &why);
+    if (!value) return print_error(ctx, exit_bad_input, "amendment_invalid", "--set " + setting + ": " + why);
+    command.changes.push_back(TermChange{param, *value});
+  }
+  if (command.changes.empty())
+    return print_error(ctx, exit_bad_input, "amendment_invalid", "an amendment changes at least one term (--set)");
+  return run_request(ctx, Request{std::move(command), args.key, {}, 0});
+}
+
+int verb_obligation_waive(Context& ctx, const std::string& obligation, const std::string& reason,
+                          const std::string& key) {
+  return run_request(ctx, Request{WaiveObligation{obligation, reason}, key, {}, 0});
 }
 
 }  // namespace huawu::cli

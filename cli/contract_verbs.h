@@ -1,6 +1,7 @@
 #pragma once
 // Contracts and notices (contract_verbs.cc; issue 6, clauses 7, 6.5, B3.5).
 #include <string>
+#include <vector>
 
 #include "cli/context.h"
 
@@ -20,6 +21,11 @@ struct NoticeArgs {
   std::string contract, from, kind, method, sent, last_service_day, subject, key;
 };
 
+struct ContractAmendArgs {
+  std::string contract, effective, reference, key;
+  std::vector<std::string> settings;  // PARAM=VALUE, e.g. term-months=36, price=8, renewals=once
+};
+
 struct ObligationArgs {
   std::string contract;  // empty: every contract's
   std::string status;    // empty: every status
@@ -27,8 +33,13 @@ struct ObligationArgs {
   int due_within = -1;   // >= 0: only pending ones due within that many days
 };
 
-// O-PAY (B3.7), O-ACCOUNTS (A2.4), O-EXIT (B3.5) and O-DISPUTE (6.1), as of a day.
+// O-PAY (B3.7), O-ACCOUNTS (A2.4), O-EXIT (B3.5), O-DISPUTE (6.1) and O-SLA
+// (A3.2), as of the end of a day or now.
 int verb_obligations(Context& ctx, const ObligationArgs& args);
+// Clause 8: a supplementary agreement.
+int verb_contract_amend(Context& ctx, const ContractAmendArgs& args);
+int verb_obligation_waive(Context& ctx, const std::string& obligation, const std::string& reason,
+                          const std::string& key);
 
 int verb_contract_sign(Context& ctx, const ContractSignArgs& args);
 // `as_of` a China date; empty: today.

@@ -7,6 +7,9 @@
 #include "events/hash.h"
 #include "events/money.h"
 #include "projections/calendar.h"
+#include "projections/contracts.h"
+#include "projections/promotions.h"
+#include "projections/tickets.h"
 
 namespace huawu::cli {
 
@@ -54,6 +57,8 @@ void put_rate(nlohmann::json& j, const CallRate& rate) {
                {"connect_fee_units", rate.connect_fee_units},
                {"first_block_s", rate.first_block_seconds},
                {"next_block_s", rate.next_block_seconds}};
+  // B3.2: the approved promotion the price carries.
+  if (!rate.promotion.empty()) j["rate"]["promotion"] = rate.promotion;
 }
 
 void put_call(nlohmann::json& j, const std::string& switch_id, const std::string& call_id,
@@ -239,6 +244,68 @@ struct PayloadJson {
     j["calendar_version"] = e.calendar_version;
   }
   void operator()(const NoticeSent& e) const { j.update(notice_json(e)); }
+  void operator()(const ContractAmended& e) const {
+    j["contract"] = e.contract;
+    j["amendment"] = e.amendment;
+    j["effective"] = e.effective_date;
+    nlohmann::json changes = nlohmann::json::object();
+    for (const TermChange& change : e.changes) changes[change.param] = change.value;
+    j["changes"] = changes;
+    j["reference"] = e.reference;
+  }
+  void operator()(const ObligationWaived& e) const {
+    j["obligation"] = e.obligation;
+    j["contract"] = e.contract;
+    j["reason"] = e.reason;
+  }
+  void operator()(const TicketOpened& e) const {
+    j["ticket"] = e.ticket;
+    j["account"] = e.account;
+    j["agent"] = e.agent;
+    j["contract"] = e.contract;
+    j["summary"] = e.summary;
+    j["reported"] = format_time_utc(e.reported_us);
+    j["sla_hours"] = e.sla_hours;
+    j["schedule"] = e.schedule;
+    j["due"] = e.due_us == 0 ? "" : format_china_minute(e.due_us);
+    if (e.unknown_year != 0) j["calendar_unknown_year"] = e.unknown_year;
+    j["calendar_version"] = e.calendar_version;
+  }
+  void operator()(const TicketResponded& e) const {
+    j["ticket"] = e.ticket;
+    j["at"] = format_time_utc(e.at_us);
+    j["by"] = ticket_party_name(e.by);
+  }
+  void operator()(const TicketClosed& e) const { j["ticket"] = e.ticket; }
+  void operator()(const PromotionRequested& e) const {
+    j["promotion"] = e.promotion;
+    j["agent"] = e.agent;
+    j["plan"] = e.plan;
+    j["discount_basis_points"] = e.discount_basis_points;
+    j["discount"] = format_discount_percent(e.discount_basis_points);
+    j["from"] = e.from_date;
+    j["to"] = e.to_date;
+  }
+  void operator()(const PromotionApproved& e) const {
+    j["promotion"] = e.promotion;
+    j["filing_reference"] = e.filing_reference;
+  }
+  void operator()(const PromotionRejected& e) const {
+    j["promotion"] = e.promotion;
+    j["reason"] = e.reason;
+  }
+  void operator()(const PromotionWithdrawn& e) const {
+    j["promotion"] = e.promotion;
+    j["reason"] = e.reason;
+  }
+  void operator()(const ObligationAlerted& e) const {
+    j["obligation"] = e.obligation;
+    j["contract"] = e.contract;
+    j["kind"] = alert_kind_name(e.kind);
+    j["bearer"] = e.bearer;
+    j["deadline"] = e.deadline;
+    if (e.unknown_year != 0) j["calendar_unknown_year"] = e.unknown_year;
+  }
   void operator()(const AccountTransferred& e) const {
     j["account"] = e.account;
     j["from_agent"] = e.from_agent;
@@ -279,7 +346,8 @@ struct PayloadText {
            " " + call_origin_name(e.origin) + " duration=" + std::to_string(e.duration_ms) +
            "ms billed=" + std::to_string(e.billed_seconds) + "s cost=" + format_yuan(e.cost_units) +
            " balance_after=" + format_yuan(e.balance_after_units) + (e.over_grant ? " OVER-GRANT" : "") +
-           (e.arrears_units > 0 ? " arrears=" + format_yuan(e.arrears_units) : "");
+           (e.arrears_units > 0 ? " arrears=" + format_yuan(e.arrears_units) : "") +
+           (e.rate.promotion.empty() ? "" : " promotion=" + e.rate.promotion);
   }
   std::string operator()(const CallRejected& e) const {
     return "call=" + e.switch_id + "/" + e.call_id + " " + call_stage_name(e.stage) + " refused: " + e.reason +
@@ -359,6 +427,42 @@ struct PayloadText {
            (e.last_service_day.empty() ? "" : " last_service_day=" + e.last_service_day) +
            (e.compliant ? "" : " NON-COMPLIANT (B3.5: earliest compliant last day " + e.earliest_compliant_last_day + ")");
   }
+  std::string operator()(const ContractAmended& e) const {
+    std::string changes;
+    for (const TermChange& change : e.changes)
+      changes += (changes.empty() ? "" : ",") + change.param + "=" + format_term_value(change.param, change.value);
+    return "contract=" + e.contract + " amendment=" + std::to_string(e.amendment) + " effective=" + e.effective_date +
+           " changes=" + changes + (e.reference.empty() ? "" : " ref=" + e.reference);
+  }
+  std::string operator()(const ObligationWaived& e) const {
+    return "obligation=" + e.obligation + " waived: " + e.reason;
+  }
+  std::string operator()(const TicketOpened& e) const {
+    return "ticket=" + e.ticket + " account=" + e.account + (e.contract.empty() ? "" : " contract=" + e.contract) +
+           " reported=" + format_china_minute(e.reported_us) + " due=" +
+           (e.due_us == 0 ? "calendar_unknown(" + std::to_string(e.unknown_year) + ")" : format_china_minute(e.due_us));
+  }
+  std::string operator()(const TicketResponded& e) const {
+    return "ticket=" + e.ticket + " responded=" + format_china_minute(e.at_us) + " by=" + ticket_party_name(e.by);
+  }
+  std::string operator()(const TicketClosed& e) const { return "ticket=" + e.ticket + " closed"; }
+  std::string operator()(const PromotionRequested& e) const {
+    return "promotion=" + e.promotion + " agent=" + e.agent + " plan=" + e.plan +
+           " discount=" + format_discount_percent(e.discount_basis_points) + " window=" + e.from_date + ".." + e.to_date;
+  }
+  std::string operator()(const PromotionApproved& e) const {
+    return "promotion=" + e.promotion + " approved, filing=" + e.filing_reference;
+  }
+  std::string operator()(const PromotionRejected& e) const {
+    return "promotion=" + e.promotion + " rejected: " + e.reason;
+  }
+  std::string operator()(const PromotionWithdrawn& e) const {
+    return "promotion=" + e.promotion + " withdrawn: " + e.reason;
+  }
+  std::string operator()(const ObligationAlerted& e) const {
+    return "ALERT " + std::string(alert_kind_name(e.kind)) + " obligation=" + e.obligation + " bearer=" + e.bearer +
+           (e.deadline.empty() ? " calendar_unknown(" + std::to_string(e.unknown_year) + ")" : " deadline=" + e.deadline);
+  }
   std::string operator()(const AccountTransferred& e) const {
     return "account=" + e.account + " from=" + (e.from_agent.empty() ? "provider" : e.from_agent) +
            " to=" + (e.to_agent.empty() ? "provider" : e.to_agent) + " consent=" + consent_party_name(e.consent_by) +
@@ -418,6 +522,14 @@ nlohmann::json contract_terms_json(const ContractTerms& t) {
                         {"term_months", t.term_months},
                         {"renewal_months", t.renewal_months},
                         {"renewals", renewal_policy_name(t.renewals)}};
+}
+
+std::string format_term_value(std::string_view param, std::int64_t value) {
+  if (param == "price") return format_fen(value);
+  if (param == "deposit" || param == "franchise-fee") return format_yuan(value);
+  if (param == "renewals" && value >= 0 && value <= static_cast<std::int64_t>(RenewalPolicy::none))
+    return renewal_policy_name(static_cast<RenewalPolicy>(value));
+  return std::to_string(value);
 }
 
 nlohmann::json notice_json(const NoticeSent& n) {

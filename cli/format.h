@@ -44,6 +44,9 @@ const char* renewal_policy_name(RenewalPolicy policy);  // "repeat", "once", "no
 const char* notice_party_name(NoticeParty party);       // "provider", "agent"
 const char* notice_kind_name(NoticeKind kind);          // "renewal_objection", ...
 nlohmann::json contract_terms_json(const ContractTerms& terms);
+// A contract term's value as people write it: fen for the price, yuan for
+// money, the policy's name for renewals, the number otherwise.
+std::string format_term_value(std::string_view param, std::int64_t value);
 nlohmann::json notice_json(const NoticeSent& notice);
 const char* call_stage_name(CallStage stage);
 

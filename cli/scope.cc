@@ -27,6 +27,16 @@ ScopeAnswer scope_answer(const Scope& scope, const Target& target, const LedgerS
       const bool reachable = batch && in_subtree(agents, batch->issued.agent, scope.agent);
       return reachable ? ScopeAnswer::allowed : ScopeAnswer::card_not_found;
     }
+    case TargetKind::ticket: {
+      const TicketState* ticket = state.tickets().find(target.id);
+      const bool reachable = ticket && !ticket->opened.agent.empty() && in_subtree(agents, ticket->opened.agent, scope.agent);
+      return reachable ? ScopeAnswer::allowed : ScopeAnswer::ticket_not_found;
+    }
+    case TargetKind::promotion: {
+      const PromotionState* promotion = state.promotions().find(target.id);
+      const bool reachable = promotion && in_subtree(agents, promotion->requested.agent, scope.agent);
+      return reachable ? ScopeAnswer::allowed : ScopeAnswer::promotion_not_found;
+    }
     case TargetKind::agent_below:
       return target.id != scope.agent && in_subtree(agents, target.id, scope.agent) ? ScopeAnswer::allowed
                                                                                     : ScopeAnswer::agent_not_found;

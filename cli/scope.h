@@ -30,6 +30,8 @@ enum class TargetKind {
   agent_below,     // an agent strictly below the operator's: what a parent does to a child
   own_principal,   // the operator's own principal (its password)
   card,            // a card by its number: of a batch of an agent in the subtree
+  ticket,          // a trouble ticket: of an account bound to an agent in the subtree
+  promotion,       // a promotion: of an agent in the subtree
 };
 
 struct Target {
@@ -37,7 +39,15 @@ struct Target {
   std::string id;
 };
 
-enum class ScopeAnswer { allowed, account_not_found, agent_not_found, card_not_found, permission_denied };
+enum class ScopeAnswer {
+  allowed,
+  account_not_found,
+  agent_not_found,
+  card_not_found,
+  ticket_not_found,
+  promotion_not_found,
+  permission_denied,
+};
 
 ScopeAnswer scope_answer(const Scope& scope, const Target& target, const LedgerState& state);
 

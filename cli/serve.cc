@@ -115,6 +115,8 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
     }
     options.calendar = std::make_shared<const WorkCalendar>(std::move(*calendar));
   }
+  options.contract_policy = ContractPolicy{*BusinessSchedule::parse(config.sla_schedule), config.due_soon_days,
+                                           config.sla_due_soon_minutes};
   options.on_durable = [p = publisher.get()](std::uint64_t first, std::vector<std::string>&& records) {
     p->publish(first, std::move(records));
   };

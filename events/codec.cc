@@ -110,6 +110,7 @@ struct PayloadWriter {
     b.setConnectFeeUnits(rate.connect_fee_units);
     b.setFirstBlockSeconds(rate.first_block_seconds);
     b.setNextBlockSeconds(rate.next_block_seconds);
+    if (!rate.promotion.empty()) b.setPromotion(as_text(rate.promotion));
   }
   void operator()(const CallAuthorized& e) {
     auto b = payload.initCallAuthorized();
@@ -299,6 +300,78 @@ struct PayloadWriter {
     b.setCompliant(e.compliant);
     b.setEarliestCompliantLastDay(as_text(e.earliest_compliant_last_day));
   }
+  void operator()(const ContractAmended& e) {
+    auto b = payload.initContractAmended();
+    b.setContract(as_text(e.contract));
+    b.setAmendment(e.amendment);
+    b.setEffective(as_text(e.effective_date));
+    auto changes = b.initChanges(static_cast<unsigned>(e.changes.size()));
+    for (unsigned i = 0; i < e.changes.size(); ++i) {
+      changes[i].setParam(as_text(e.changes[i].param));
+      changes[i].setValue(e.changes[i].value);
+    }
+    b.setReference(as_text(e.reference));
+  }
+  void operator()(const ObligationWaived& e) {
+    auto b = payload.initObligationWaived();
+    b.setObligation(as_text(e.obligation));
+    b.setContract(as_text(e.contract));
+    b.setReason(as_text(e.reason));
+  }
+  void operator()(const TicketOpened& e) {
+    auto b = payload.initTicketOpened();
+    b.setTicket(as_text(e.ticket));
+    b.setAccount(as_text(e.account));
+    b.setAgent(as_text(e.agent));
+    b.setContract(as_text(e.contract));
+    b.setSummary(as_text(e.summary));
+    b.setReportedUs(e.reported_us);
+    b.setSlaHours(e.sla_hours);
+    b.setSchedule(as_text(e.schedule));
+    b.setDueUs(e.due_us);
+    b.setUnknownYear(e.unknown_year);
+    b.setCalendarVersion(as_text(e.calendar_version));
+  }
+  void operator()(const TicketResponded& e) {
+    auto b = payload.initTicketResponded();
+    b.setTicket(as_text(e.ticket));
+    b.setAtUs(e.at_us);
+    b.setBy(static_cast<s::TicketParty>(e.by));
+  }
+  void operator()(const TicketClosed& e) { payload.initTicketClosed().setTicket(as_text(e.ticket)); }
+  void operator()(const PromotionRequested& e) {
+    auto b = payload.initPromotionRequested();
+    b.setPromotion(as_text(e.promotion));
+    b.setAgent(as_text(e.agent));
+    b.setPlan(as_text(e.plan));
+    b.setDiscountBasisPoints(e.discount_basis_points);
+    b.setFrom(as_text(e.from_date));
+    b.setTo(as_text(e.to_date));
+  }
+  void operator()(const PromotionApproved& e) {
+    auto b = payload.initPromotionApproved();
+    b.setPromotion(as_text(e.promotion));
+    b.setFilingReference(as_text(e.filing_reference));
+  }
+  void operator()(const PromotionRejected& e) {
+    auto b = payload.initPromotionRejected();
+    b.setPromotion(as_text(e.promotion));
+    b.setReason(as_text(e.reason));
+  }
+  void operator()(const PromotionWithdrawn& e) {
+    auto b = payload.initPromotionWithdrawn();
+    b.setPromotion(as_text(e.promotion));
+    b.setReason(as_text(e.reason));
+  }
+  void operator()(const ObligationAlerted& e) {
+    auto b = payload.initObligationAlerted();
+    b.setObligation(as_text(e.obligation));
+    b.setContract(as_text(e.contract));
+    b.setKind(static_cast<s::AlertKind>(e.kind));
+    b.setBearer(as_text(e.bearer));
+    b.setDeadline(as_text(e.deadline));
+    b.setUnknownYear(e.unknown_year);
+  }
   void operator()(const AccountTransferred& e) {
     auto b = payload.initAccountTransferred();
     b.setAccount(as_text(e.account));
@@ -322,7 +395,7 @@ std::optional<E> known_enum(R raw, E last, const char* what, std::string* why) {
 
 CallRate read_rate(s::CallRate::Reader r) {
   return CallRate{text(r.getPrefix()), r.getPriceUnitsPerMinute(), r.getConnectFeeUnits(),
-                  r.getFirstBlockSeconds(), r.getNextBlockSeconds()};
+                  r.getFirstBlockSeconds(), r.getNextBlockSeconds(), text(r.getPromotion())};
 }
 
 // ---- decode ---------------------------------------------------------------
@@ -531,6 +604,60 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
                         text(r.getDeemedReceived()), text(r.getLastServiceDay()), text(r.getSubject()), r.getCompliant(),
                         text(r.getEarliestCompliantLastDay())};
     }
+    case s::Event::Payload::CONTRACT_AMENDED: {
+      auto r = payload.getContractAmended();
+      auto changes = r.getChanges();
+      if (changes.size() > limits::contract_changes_max) {
+        *why = "contract amendment with too many changes";
+        return std::nullopt;
+      }
+      ContractAmended e{text(r.getContract()), r.getAmendment(), text(r.getEffective()), {}, text(r.getReference())};
+      for (auto change : changes) e.changes.push_back(TermChange{text(change.getParam()), change.getValue()});
+      return e;
+    }
+    case s::Event::Payload::OBLIGATION_WAIVED: {
+      auto r = payload.getObligationWaived();
+      return ObligationWaived{text(r.getObligation()), text(r.getContract()), text(r.getReason())};
+    }
+    case s::Event::Payload::TICKET_OPENED: {
+      auto r = payload.getTicketOpened();
+      return TicketOpened{text(r.getTicket()),   text(r.getAccount()), text(r.getAgent()),
+                          text(r.getContract()), text(r.getSummary()), r.getReportedUs(),
+                          r.getSlaHours(),       text(r.getSchedule()), r.getDueUs(),
+                          r.getUnknownYear(),    text(r.getCalendarVersion())};
+    }
+    case s::Event::Payload::TICKET_RESPONDED: {
+      auto r = payload.getTicketResponded();
+      auto by = known_enum(r.getBy(), TicketParty::agent, "ticket party", why);
+      if (!by) return std::nullopt;
+      return TicketResponded{text(r.getTicket()), r.getAtUs(), *by};
+    }
+    case s::Event::Payload::TICKET_CLOSED:
+      return TicketClosed{text(payload.getTicketClosed().getTicket())};
+    case s::Event::Payload::PROMOTION_REQUESTED: {
+      auto r = payload.getPromotionRequested();
+      return PromotionRequested{text(r.getPromotion()), text(r.getAgent()), text(r.getPlan()),
+                                r.getDiscountBasisPoints(), text(r.getFrom()), text(r.getTo())};
+    }
+    case s::Event::Payload::PROMOTION_APPROVED: {
+      auto r = payload.getPromotionApproved();
+      return PromotionApproved{text(r.getPromotion()), text(r.getFilingReference())};
+    }
+    case s::Event::Payload::PROMOTION_REJECTED: {
+      auto r = payload.getPromotionRejected();
+      return PromotionRejected{text(r.getPromotion()), text(r.getReason())};
+    }
+    case s::Event::Payload::PROMOTION_WITHDRAWN: {
+      auto r = payload.getPromotionWithdrawn();
+      return PromotionWithdrawn{text(r.getPromotion()), text(r.getReason())};
+    }
+    case s::Event::Payload::OBLIGATION_ALERTED: {
+      auto r = payload.getObligationAlerted();
+      auto kind = known_enum(r.getKind(), AlertKind::calendar_unknown, "alert kind", why);
+      if (!kind) return std::nullopt;
+      return ObligationAlerted{text(r.getObligation()), text(r.getContract()), *kind, text(r.getBearer()),
+                               text(r.getDeadline()), r.getUnknownYear()};
+    }
     case s::Event::Payload::ACCOUNT_TRANSFERRED: {
       auto r = payload.getAccountTransferred();
       auto by = known_enum(r.getConsentBy(), ConsentParty::both_agents, "consent party", why);
@@ -600,6 +727,18 @@ std::string encode_event(const Event& event) {
                                     : limits::event_bytes_max),
                "event larger than its limit (limits.h)");
   return bytes;
+}
+
+std::string encode_payload(const Payload& payload) {
+  Event event;
+  event.payload = payload;
+  return encode_event(event);
+}
+
+std::optional<Payload> decode_payload(std::string_view bytes, std::string* why) {
+  auto event = decode_event(bytes, why);
+  if (!event) return std::nullopt;
+  return std::move(event->payload);
 }
 
 std::optional<Event> decode_event(std::string_view bytes, std::string* why) {

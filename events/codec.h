@@ -19,6 +19,12 @@ std::string encode_event(const Event& event);
 // enums in range, postings balancing. On failure returns nullopt and sets *why.
 std::optional<Event> decode_event(std::string_view bytes, std::string* why);
 
+// A payload alone, as an event with an empty envelope: how projections keep
+// event payloads in their snapshots, so those bytes evolve by the schema's
+// rules too.
+std::string encode_payload(const Payload& payload);
+std::optional<Payload> decode_payload(std::string_view bytes, std::string* why);
+
 // A stored record with its event still encoded: what the hash chain covers.
 struct StoredRecord {
   std::uint64_t sequence = 0;

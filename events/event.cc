@@ -32,6 +32,16 @@ const char* payload_name(const Payload& payload) {
     const char* operator()(const AccountTransferred&) const { return "AccountTransferred"; }
     const char* operator()(const ContractSigned&) const { return "ContractSigned"; }
     const char* operator()(const NoticeSent&) const { return "NoticeSent"; }
+    const char* operator()(const ContractAmended&) const { return "ContractAmended"; }
+    const char* operator()(const ObligationWaived&) const { return "ObligationWaived"; }
+    const char* operator()(const TicketOpened&) const { return "TicketOpened"; }
+    const char* operator()(const TicketResponded&) const { return "TicketResponded"; }
+    const char* operator()(const TicketClosed&) const { return "TicketClosed"; }
+    const char* operator()(const PromotionRequested&) const { return "PromotionRequested"; }
+    const char* operator()(const PromotionApproved&) const { return "PromotionApproved"; }
+    const char* operator()(const PromotionRejected&) const { return "PromotionRejected"; }
+    const char* operator()(const PromotionWithdrawn&) const { return "PromotionWithdrawn"; }
+    const char* operator()(const ObligationAlerted&) const { return "ObligationAlerted"; }
     const char* operator()(const PrincipalPasswordChanged&) const { return "PrincipalPasswordChanged"; }
   };
   return std::visit(Name{}, payload);

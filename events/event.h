@@ -107,6 +107,7 @@ struct CallRate {
   std::int64_t connect_fee_units = 0;
   std::uint32_t first_block_seconds = 60;
   std::uint32_t next_block_seconds = 60;
+  std::string promotion;  // B3.2: the approved promotion the price carries; empty: none
   bool operator==(const CallRate&) const = default;
 };
 
@@ -363,13 +364,110 @@ struct NoticeSent {
   bool operator==(const NoticeSent&) const = default;
 };
 
+// Clause 8: a supplementary agreement (events.capnp says what each field means).
+struct TermChange {
+  std::string param;  // "term-months", "price", "renewals", ... (contract_term_params())
+  std::int64_t value = 0;
+  bool operator==(const TermChange&) const = default;
+};
+
+struct ContractAmended {
+  std::string contract;
+  std::uint32_t amendment = 0;
+  std::string effective_date;
+  std::vector<TermChange> changes;
+  std::string reference;
+  bool operator==(const ContractAmended&) const = default;
+};
+
+struct ObligationWaived {
+  std::string obligation;
+  std::string contract;  // empty: a ticket under no contract
+  std::string reason;
+  bool operator==(const ObligationWaived&) const = default;
+};
+
+// Tickets (A3.2, B3.4).
+enum class TicketParty : std::uint8_t { provider = 0, agent = 1 };
+
+struct TicketOpened {
+  std::string ticket;
+  std::string account;
+  std::string agent;
+  std::string contract;
+  std::string summary;
+  std::int64_t reported_us = 0;
+  std::uint32_t sla_hours = 4;
+  std::string schedule;
+  std::int64_t due_us = 0;  // 0: indeterminate
+  std::int32_t unknown_year = 0;
+  std::string calendar_version;
+  bool operator==(const TicketOpened&) const = default;
+};
+
+struct TicketResponded {
+  std::string ticket;
+  std::int64_t at_us = 0;
+  TicketParty by = TicketParty::provider;
+  bool operator==(const TicketResponded&) const = default;
+};
+
+struct TicketClosed {
+  std::string ticket;
+  bool operator==(const TicketClosed&) const = default;
+};
+
+// Promotions (B3.2).
+struct PromotionRequested {
+  std::string promotion;
+  std::string agent;
+  std::string plan;
+  std::uint32_t discount_basis_points = 0;  // 1..10000
+  std::string from_date;
+  std::string to_date;
+  bool operator==(const PromotionRequested&) const = default;
+};
+
+struct PromotionApproved {
+  std::string promotion;
+  std::string filing_reference;
+  bool operator==(const PromotionApproved&) const = default;
+};
+
+struct PromotionRejected {
+  std::string promotion;
+  std::string reason;
+  bool operator==(const PromotionRejected&) const = default;
+};
+
+struct PromotionWithdrawn {
+  std::string promotion;
+  std::string reason;
+  bool operator==(const PromotionWithdrawn&) const = default;
+};
+
+enum class AlertKind : std::uint8_t { due_soon = 0, overdue = 1, calendar_unknown = 2 };
+
+struct ObligationAlerted {
+  std::string obligation;
+  std::string contract;
+  AlertKind kind = AlertKind::due_soon;
+  std::string bearer;
+  std::string deadline;
+  std::int32_t unknown_year = 0;
+  bool operator==(const ObligationAlerted&) const = default;
+};
+
 using Payload = std::variant<LedgerCreated, AccountOpened, WalletRecharged, AccountClosed,
                              RatePlanImported, CallAuthorized, CallSettled, CallRejected,
                              HoldExpired, AgentAdded, AgentPriceSet, LevelPriceSet, AgentSuspended,
                              AgentResumed, AgentPaymentRecorded, AgentDepositReleased,
                              TrafficPurchased, AgentCreditSet, PrincipalAdded, PrincipalPasswordChanged,
                              CardBatchIssued, CardsVoided, CardRedeemed, CardRedemptionFailed,
-                             AccountTransferred, ContractSigned, NoticeSent>;
+                             AccountTransferred, ContractSigned, NoticeSent, ContractAmended,
+                             ObligationWaived, TicketOpened, TicketResponded, TicketClosed,
+                             PromotionRequested, PromotionApproved, PromotionRejected, PromotionWithdrawn,
+                             ObligationAlerted>;
 
 // Calls are unique per switch: the key of a call in the ledger's projections
 // and in the store's `calls` family. Switch and call ids are printable ASCII

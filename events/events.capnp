@@ -58,6 +58,16 @@ struct Event {
     accountTransferred @29 :AccountTransferred;
     contractSigned @30 :ContractSigned;
     noticeSent @31 :NoticeSent;
+    contractAmended @32 :ContractAmended;
+    obligationWaived @33 :ObligationWaived;
+    ticketOpened @34 :TicketOpened;
+    ticketResponded @35 :TicketResponded;
+    ticketClosed @36 :TicketClosed;
+    promotionRequested @37 :PromotionRequested;
+    promotionApproved @38 :PromotionApproved;
+    promotionRejected @39 :PromotionRejected;
+    promotionWithdrawn @40 :PromotionWithdrawn;
+    obligationAlerted @41 :ObligationAlerted;
   }
 }
 
@@ -153,6 +163,8 @@ struct CallRate {
   connectFeeUnits @2 :Int64;
   firstBlockSeconds @3 :UInt32;
   nextBlockSeconds @4 :UInt32;
+  promotion @5 :Text;   # B3.2: the approved promotion whose discount the price and
+                        # connect fee carry (issue 6); empty: the plan's own price
 }
 
 # A call may start: `grantedSeconds` at `rate`, with `holdUnits` moved from
@@ -461,4 +473,106 @@ struct NoticeSent {
   subject @8 :Text;
   compliant @9 :Bool;           # serviceTermination: deemed received at least one month before the last day
   earliestCompliantLastDay @10 :Text;  # serviceTermination: deemed received + 1 month
+}
+
+# Clause 8: a supplementary agreement changes some terms from its effective
+# day on. Obligations triggered before that day keep the values they were
+# created with; the term in force on the day changes length when the term or
+# renewal length changes.
+struct TermChange {
+  param @0 :Text;   # a `contract sign` option's name without its dashes: "term-months", "price", "renewals", ...
+  value @1 :Int64;  # in the ledger's units: price in CNY units per minute, money in CNY units,
+                    # renewals 0 repeat, 1 once, 2 none
+}
+
+struct ContractAmended {
+  contract @0 :Text;
+  amendment @1 :UInt32;         # 1, 2, ... per contract, in order
+  effective @2 :Text;           # China date the changes apply from
+  changes @3 :List(TermChange); # at least one, each parameter at most once
+  reference @4 :Text;           # the supplementary agreement's own reference
+}
+
+# An obligation the party owed it to let go; its status is `waived` from this event on.
+struct ObligationWaived {
+  obligation @0 :Text;  # "C1/O-PAY", "C1/O-SLA/T000001", "O-SLA/T000002" (a ticket under no contract)
+  contract @1 :Text;    # empty for a ticket under no contract
+  reason @2 :Text;
+}
+
+enum TicketParty {
+  provider @0;
+  agent @1;     # B3.4: the agent carries part of its users' customer service
+}
+
+# A3.2: a bound user reported a problem; a response is due within the
+# contract's working hours, counted in business minutes of `schedule`. The
+# due time is fixed when the ticket opens (what the obligation was created with).
+struct TicketOpened {
+  ticket @0 :Text;          # "T000001", numbered in order
+  account @1 :Text;
+  agent @2 :Text;           # the account's agent when reported; empty: the provider's own user
+  contract @3 :Text;        # the contract in force whose A3.2 applies; empty: none (the clause's 4 hours)
+  summary @4 :Text;
+  reportedUs @5 :Int64;     # when the user reported it, UTC
+  slaHours @6 :UInt32;
+  schedule @7 :Text;        # "09:00-18:00", "09:00-12:00,13:00-18:00" or "24x7"
+  dueUs @8 :Int64;          # 0: indeterminate (the calendar does not cover unknownYear)
+  unknownYear @9 :Int32;
+  calendarVersion @10 :Text;
+}
+
+struct TicketResponded {
+  ticket @0 :Text;
+  atUs @1 :Int64;           # when the first response was given, UTC
+  by @2 :TicketParty;
+}
+
+struct TicketClosed {
+  ticket @0 :Text;
+}
+
+# B3.2: an agent's promotion. Only once approved and filed does it change
+# retail prices, and only for users of the agent's subtree on its plan,
+# inside its window, until withdrawn.
+struct PromotionRequested {
+  promotion @0 :Text;               # "P000001", numbered in order
+  agent @1 :Text;
+  plan @2 :Text;                    # the rate plan it discounts
+  discountBasisPoints @3 :UInt32;   # 1..10000 (0.01% .. 100%)
+  from @4 :Text;                    # China dates, both inclusive
+  to @5 :Text;
+}
+
+struct PromotionApproved {
+  promotion @0 :Text;
+  filingReference @1 :Text;         # the filing with the authorities (required)
+}
+
+struct PromotionRejected {
+  promotion @0 :Text;
+  reason @1 :Text;
+}
+
+# Ends a requested or approved promotion from this event on.
+struct PromotionWithdrawn {
+  promotion @0 :Text;
+  reason @1 :Text;
+}
+
+enum AlertKind {
+  dueSoon @0;          # still open and due within the alert window
+  overdue @1;          # its deadline passed unmet
+  calendarUnknown @2;  # its deadline falls in a year the working-day calendar does not cover
+}
+
+# The daemon noticed, by ledger time, that an obligation needs attention:
+# raised once per obligation and kind, logged and published.
+struct ObligationAlerted {
+  obligation @0 :Text;
+  contract @1 :Text;
+  kind @2 :AlertKind;
+  bearer @3 :Text;
+  deadline @4 :Text;   # "YYYY-MM-DD", or for O-SLA "YYYY-MM-DDTHH:MM+08:00"; empty for calendarUnknown
+  unknownYear @5 :Int32;
 }

@@ -41,6 +41,15 @@ inline constexpr std::uint32_t agent_level_max = 32;
 // kept up to this many, so a lock threshold may be at most that.
 inline constexpr std::uint64_t card_batch_count_max = 10'000'000;
 inline constexpr std::size_t card_failures_kept = 16;
+// Contracts (issue 6): an amendment changes each of the 13 terms at most
+// once; a contract has at most this many amendments (supplementary
+// agreements are a handful in a contract's life), which bounds the work of
+// finding the terms in force on a day.
+inline constexpr std::size_t contract_changes_max = 13;
+inline constexpr std::size_t contract_amendments_max = 64;
+// The daemon's obligation check raises at most this many alerts per request
+// (a backlog is worked off by the next checks).
+inline constexpr std::size_t alerts_per_request_max = 1024;
 
 // A rate plan import is one event holding the whole table, so it alone may
 // be larger than event_bytes_max: a row is at most 17 words (5 of struct, 3 of

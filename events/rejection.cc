@@ -82,6 +82,22 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::contract_terms_invalid: return "contract_terms_invalid";
     case Rejection::date_invalid: return "date_invalid";
     case Rejection::last_service_day_required: return "last_service_day_required";
+    case Rejection::amendment_invalid: return "amendment_invalid";
+    case Rejection::contract_not_in_force: return "contract_not_in_force";
+    case Rejection::obligation_not_found: return "obligation_not_found";
+    case Rejection::obligation_already_waived: return "obligation_already_waived";
+    case Rejection::obligation_already_met: return "obligation_already_met";
+    case Rejection::ticket_not_found: return "ticket_not_found";
+    case Rejection::ticket_already_responded: return "ticket_already_responded";
+    case Rejection::ticket_closed: return "ticket_closed";
+    case Rejection::ticket_time_invalid: return "ticket_time_invalid";
+    case Rejection::promotion_not_found: return "promotion_not_found";
+    case Rejection::promotion_discount_invalid: return "promotion_discount_invalid";
+    case Rejection::promotion_window_invalid: return "promotion_window_invalid";
+    case Rejection::promotion_not_pending: return "promotion_not_pending";
+    case Rejection::promotion_ended: return "promotion_ended";
+    case Rejection::filing_reference_required: return "filing_reference_required";
+    case Rejection::nothing_to_alert: return "nothing_to_alert";
   }
   return "unknown";
 }

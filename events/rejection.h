@@ -92,9 +92,27 @@ enum class Rejection : std::uint8_t {
   contract_terms_invalid,         // a level, price, amount, deadline, SLA or term out of range
   date_invalid,                   // a date that is not YYYY-MM-DD, or a time that is not a time
   last_service_day_required,      // a service termination notice without its last day of service (B3.5)
+  // Amendments, waivers, tickets, promotions, alerts (issue 6, clauses 8, A3.2, B3.2).
+  amendment_invalid,              // an amendment without changes, with a parameter twice or one that is not a term,
+                                  // or one ending the term in force before it takes effect (clause 8)
+  contract_not_in_force,          // an amendment effective on a day the contract is not in force, before or after it
+  obligation_not_found,
+  obligation_already_waived,
+  obligation_already_met,         // waiving what was already met
+  ticket_not_found,
+  ticket_already_responded,       // A3.2 counts the first response; a ticket has one
+  ticket_closed,                  // responding to or closing a closed ticket
+  ticket_time_invalid,            // a response before the report, or a report time that is not a time
+  promotion_not_found,
+  promotion_discount_invalid,     // a discount outside 0.01..100 percent
+  promotion_window_invalid,       // a window with a day that is not a date, or that ends before it starts
+  promotion_not_pending,          // approving or rejecting a promotion that is not waiting for it
+  promotion_ended,                // withdrawing a promotion rejected or withdrawn already
+  filing_reference_required,      // B3.2: approval only with the filing's reference
+  nothing_to_alert,               // the daemon's obligation check found nothing new
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::last_service_day_required) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::nothing_to_alert) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

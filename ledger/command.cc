@@ -189,6 +189,62 @@ struct Canonical {
     w.str(c.last_service_day);
     w.str(c.subject);
   }
+  void operator()(const AmendContract& c) {
+    w.u8(25);
+    w.str(c.contract);
+    w.str(c.effective_date);
+    w.u64(c.changes.size());
+    for (const TermChange& change : c.changes) {
+      w.str(change.param);
+      w.i64(change.value);
+    }
+    w.str(c.reference);
+  }
+  void operator()(const WaiveObligation& c) {
+    w.u8(26);
+    w.str(c.obligation);
+    w.str(c.reason);
+  }
+  void operator()(const OpenTicket& c) {
+    w.u8(27);
+    w.str(c.account);
+    w.str(c.summary);
+    w.i64(c.reported_us);
+  }
+  void operator()(const RespondTicket& c) {
+    w.u8(28);
+    w.str(c.ticket);
+    w.i64(c.at_us);
+    w.u8(static_cast<std::uint8_t>(c.by));
+  }
+  void operator()(const CloseTicket& c) {
+    w.u8(29);
+    w.str(c.ticket);
+  }
+  void operator()(const RequestPromotion& c) {
+    w.u8(30);
+    w.str(c.agent);
+    w.str(c.plan);
+    w.u64(c.discount_basis_points);
+    w.str(c.from_date);
+    w.str(c.to_date);
+  }
+  void operator()(const ApprovePromotion& c) {
+    w.u8(31);
+    w.str(c.promotion);
+    w.str(c.filing_reference);
+  }
+  void operator()(const RejectPromotion& c) {
+    w.u8(32);
+    w.str(c.promotion);
+    w.str(c.reason);
+  }
+  void operator()(const WithdrawPromotion& c) {
+    w.u8(33);
+    w.str(c.promotion);
+    w.str(c.reason);
+  }
+  void operator()(const CheckObligations&) { w.u8(34); }
   void operator()(const TransferAccount& c) {
     w.u8(22);
     w.str(c.account);

@@ -198,6 +198,76 @@ struct SendNotice {
   std::string subject;
 };
 
+// Clause 8: a supplementary agreement changes terms from its effective day.
+struct AmendContract {
+  std::string contract;
+  std::string effective_date;
+  std::vector<TermChange> changes;  // values in the ledger's units (events.capnp TermChange)
+  std::string reference;
+};
+
+// Lets an obligation go (its id as `huawu obligations` shows it).
+struct WaiveObligation {
+  std::string obligation;
+  std::string reason;
+};
+
+// A3.2 and B3.4: trouble tickets of bound users.
+struct OpenTicket {
+  std::string account;
+  std::string summary;
+  std::int64_t reported_us = 0;
+};
+
+struct RespondTicket {
+  std::string ticket;
+  std::int64_t at_us = 0;
+  TicketParty by = TicketParty::provider;
+};
+
+struct CloseTicket {
+  std::string ticket;
+};
+
+// B3.2: promotions, requested by an agent, approved with a filing by the provider.
+struct RequestPromotion {
+  std::string agent;
+  std::string plan;
+  std::uint32_t discount_basis_points = 0;
+  std::string from_date;
+  std::string to_date;
+};
+
+struct ApprovePromotion {
+  std::string promotion;
+  std::string filing_reference;
+};
+
+struct RejectPromotion {
+  std::string promotion;
+  std::string reason;
+};
+
+struct WithdrawPromotion {
+  std::string promotion;
+  std::string reason;
+};
+
+// Raises the alerts of obligations that became due soon or overdue by the
+// ledger time (the daemon sends one every `[contract] alert_interval_seconds`);
+// refused with nothing_to_alert when there is nothing new.
+struct CheckObligations {};
+
+// The contract-compliance commands, which decide_contract handles
+// (ledger/decide_contracts.cc, decide_tickets.cc, decide_promotions.cc).
+template <class C>
+concept ContractCommand =
+    std::is_same_v<C, SignContract> || std::is_same_v<C, SendNotice> || std::is_same_v<C, AmendContract> ||
+    std::is_same_v<C, WaiveObligation> || std::is_same_v<C, OpenTicket> || std::is_same_v<C, RespondTicket> ||
+    std::is_same_v<C, CloseTicket> || std::is_same_v<C, RequestPromotion> || std::is_same_v<C, ApprovePromotion> ||
+    std::is_same_v<C, RejectPromotion> || std::is_same_v<C, WithdrawPromotion> ||
+    std::is_same_v<C, CheckObligations>;
+
 // The agent commands, which decide_agent handles (ledger/decide_agents.cc).
 template <class C>
 concept AgentCommand = std::is_same_v<C, AddAgent> || std::is_same_v<C, SetAgentPrice> ||
@@ -212,7 +282,10 @@ using Command = std::variant<CreateLedger, OpenAccount, RechargeWallet, CloseAcc
                              ImportRatePlan, SwitchRequest, ExpireHolds, AddAgent, SetAgentPrice,
                              SetLevelPrice, SuspendAgent, ResumeAgent, RecordAgentPayment, ReleaseDeposit,
                              BuyTraffic, SetAgentCredit, AddPrincipal, SetPrincipalPassword, IssueCards,
-                             VoidCards, ActivateCard, RedeemCard, TransferAccount, SignContract, SendNotice>;
+                             VoidCards, ActivateCard, RedeemCard, TransferAccount, SignContract, SendNotice,
+                             AmendContract, WaiveObligation, OpenTicket, RespondTicket, CloseTicket,
+                             RequestPromotion, ApprovePromotion, RejectPromotion, WithdrawPromotion,
+                             CheckObligations>;
 
 // The idempotency key of a switch request: the switch's own namespace, with
 // spaces that no key a person types can contain.

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "projections/calendar.h"
+
 namespace huawu {
 
 namespace {
@@ -205,8 +207,26 @@ std::optional<DaemonConfig> from_document(const toml::table& document, std::stri
     } else if (name == "contract") {
       read_table(node, name, refusal, [&](const toml::key& k, const toml::node& v) {
         const std::string full = dotted(name, k);
+        std::optional<std::int64_t> n;
         if (k.str() == "calendar_file") {
           read_string(v, full, true, config.calendar_file, refusal);
+        } else if (k.str() == "sla_schedule") {
+          std::string text;
+          read_string(v, full, false, text, refusal);
+          if (!refusal.refused() && !BusinessSchedule::parse(text))
+            refusal.refuse(full, v,
+                           "must be business hours such as 09:00-18:00 or 09:00-12:00,13:00-18:00 (windows in "
+                           "order), or 24x7, not '" + text + "'");
+          if (!refusal.refused()) config.sla_schedule = text;
+        } else if (k.str() == "due_soon_days") {
+          n = read_integer(v, full, 0, config_limits::due_soon_days_max, refusal);
+          if (n) config.due_soon_days = *n;
+        } else if (k.str() == "sla_due_soon_minutes") {
+          n = read_integer(v, full, 0, config_limits::sla_due_soon_minutes_max, refusal);
+          if (n) config.sla_due_soon_minutes = *n;
+        } else if (k.str() == "alert_interval_seconds") {
+          n = read_integer(v, full, 1, config_limits::alert_interval_seconds_max, refusal);
+          if (n) config.alert_interval_seconds = *n;
         } else {
           refuse_unknown(full, v, refusal);
         }
@@ -330,6 +350,10 @@ std::string render_config(const DaemonConfig& config) {
   out += "pin_window_seconds = " + std::to_string(config.card_pin_window_seconds) + "\n";
   out += "\n[contract]\n";
   out += "calendar_file = " + quoted(config.calendar_file) + "\n";
+  out += "sla_schedule = " + quoted(config.sla_schedule) + "\n";
+  out += "due_soon_days = " + std::to_string(config.due_soon_days) + "\n";
+  out += "sla_due_soon_minutes = " + std::to_string(config.sla_due_soon_minutes) + "\n";
+  out += "alert_interval_seconds = " + std::to_string(config.alert_interval_seconds) + "\n";
   out += "\n[log]\n";
   out += "level = " + quoted(config.log_level) + "\n";
   out += "file = " + quoted(config.log_file) + "\n";

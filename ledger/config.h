@@ -6,7 +6,8 @@
 //   [writer]  queue_requests_max, batch_requests_max, checkpoint_interval_events
 //   [calls]   max_call_seconds, hold_grace_seconds, expiry_interval_ms
 //   [cards]   pin_failures_max, pin_window_seconds
-//   [contract] calendar_file
+//   [contract] calendar_file, sla_schedule, due_soon_days, sla_due_soon_minutes,
+//             alert_interval_seconds
 //   [log]     level, file
 //
 // Every key is optional; a missing key keeps its default below. Anything else
@@ -41,6 +42,13 @@ struct DaemonConfig {
   // The working-day schedule (issue 6) contract deadlines are computed with:
   // a file in ops/calendars/cn-workdays.toml's format; empty: the built-in one.
   std::string calendar_file;
+  // A3.2's working hours: "09:00-18:00", "09:00-12:00,13:00-18:00" or "24x7".
+  std::string sla_schedule = "09:00-18:00";
+  // The daemon's obligation check: how often it runs, and how long before a
+  // deadline an open obligation is "due soon".
+  std::int64_t due_soon_days = 3;            // O-PAY, O-ACCOUNTS
+  std::int64_t sla_due_soon_minutes = 60;    // O-SLA
+  std::int64_t alert_interval_seconds = 60;
   std::string log_level = "info";          // trace|debug|info|warn|error|critical|off
   std::string log_file;                    // empty: standard error
 
@@ -57,6 +65,9 @@ inline constexpr std::int64_t expiry_interval_ms_max = 60'000;
 inline constexpr std::int64_t checkpoint_interval_events_min = 1'000;
 inline constexpr std::int64_t card_pin_window_seconds_max = 7 * 86'400;
 inline constexpr std::int64_t checkpoint_interval_events_max = 100'000'000;
+inline constexpr std::int64_t due_soon_days_max = 60;
+inline constexpr std::int64_t sla_due_soon_minutes_max = 7 * 24 * 60;
+inline constexpr std::int64_t alert_interval_seconds_max = 86'400;
 // load_config refuses a larger file before parsing it.
 inline constexpr std::size_t file_bytes_max = 1024 * 1024;
 }  // namespace config_limits

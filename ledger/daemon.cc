@@ -181,6 +181,8 @@ void Daemon::wake() {
 void Daemon::run() {
   started_us_ = wall_us();
   next_expiry_ms_ = steady_ms() + config_.expiry_interval_ms;
+  // The first check soon after start: a daemon down for a while catches up.
+  next_check_ms_ = steady_ms() + std::min<std::int64_t>(config_.alert_interval_seconds * 1000, 1000);
   next_reply_times_log_ms_ = steady_ms() + reply_times_log_interval_ms;
   spdlog::info("huawu: serving {}: switch {}, events {}, control {}", config_.data_dir,
                endpoints_.switch_endpoint, endpoints_.publish_endpoint, endpoints_.control_endpoint);
@@ -188,9 +190,10 @@ void Daemon::run() {
   std::vector<std::pair<Request, Completion>> to_submit;
   for (;;) {
     const bool stopping = stopping_.load();
-    if (stopping && in_flight_ == 0 && !expiry_in_flight_) break;
+    if (stopping && in_flight_ == 0 && !expiry_in_flight_ && !check_in_flight_) break;
     const std::int64_t now_ms = steady_ms();
-    const long timeout_ms = static_cast<long>(std::clamp<std::int64_t>(next_expiry_ms_ - now_ms, 0, 1000));
+    const std::int64_t next_timer_ms = std::min(next_expiry_ms_, next_check_ms_);
+    const long timeout_ms = static_cast<long>(std::clamp<std::int64_t>(next_timer_ms - now_ms, 0, 1000));
     zmq::pollitem_t items[] = {
         {switch_socket_.handle(), 0, static_cast<short>(stopping ? 0 : ZMQ_POLLIN), 0},
         {control_socket_.handle(), 0, static_cast<short>(stopping ? 0 : ZMQ_POLLIN), 0},
@@ -224,6 +227,7 @@ void Daemon::run() {
       }
     }
     maybe_expire_holds(steady_ms());
+    maybe_check_obligations(steady_ms());
     maybe_log_reply_times(steady_ms());
   }
   spdlog::info("huawu: stopped taking requests; every taken request was answered ({} malformed frames seen)",
@@ -315,12 +319,26 @@ void Daemon::send_replies() {
     woken_ = false;
   }
   for (SwitchDone& done : switch_done) {
-    if (done.envelope.empty()) {  // the daemon's own ExpireHolds
+    if (done.own == OwnRequest::expiry) {
       expiry_in_flight_ = false;
       // A full request may have left more due: ask again at once.
       if (done.outcome.events.size() == limits::holds_expired_per_request_max) next_expiry_ms_ = 0;
       if (!done.outcome.events.empty())
         spdlog::info("huawu: {} holds expired", done.outcome.events.size());
+      continue;
+    }
+    if (done.own == OwnRequest::obligation_check) {
+      check_in_flight_ = false;
+      if (done.outcome.events.size() == limits::alerts_per_request_max) next_check_ms_ = 0;
+      for (std::size_t i = 0; i < done.outcome.events.size(); ++i) {
+        const auto* alert = std::get_if<ObligationAlerted>(&done.outcome.events[i].payload);
+        if (!alert) continue;
+        spdlog::warn("huawu: obligation {} {} (bearer {}, deadline {}; event {})", alert->obligation,
+                     alert_kind_name(alert->kind), alert->bearer,
+                     alert->deadline.empty() ? "calendar_unknown " + std::to_string(alert->unknown_year)
+                                             : alert->deadline,
+                     done.outcome.first_sequence + i);
+      }
       continue;
     }
     const SwitchReply reply = switch_reply(std::move(done.request_key), done.kind, done.outcome);
@@ -344,18 +362,31 @@ void Daemon::maybe_log_reply_times(std::int64_t now_ms) {
   reply_times_window_.clear();
 }
 
+void Daemon::submit_own(OwnRequest own, Command command, std::string key, std::string actor) {
+  ledger_->writer().submit(Request{std::move(command), std::move(key), std::move(actor), 0},
+                           [this, own](Outcome&& outcome) {
+                             std::lock_guard lock(done_mutex_);
+                             switch_done_.push_back(
+                                 SwitchDone{{}, {}, SwitchReplyKind::error, std::move(outcome), 0, own});
+                             wake();
+                           });
+}
+
 void Daemon::maybe_expire_holds(std::int64_t now_ms) {
   if (now_ms < next_expiry_ms_ || expiry_in_flight_ || stopping_.load()) return;
   next_expiry_ms_ = now_ms + config_.expiry_interval_ms;
   expiry_in_flight_ = true;
   // Keys unique to this daemon run; a refused one (nothing due) stores nothing.
-  std::string key = "expiry-" + std::to_string(started_us_) + "-" + std::to_string(++expiry_counter_);
-  ledger_->writer().submit(Request{ExpireHolds{}, std::move(key), "daemon:expiry", 0},
-                           [this](Outcome&& outcome) {
-                             std::lock_guard lock(done_mutex_);
-                             switch_done_.push_back(SwitchDone{{}, {}, SwitchReplyKind::error, std::move(outcome)});
-                             wake();
-                           });
+  submit_own(OwnRequest::expiry, ExpireHolds{},
+             "expiry-" + std::to_string(started_us_) + "-" + std::to_string(++expiry_counter_), "daemon:expiry");
+}
+
+void Daemon::maybe_check_obligations(std::int64_t now_ms) {
+  if (now_ms < next_check_ms_ || check_in_flight_ || stopping_.load()) return;
+  next_check_ms_ = now_ms + config_.alert_interval_seconds * 1000;
+  check_in_flight_ = true;
+  submit_own(OwnRequest::obligation_check, CheckObligations{},
+             "alerts-" + std::to_string(started_us_) + "-" + std::to_string(++check_counter_), "daemon:alerts");
 }
 
 }  // namespace huawu

@@ -102,13 +102,17 @@ class Daemon {
  private:
   Daemon() = default;
 
-  // A reply waiting for the I/O thread, with the envelope it goes back with.
+  // Requests the daemon makes itself, on a timer.
+  enum class OwnRequest : std::uint8_t { none, expiry, obligation_check };
+  // A reply waiting for the I/O thread, with the envelope it goes back with
+  // (none for the daemon's own requests).
   struct SwitchDone {
     std::vector<std::string> envelope;
     std::string request_key;
     SwitchReplyKind kind;
     Outcome outcome;
     std::int64_t received_us = 0;  // steady clock, when its frame was read
+    OwnRequest own = OwnRequest::none;
   };
   struct ControlJob {
     std::vector<std::string> envelope;
@@ -126,6 +130,11 @@ class Daemon {
   void on_control_frames(std::vector<zmq::message_t>& frames);
   void send_replies();
   void maybe_expire_holds(std::int64_t now_ms);
+  // Issue 6: asks the ledger to raise the alerts of obligations due soon or
+  // overdue by ledger time (CheckObligations); each one raised is logged here
+  // and published with every other event.
+  void maybe_check_obligations(std::int64_t now_ms);
+  void submit_own(OwnRequest own, Command command, std::string key, std::string actor);
   void maybe_log_reply_times(std::int64_t now_ms);
   void wake();
   void control_worker();
@@ -162,6 +171,9 @@ class Daemon {
   bool expiry_in_flight_ = false;
   std::int64_t next_expiry_ms_ = 0;
   std::uint64_t expiry_counter_ = 0;
+  bool check_in_flight_ = false;
+  std::int64_t next_check_ms_ = 0;
+  std::uint64_t check_counter_ = 0;
   std::int64_t started_us_ = 0;
 };
 

@@ -115,10 +115,8 @@ struct Decider {
     return decide_card(view, c, envelope(request, ledger_time_us));
   }
 
-  Decision operator()(const SignContract& c) const {
-    return decide_contract(view, c, envelope(request, ledger_time_us));
-  }
-  Decision operator()(const SendNotice& c) const {
+  template <ContractCommand C>
+  Decision operator()(const C& c) const {
     return decide_contract(view, c, envelope(request, ledger_time_us));
   }
 

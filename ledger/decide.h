@@ -18,8 +18,11 @@
 #include "projections/calls.h"
 #include "projections/cards.h"
 #include "projections/contracts.h"
+#include "projections/obligations.h"
 #include "projections/principals.h"
+#include "projections/promotions.h"
 #include "projections/rate_plans.h"
+#include "projections/tickets.h"
 
 namespace huawu {
 
@@ -37,6 +40,15 @@ struct CallPolicy {
 struct CardPolicy {
   std::size_t pin_failures_max = 5;       // 1..limits::card_failures_kept
   std::int64_t pin_window_seconds = 900;
+};
+
+// Contract compliance (issue 6): the business hours response times are
+// counted on (A3.2), and how early the daemon's check raises a "due soon"
+// alert before a deadline.
+struct ContractPolicy {
+  BusinessSchedule sla_schedule = *BusinessSchedule::parse("09:00-18:00");
+  std::int64_t due_soon_days = 3;          // day deadlines (O-PAY, O-ACCOUNTS)
+  std::int64_t sla_due_soon_minutes = 60;  // response deadlines (O-SLA)
 };
 
 class DecideView : public AgentsLookup, public CardsLookup {
@@ -67,6 +79,22 @@ class DecideView : public AgentsLookup, public CardsLookup {
   virtual const ContractState* find_contract(std::string_view) const { return nullptr; }
   virtual std::uint64_t notices_sent() const { return 0; }
   virtual const WorkCalendar& work_calendar() const { return default_calendar(); }
+  virtual const ContractPolicy& contract_policy() const {
+    static const ContractPolicy defaults;
+    return defaults;
+  }
+  // Every contract, in id order.
+  virtual void for_each_contract(const std::function<void(const ContractState&)>&) const {}
+  virtual const Waiver* find_waiver(std::string_view) const { return nullptr; }
+  virtual bool alert_raised(std::string_view) const { return false; }
+  // Tickets (A3.2): by id, how many were opened, and those without a response, in id order.
+  virtual const TicketState* find_ticket(std::string_view) const { return nullptr; }
+  virtual std::uint64_t tickets_opened() const { return 0; }
+  virtual void for_each_unanswered_ticket(const std::function<void(const TicketState&)>&) const {}
+  // Promotions (B3.2): by id, how many were requested, and those an agent requested.
+  virtual const PromotionState* find_promotion(std::string_view) const { return nullptr; }
+  virtual std::uint64_t promotions_requested() const { return 0; }
+  virtual void for_each_promotion_of(std::string_view, const std::function<void(const PromotionState&)>&) const {}
 };
 
 struct Decision {
@@ -122,9 +150,28 @@ Decision decide_card(const DecideView& view, const RedeemCard& command, Event ev
 Decision decide_card(const DecideView& view, const TransferAccount& command, Event event);
 Decision decide_close(const DecideView& view, const CloseAccount& command, Event event);
 
-// The parts of decide for contracts and notices (decide_contracts.cc).
+// The parts of decide for contracts, notices, amendments, waivers and the
+// obligation check (decide_contracts.cc), tickets (decide_tickets.cc) and
+// promotions (decide_promotions.cc).
 Decision decide_contract(const DecideView& view, const SignContract& command, Event event);
 Decision decide_contract(const DecideView& view, const SendNotice& command, Event event);
+Decision decide_contract(const DecideView& view, const AmendContract& command, Event event);
+Decision decide_contract(const DecideView& view, const WaiveObligation& command, Event event);
+Decision decide_contract(const DecideView& view, const CheckObligations& command, Event event);
+Decision decide_contract(const DecideView& view, const OpenTicket& command, Event event);
+Decision decide_contract(const DecideView& view, const RespondTicket& command, Event event);
+Decision decide_contract(const DecideView& view, const CloseTicket& command, Event event);
+Decision decide_contract(const DecideView& view, const RequestPromotion& command, Event event);
+Decision decide_contract(const DecideView& view, const ApprovePromotion& command, Event event);
+Decision decide_contract(const DecideView& view, const RejectPromotion& command, Event event);
+Decision decide_contract(const DecideView& view, const WithdrawPromotion& command, Event event);
+
+// B3.2: `rate` as a call of `account` gets it on the China day of
+// `ledger_time_us`: with the best approved promotion of an agent on the
+// chain from the account's agent up to the provider for the account's plan
+// (promotions.h), or unchanged.
+CallRate promoted_rate(const DecideView& view, const AccountState& account, const CallRate& rate,
+                       std::int64_t ledger_time_us);
 
 // The first suspended agent on the chain from `agent` up to the provider, or
 // null: a user of any agent below a suspended one may not start calls.

@@ -118,7 +118,8 @@ struct SwitchDecider {
     if (r != Rejection::none) return rejected_call(std::move(event), request, c.call_id, c.account, stage, r, original);
 
     const CallPolicy& policy = view.call_policy();
-    const CallRate call_rate = call_rate_of(*rate);
+    // B3.2: an approved promotion of the user's agent chain, fixed with the hold.
+    const CallRate call_rate = promoted_rate(view, *account, call_rate_of(*rate), event.ledger_time_us);
     std::int64_t cap_seconds = std::min(c.requested_seconds, policy.max_call_seconds);
     // An agent's user also needs its agent's pool (issue 4, clause 4.1): the
     // grant's billable seconds are reserved from it like the hold from the
@@ -214,7 +215,7 @@ struct SwitchDecider {
     settled.answered_time_us = c.answered_time_us;
     settled.duration_ms = c.duration_ms;
     settled.disconnect_cause = c.disconnect_cause;
-    settled.rate = call_rate_of(*rate);
+    settled.rate = promoted_rate(view, *account, call_rate_of(*rate), event.ledger_time_us);
     settled.billed_seconds = billed_seconds(c.duration_ms, rate->first_block_seconds, rate->next_block_seconds);
     settled.cost_units = call_cost_units(settled.rate, c.duration_ms);
     if (Rejection billing = bill(event, settled, *account); billing != Rejection::none)

@@ -1,5 +1,7 @@
 #include "ledger/pending_view.h"
 
+#include <map>
+
 #include "events/invariant.h"
 
 namespace huawu {
@@ -102,6 +104,61 @@ std::uint64_t PendingView::notices_sent() const {
   return notices_sent_.last_sequence != 0 ? notices_sent_.state : committed_.contracts().notices_sent();
 }
 
+void PendingView::for_each_contract(const std::function<void(const ContractState&)>& fn) const {
+  // Id order, pending copies in place of their committed states.
+  std::map<std::string_view, const ContractState*> all;
+  committed_.contracts().for_each([&](const std::string& id, const ContractState& state) { all[id] = &state; });
+  for (const auto& [id, entry] : contracts_) all[id] = &entry.state;
+  for (const auto& [id, state] : all) fn(*state);
+}
+
+const Waiver* PendingView::find_waiver(std::string_view obligation) const {
+  auto it = waivers_.find(obligation);
+  if (it != waivers_.end()) return &it->second.state;
+  return committed_.contracts().find_waiver(obligation);
+}
+
+bool PendingView::alert_raised(std::string_view key) const {
+  return alerts_.find(key) != alerts_.end() || committed_.contracts().alert_raised(key);
+}
+
+const TicketState* PendingView::find_ticket(std::string_view ticket) const {
+  auto it = tickets_.find(ticket);
+  if (it != tickets_.end()) return &it->second.state;
+  return committed_.tickets().find(ticket);
+}
+
+std::uint64_t PendingView::tickets_opened() const {
+  return tickets_opened_.last_sequence != 0 ? tickets_opened_.state : committed_.tickets().opened();
+}
+
+void PendingView::for_each_unanswered_ticket(const std::function<void(const TicketState&)>& fn) const {
+  std::map<std::string_view, const TicketState*> all;
+  committed_.tickets().for_each_unanswered([&](const TicketState& t) { all[t.opened.ticket] = &t; });
+  for (const auto& [id, entry] : tickets_) all[id] = &entry.state;
+  for (const auto& [id, ticket] : all)
+    if (!ticket->responded()) fn(*ticket);
+}
+
+const PromotionState* PendingView::find_promotion(std::string_view promotion) const {
+  auto it = promotions_.find(promotion);
+  if (it != promotions_.end()) return &it->second.state;
+  return committed_.promotions().find(promotion);
+}
+
+std::uint64_t PendingView::promotions_requested() const {
+  return promotions_requested_.last_sequence != 0 ? promotions_requested_.state : committed_.promotions().requested();
+}
+
+void PendingView::for_each_promotion_of(std::string_view agent,
+                                        const std::function<void(const PromotionState&)>& fn) const {
+  if (const std::vector<std::string>* ids = committed_.promotions().of_agent(agent))
+    for (const std::string& id : *ids) fn(*find_promotion(id));
+  // Requested in a pending event: there are few.
+  for (const auto& [id, entry] : promotions_)
+    if (entry.state.requested.agent == agent && !committed_.promotions().find(id)) fn(entry.state);
+}
+
 const HoldState* PendingView::find_hold(std::string_view call_key) const {
   auto it = holds_.find(call_key);
   if (it != holds_.end()) return it->second.state ? &*it->second.state : nullptr;
@@ -148,34 +205,87 @@ void PendingView::apply(std::uint64_t sequence, const Event& event) {
   }
   apply_card(sequence, event);
   apply_contract(sequence, event);
+  apply_ticket_or_promotion(sequence, event);
   apply_account(sequence, event);
 }
 
 void PendingView::apply_contract(std::uint64_t sequence, const Event& event) {
-  const auto* signed_event = std::get_if<ContractSigned>(&event.payload);
-  const auto* notice = std::get_if<NoticeSent>(&event.payload);
-  if (!signed_event && !notice) return;
-  const std::string& id = signed_event ? signed_event->contract : notice->contract;
+  if (const auto* waived = std::get_if<ObligationWaived>(&event.payload)) {
+    HUAWU_ASSERT(find_waiver(waived->obligation) == nullptr, "an obligation waived twice");
+    waivers_[waived->obligation] =
+        Entry<Waiver>{Waiver{waived->contract, waived->reason, sequence, event.business_time_us}, sequence};
+    return;
+  }
+  if (const auto* alerted = std::get_if<ObligationAlerted>(&event.payload)) {
+    const std::string key = alert_key(alerted->obligation, alerted->kind);
+    HUAWU_ASSERT(!alert_raised(key), "an alert raised twice");
+    alerts_[key] = Entry<bool>{true, sequence};
+    return;
+  }
+  const std::string_view id = contract_of(event.payload);
+  if (id.empty()) return;
   const ContractState* current = find_contract(id);
   const char* why = contract_event_problem(current, notices_sent(), *this, event);
   HUAWU_ASSERT(why == nullptr, why);
-  auto [it, inserted] = contracts_.try_emplace(id);
-  if (signed_event) {
-    it->second.state = ContractState{*signed_event, sequence, {}, {}, {}};
+  auto [it, inserted] = contracts_.try_emplace(std::string(id));
+  if (const auto* signed_event = std::get_if<ContractSigned>(&event.payload)) {
+    it->second.state = ContractState{*signed_event, sequence, {}, {}, {}, {}};
   } else {
     if (inserted) it->second.state = *current;
-    it->second.state.notices.push_back(*notice);
-    notices_sent_ = Entry<std::uint64_t>{notices_sent() + 1, sequence};
+    if (const auto* notice = std::get_if<NoticeSent>(&event.payload)) {
+      it->second.state.notices.push_back(*notice);
+      notices_sent_ = Entry<std::uint64_t>{notices_sent() + 1, sequence};
+    } else {
+      it->second.state.amendments.push_back(std::get<ContractAmended>(event.payload));
+    }
   }
   it->second.last_sequence = sequence;
 }
 
 void PendingView::forget_contract(std::uint64_t sequence, const Event& event) {
-  if (const auto* signed_event = std::get_if<ContractSigned>(&event.payload))
-    forget_entry(contracts_, signed_event->contract, sequence);
-  if (const auto* notice = std::get_if<NoticeSent>(&event.payload)) {
-    forget_entry(contracts_, notice->contract, sequence);
-    if (notices_sent_.last_sequence <= sequence) notices_sent_ = {};
+  if (const auto* waived = std::get_if<ObligationWaived>(&event.payload))
+    forget_entry(waivers_, waived->obligation, sequence);
+  if (const auto* alerted = std::get_if<ObligationAlerted>(&event.payload))
+    forget_entry(alerts_, alert_key(alerted->obligation, alerted->kind), sequence);
+  const std::string_view id = contract_of(event.payload);
+  if (id.empty()) return;
+  forget_entry(contracts_, id, sequence);
+  if (std::holds_alternative<NoticeSent>(event.payload) && notices_sent_.last_sequence <= sequence) notices_sent_ = {};
+}
+
+void PendingView::apply_ticket_or_promotion(std::uint64_t sequence, const Event& event) {
+  if (const std::string_view id = ticket_of(event.payload); !id.empty()) {
+    const TicketState* current = find_ticket(id);
+    const char* why = ticket_event_problem(current, tickets_opened(), event);
+    HUAWU_ASSERT(why == nullptr, why);
+    if (std::holds_alternative<TicketOpened>(event.payload))
+      tickets_opened_ = Entry<std::uint64_t>{tickets_opened() + 1, sequence};
+    auto [it, inserted] = tickets_.try_emplace(std::string(id));
+    if (inserted && current) it->second.state = *current;
+    apply_to_ticket(it->second.state, sequence, event);
+    it->second.last_sequence = sequence;
+  }
+  if (const std::string_view id = promotion_of(event.payload); !id.empty()) {
+    const PromotionState* current = find_promotion(id);
+    const char* why = promotion_event_problem(current, promotions_requested(), event);
+    HUAWU_ASSERT(why == nullptr, why);
+    if (std::holds_alternative<PromotionRequested>(event.payload))
+      promotions_requested_ = Entry<std::uint64_t>{promotions_requested() + 1, sequence};
+    auto [it, inserted] = promotions_.try_emplace(std::string(id));
+    if (inserted && current) it->second.state = *current;
+    apply_to_promotion(it->second.state, sequence, event);
+    it->second.last_sequence = sequence;
+  }
+}
+
+void PendingView::forget_ticket_or_promotion(std::uint64_t sequence, const Event& event) {
+  if (const std::string_view id = ticket_of(event.payload); !id.empty()) {
+    forget_entry(tickets_, id, sequence);
+    if (tickets_opened_.last_sequence <= sequence) tickets_opened_ = {};
+  }
+  if (const std::string_view id = promotion_of(event.payload); !id.empty()) {
+    forget_entry(promotions_, id, sequence);
+    if (promotions_requested_.last_sequence <= sequence) promotions_requested_ = {};
   }
 }
 
@@ -358,6 +468,7 @@ void PendingView::forget(std::uint64_t sequence, const Event& event) {
     forget_entry(principals_, name, sequence);
   forget_card(sequence, event);
   forget_contract(sequence, event);
+  forget_ticket_or_promotion(sequence, event);
   const std::string_view id = account_of(event.payload);
   if (!id.empty()) forget_entry(accounts_, id, sequence);
   if (const std::string_view receiving = receiving_account_of(event.payload); !receiving.empty())

@@ -25,9 +25,9 @@ class PendingView final : public DecideView {
   explicit PendingView(const LedgerState& committed, const Store* store = nullptr,
                        CallPolicy policy = {}, CardPolicy card_policy = {},
                        std::shared_ptr<const CardKey> card_key = nullptr,
-                       std::shared_ptr<const WorkCalendar> calendar = nullptr)
+                       std::shared_ptr<const WorkCalendar> calendar = nullptr, ContractPolicy contract_policy = {})
       : committed_(committed), store_(store), policy_(policy), card_policy_(card_policy),
-        card_key_(std::move(card_key)), calendar_(std::move(calendar)) {}
+        card_key_(std::move(card_key)), calendar_(std::move(calendar)), contract_policy_(std::move(contract_policy)) {}
 
   bool ledger_created() const override { return ledger_created_ || committed_.info().created(); }
   const AccountState* find_account(std::string_view account) const override;
@@ -53,6 +53,17 @@ class PendingView final : public DecideView {
   std::uint64_t next_card_serial() const override;
   const ContractState* find_contract(std::string_view contract) const override;
   std::uint64_t notices_sent() const override;
+  const ContractPolicy& contract_policy() const override { return contract_policy_; }
+  void for_each_contract(const std::function<void(const ContractState&)>& fn) const override;
+  const Waiver* find_waiver(std::string_view obligation) const override;
+  bool alert_raised(std::string_view key) const override;
+  const TicketState* find_ticket(std::string_view ticket) const override;
+  std::uint64_t tickets_opened() const override;
+  void for_each_unanswered_ticket(const std::function<void(const TicketState&)>& fn) const override;
+  const PromotionState* find_promotion(std::string_view promotion) const override;
+  std::uint64_t promotions_requested() const override;
+  void for_each_promotion_of(std::string_view agent,
+                             const std::function<void(const PromotionState&)>& fn) const override;
 
   // Records a decided event, with the same rules the projections apply after
   // the commit.
@@ -81,6 +92,8 @@ class PendingView final : public DecideView {
   void forget_card(std::uint64_t sequence, const Event& event);
   void apply_contract(std::uint64_t sequence, const Event& event);
   void forget_contract(std::uint64_t sequence, const Event& event);
+  void apply_ticket_or_promotion(std::uint64_t sequence, const Event& event);
+  void forget_ticket_or_promotion(std::uint64_t sequence, const Event& event);
   // The agents whose funds `event` changes (the event was applied).
   void forget_funds(std::uint64_t sequence, const Event& event);
 
@@ -90,6 +103,7 @@ class PendingView final : public DecideView {
   const CardPolicy card_policy_;
   const std::shared_ptr<const CardKey> card_key_;
   const std::shared_ptr<const WorkCalendar> calendar_;
+  const ContractPolicy contract_policy_;
   Map<AccountState> accounts_;
   Map<std::optional<HoldState>> holds_;  // nullopt: the call's hold is gone (settled)
   Map<std::uint64_t> billed_calls_;      // call key -> sequence of its CallSettled
@@ -106,6 +120,12 @@ class PendingView final : public DecideView {
   Entry<std::uint64_t> card_batches_issued_; // last_sequence 0: none pending
   Map<ContractState> contracts_;
   Entry<std::uint64_t> notices_sent_;        // last_sequence 0: none pending
+  Map<Waiver> waivers_;
+  Map<bool> alerts_;                         // alert_key()s raised by pending events
+  Map<TicketState> tickets_;
+  Entry<std::uint64_t> tickets_opened_;      // last_sequence 0: none pending
+  Map<PromotionState> promotions_;
+  Entry<std::uint64_t> promotions_requested_;  // last_sequence 0: none pending
   bool ledger_created_ = false;
 };
 

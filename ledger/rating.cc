@@ -24,7 +24,7 @@ std::int64_t call_cost_units(const CallRate& rate, std::int64_t duration_ms) {
 
 CallRate call_rate_of(const Rate& rate) {
   return CallRate{rate.prefix, rate.price_units_per_minute, rate.connect_fee_units,
-                  rate.first_block_seconds, rate.next_block_seconds};
+                  rate.first_block_seconds, rate.next_block_seconds, {}};
 }
 
 std::int64_t affordable_seconds(const CallRate& rate, std::int64_t available_units,

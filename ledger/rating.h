@@ -31,7 +31,7 @@ std::optional<std::int64_t> parse_fen(std::string_view text, std::string* why);
 std::int64_t call_cost_units(const CallRate& rate, std::int64_t duration_ms);
 inline std::int64_t call_cost_units(const Rate& rate, std::int64_t duration_ms) {
   return call_cost_units(CallRate{rate.prefix, rate.price_units_per_minute, rate.connect_fee_units,
-                                  rate.first_block_seconds, rate.next_block_seconds},
+                                  rate.first_block_seconds, rate.next_block_seconds, {}},
                          duration_ms);
 }
 

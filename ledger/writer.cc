@@ -76,7 +76,7 @@ Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions opt
   HUAWU_ASSERT(options_.batch_requests_max > 0 && options_.queue_requests_max > 0, "limits");
   HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state is current with the log");
   pending_view_ = std::make_unique<PendingView>(state_, &store_, options_.call_policy, options_.card_policy,
-                                               options_.card_key, options_.calendar);
+                                               options_.card_key, options_.calendar, options_.contract_policy);
   next_sequence_ = store_.head_sequence() + 1;
   chain_head_ = store_.head_hash();
   last_ledger_time_us_ = state_.last_ledger_time_us();

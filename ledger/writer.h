@@ -71,6 +71,8 @@ struct WriterOptions {
   // The working-day schedule contract deadlines are computed with (issue 6);
   // null: the built-in one.
   std::shared_ptr<const WorkCalendar> calendar;
+  // The SLA schedule and the alert windows (issue 6).
+  ContractPolicy contract_policy;
   DurableHook on_durable;  // empty: records are not kept
 };
 

@@ -40,6 +40,17 @@ std::string_view account_of(const Payload& payload) {
     std::string_view operator()(const AccountTransferred& e) const { return e.account; }
     std::string_view operator()(const ContractSigned&) const { return {}; }
     std::string_view operator()(const NoticeSent&) const { return {}; }
+    // A ticket names an account but moves nothing in it.
+    std::string_view operator()(const ContractAmended&) const { return {}; }
+    std::string_view operator()(const ObligationWaived&) const { return {}; }
+    std::string_view operator()(const TicketOpened&) const { return {}; }
+    std::string_view operator()(const TicketResponded&) const { return {}; }
+    std::string_view operator()(const TicketClosed&) const { return {}; }
+    std::string_view operator()(const PromotionRequested&) const { return {}; }
+    std::string_view operator()(const PromotionApproved&) const { return {}; }
+    std::string_view operator()(const PromotionRejected&) const { return {}; }
+    std::string_view operator()(const PromotionWithdrawn&) const { return {}; }
+    std::string_view operator()(const ObligationAlerted&) const { return {}; }
   };
   return std::visit(Of{}, payload);
 }

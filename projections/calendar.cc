@@ -85,6 +85,15 @@ std::int64_t china_midnight_utc_us(Date date) {
   return static_cast<std::int64_t>(date.time_since_epoch().count()) * day_us - china_offset_us;
 }
 
+std::string format_china_minute(std::int64_t utc_us) {
+  const Date date = china_date_of(utc_us);
+  const std::int64_t minutes = (utc_us - china_midnight_utc_us(date)) / 60'000'000;
+  char out[32];
+  std::snprintf(out, sizeof out, "T%02lld:%02lld+08:00", static_cast<long long>(minutes / 60),
+                static_cast<long long>(minutes % 60));
+  return format_date(date) + out;
+}
+
 Date deemed_receipt(NoticeMethod method, std::int64_t sent_utc_us) {
   return china_date_of(sent_utc_us) + days{method == NoticeMethod::courier ? 4 : 2};
 }

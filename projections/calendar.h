@@ -116,5 +116,7 @@ class WorkCalendar {
 // The China date of a UTC instant, and the UTC instant of a China date's midnight.
 Date china_date_of(std::int64_t utc_us);
 std::int64_t china_midnight_utc_us(Date date);
+// "YYYY-MM-DDTHH:MM+08:00": an instant to the minute in China time (a response's due time).
+std::string format_china_minute(std::int64_t utc_us);
 
 }  // namespace huawu

@@ -1,8 +1,10 @@
 #include "projections/contracts.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "events/bytes.h"
+#include "events/codec.h"
 #include "events/ids.h"
 #include "events/invariant.h"
 #include "events/limits.h"
@@ -16,15 +18,78 @@ using std::chrono::days;
 
 Date date_or_epoch(const std::string& text) { return parse_date(text).value_or(Date{}); }
 
-bool renews_after(RenewalPolicy policy, int term) {
-  return policy == RenewalPolicy::repeat || (policy == RenewalPolicy::once && term == 1);
-}
-
 // Whether the notice had been sent by `as_of` (China date): status as of a
 // date knows only what was sent by then.
 bool sent_by(const NoticeSent& notice, Date as_of) { return china_date_of(notice.sent_us) <= as_of; }
 
-const char* terms_problem(const ContractTerms& t) {
+template <class T>
+std::int64_t as_i64(T value) {
+  return static_cast<std::int64_t>(value);
+}
+
+// Amendments in the order they take effect: by effective day, then number.
+std::vector<const ContractAmended*> by_effective_day(const std::vector<ContractAmended>& amendments) {
+  std::vector<const ContractAmended*> out;
+  out.reserve(amendments.size());
+  for (const ContractAmended& a : amendments) out.push_back(&a);
+  std::stable_sort(out.begin(), out.end(), [](const ContractAmended* a, const ContractAmended* b) {
+    return date_or_epoch(a->effective_date) < date_or_epoch(b->effective_date);
+  });
+  return out;
+}
+
+void apply_changes(ContractTerms& terms, const ContractAmended& amendment) {
+  for (const TermChange& change : amendment.changes)
+    if (const ContractTermParam* param = find_contract_term_param(change.param)) param->set(terms, change.value);
+}
+
+}  // namespace
+
+// ---- terms ----------------------------------------------------------------
+
+const std::vector<ContractTermParam>& contract_term_params() {
+  // Setters clamp nothing: values out of a field's range are refused by
+  // contract_terms_problem before any event carries them, so the narrowing
+  // casts below only ever see values that fit.
+  static const std::vector<ContractTermParam> params = {
+      {"level", [](const ContractTerms& t) { return as_i64(t.level); },
+       [](ContractTerms& t, std::int64_t v) { t.level = static_cast<std::uint32_t>(v); }},
+      {"prepaid-minutes", [](const ContractTerms& t) { return t.prepaid_minutes; },
+       [](ContractTerms& t, std::int64_t v) { t.prepaid_minutes = v; }},
+      {"price", [](const ContractTerms& t) { return t.price_units_per_minute; },
+       [](ContractTerms& t, std::int64_t v) { t.price_units_per_minute = v; }},
+      {"deposit", [](const ContractTerms& t) { return t.deposit_units; },
+       [](ContractTerms& t, std::int64_t v) { t.deposit_units = v; }},
+      {"franchise-fee", [](const ContractTerms& t) { return t.franchise_fee_units; },
+       [](ContractTerms& t, std::int64_t v) { t.franchise_fee_units = v; }},
+      {"pay-within-workdays", [](const ContractTerms& t) { return as_i64(t.pay_within_workdays); },
+       [](ContractTerms& t, std::int64_t v) { t.pay_within_workdays = static_cast<std::uint32_t>(v); }},
+      {"accounts", [](const ContractTerms& t) { return t.accounts; },
+       [](ContractTerms& t, std::int64_t v) { t.accounts = v; }},
+      {"accounts-within-workdays", [](const ContractTerms& t) { return as_i64(t.accounts_within_workdays); },
+       [](ContractTerms& t, std::int64_t v) { t.accounts_within_workdays = static_cast<std::uint32_t>(v); }},
+      {"active-users", [](const ContractTerms& t) { return t.active_users; },
+       [](ContractTerms& t, std::int64_t v) { t.active_users = v; }},
+      {"sla-hours", [](const ContractTerms& t) { return as_i64(t.sla_hours); },
+       [](ContractTerms& t, std::int64_t v) { t.sla_hours = static_cast<std::uint32_t>(v); }},
+      {"term-months", [](const ContractTerms& t) { return as_i64(t.term_months); },
+       [](ContractTerms& t, std::int64_t v) { t.term_months = static_cast<std::uint32_t>(v); }},
+      {"renewal-months", [](const ContractTerms& t) { return as_i64(t.renewal_months); },
+       [](ContractTerms& t, std::int64_t v) { t.renewal_months = static_cast<std::uint32_t>(v); }},
+      {"renewals", [](const ContractTerms& t) { return as_i64(t.renewals); },
+       [](ContractTerms& t, std::int64_t v) { t.renewals = static_cast<RenewalPolicy>(v); }},
+  };
+  static_assert(limits::contract_changes_max == 13, "one change per parameter");
+  return params;
+}
+
+const ContractTermParam* find_contract_term_param(std::string_view name) {
+  for (const ContractTermParam& param : contract_term_params())
+    if (name == param.name) return &param;
+  return nullptr;
+}
+
+const char* contract_terms_problem(const ContractTerms& t) {
   if (t.level < 1 || t.level > limits::agent_level_max) return "a contract level out of range";
   if (t.prepaid_minutes < 0 || t.prepaid_minutes > 1'000'000'000) return "prepaid minutes out of range";
   if (!is_valid_wholesale_price(t.price_units_per_minute)) return "a contract price out of range";
@@ -32,19 +97,29 @@ const char* terms_problem(const ContractTerms& t) {
       t.franchise_fee_units > limits::amount_units_max)
     return "a contract amount out of range";
   if (t.pay_within_workdays > 366 || t.accounts_within_workdays > 366) return "a deadline in working days out of range";
-  if (t.accounts < 0 || t.accounts > 100'000'000 || t.active_users < 0 || t.active_users > t.accounts + 100'000'000)
+  if (t.accounts < 0 || t.accounts > 100'000'000 || t.active_users < 0 || t.active_users > 100'000'000)
     return "account counts out of range";
   if (t.sla_hours < 1 || t.sla_hours > 720) return "SLA hours out of range";
   if (t.term_months < 1 || t.term_months > 240 || t.renewal_months < 1 || t.renewal_months > 240)
     return "a term out of range";
+  if (static_cast<std::uint8_t>(t.renewals) > static_cast<std::uint8_t>(RenewalPolicy::none))
+    return "a renewal policy out of range";
   return nullptr;
 }
-
-}  // namespace
 
 Date ContractState::effective() const {
   return std::max(date_or_epoch(signed_event.signed_date), date_or_epoch(signed_event.counter_signed_date));
 }
+
+ContractTerms ContractState::terms_on(Date day) const {
+  ContractTerms terms = signed_event.terms;
+  if (amendments.empty()) return terms;
+  for (const ContractAmended* amendment : by_effective_day(amendments))
+    if (date_or_epoch(amendment->effective_date) <= day) apply_changes(terms, *amendment);
+  return terms;
+}
+
+// ---- status ---------------------------------------------------------------
 
 const char* contract_phase_name(ContractPhase phase) {
   switch (phase) {
@@ -57,9 +132,35 @@ const char* contract_phase_name(ContractPhase phase) {
   return "unknown";
 }
 
+namespace {
+
+bool renews_after(RenewalPolicy policy, int term) {
+  return policy == RenewalPolicy::repeat || (policy == RenewalPolicy::once && term == 1);
+}
+
+// A term's length in months by the terms of a day: the first term's, or a renewal's.
+std::uint32_t term_months_of(const ContractTerms& terms, int term) {
+  return term == 1 ? terms.term_months : terms.renewal_months;
+}
+
+// The last day of term `term`, counted from `base` (the effective day for
+// the first term, the previous term's last day for a renewal): the length in
+// force on its first day, moved by each amendment effective inside it that
+// changes that length (clause 8).
+Date term_last_day(const ContractState& contract, int term, Date start, Date base) {
+  Date last = add_months(base, static_cast<int>(term_months_of(contract.terms_on(start), term)));
+  for (const ContractAmended* amendment : by_effective_day(contract.amendments)) {
+    const Date effective = date_or_epoch(amendment->effective_date);
+    if (effective <= start || effective > last) continue;
+    last = add_months(base, static_cast<int>(term_months_of(contract.terms_on(effective), term)));
+  }
+  return last;
+}
+
+}  // namespace
+
 ContractStatus contract_status(const ContractState& contract, Date as_of) {
   ContractStatus status;
-  const ContractTerms& terms = contract.signed_event.terms;
   const Date effective = contract.effective();
   if (as_of < effective) {
     status.next_decision = effective;
@@ -78,8 +179,9 @@ ContractStatus contract_status(const ContractState& contract, Date as_of) {
 
   int term = 1;
   Date start = effective;
-  Date last = add_months(effective, static_cast<int>(terms.term_months));
+  Date last = term_last_day(contract, term, start, effective);
   Date before_term = effective - days{1};  // objections count from the day after the previous term's last day
+  // Bounded: every pass moves `last` at least a month on, and as_of is a finite date.
   for (;;) {
     // Clause 7: an objection deemed received on or before the term's last day ends it there.
     const NoticeSent* objection = nullptr;
@@ -91,7 +193,8 @@ ContractStatus contract_status(const ContractState& contract, Date as_of) {
         break;
       }
     }
-    const bool renews = !objection && renews_after(terms.renewals, term);
+    const ContractTerms terms_at_end = contract.terms_on(last);
+    const bool renews = !objection && renews_after(terms_at_end.renewals, term);
     if (service_ends && service_last_day <= last && as_of > service_last_day) {
       status.phase = ContractPhase::terminated;
       status.term = term;
@@ -114,8 +217,9 @@ ContractStatus contract_status(const ContractState& contract, Date as_of) {
         status.decided_by = "expires after " + format_date(last) + ": renewal objection " + objection->notice +
                             " deemed received " + objection->deemed_received;
       } else if (renews) {
-        status.decided_by = "renews for " + std::to_string(terms.renewal_months) + " months to " +
-                            format_date(add_months(last, static_cast<int>(terms.renewal_months))) +
+        const Date next_last = add_months(last, static_cast<int>(contract.terms_on(last + days{1}).renewal_months));
+        status.decided_by = "renews for " + std::to_string(contract.terms_on(last + days{1}).renewal_months) +
+                            " months to " + format_date(next_last) +
                             " unless a renewal objection is deemed received by " + format_date(last) +
                             " (courier handed over by " + format_date(last - days{4}) + ", fax or e-mail sent by " +
                             format_date(last - days{2}) + ")";
@@ -135,121 +239,12 @@ ContractStatus contract_status(const ContractState& contract, Date as_of) {
     }
     before_term = last;
     start = last + days{1};
-    last = add_months(last, static_cast<int>(terms.renewal_months));
     ++term;
+    last = term_last_day(contract, term, start, before_term);
   }
 }
 
-const char* obligation_status_name(ObligationStatus status) {
-  switch (status) {
-    case ObligationStatus::pending: return "pending";
-    case ObligationStatus::met: return "met";
-    case ObligationStatus::met_late: return "met_late";
-    case ObligationStatus::overdue: return "overdue";
-    case ObligationStatus::waived: return "waived";
-    case ObligationStatus::indeterminate: return "indeterminate";
-  }
-  return "unknown";
-}
-
-namespace {
-
-// Status of an obligation due by the end of `deadline` (China), met at `met_us` (0: not yet), as of `as_of`.
-ObligationStatus status_of(Date deadline, std::int64_t met_us, Date as_of) {
-  if (met_us != 0 && china_date_of(met_us) <= as_of)
-    return china_date_of(met_us) <= deadline ? ObligationStatus::met : ObligationStatus::met_late;
-  return as_of > deadline ? ObligationStatus::overdue : ObligationStatus::pending;
-}
-
-// A working-day deadline N days after the contract takes effect.
-void workday_deadline(Obligation& o, const ContractState& contract, const WorkCalendar& calendar, std::uint32_t workdays,
-                      const Milestone& met, Date as_of) {
-  const CalendarAnswer<Date> deadline = calendar.add_workdays(contract.effective(), static_cast<int>(workdays));
-  o.rule = std::to_string(workdays) + " working days after " + format_date(contract.effective()) +
-           " (the effective day excluded)";
-  if (met.sequence != 0) {
-    o.satisfied_by = "event " + std::to_string(met.sequence);
-    o.satisfied_at_us = met.time_us;
-  }
-  if (!deadline.known()) {
-    o.status = ObligationStatus::indeterminate;
-    o.unknown_year = deadline.unknown_year;
-    return;
-  }
-  o.deadline = deadline.value;
-  o.status = status_of(deadline.value, met.sequence != 0 ? met.time_us : 0, as_of);
-}
-
-}  // namespace
-
-std::vector<Obligation> contract_obligations(const ContractState& contract, const WorkCalendar& calendar, Date as_of) {
-  std::vector<Obligation> out;
-  const ContractSigned& s = contract.signed_event;
-  const std::string agent = "agent " + s.agent;
-  const std::string signed_trigger = "ContractSigned (event " + std::to_string(contract.signed_sequence) + ")";
-  Obligation pay;
-  pay.id = s.contract + "/O-PAY";
-  pay.type = "O-PAY";
-  pay.clause = "B3.7";
-  pay.bearer = agent;
-  pay.beneficiary = "provider";
-  pay.trigger = signed_trigger;
-  pay.calendar_version = s.calendar_version;
-  workday_deadline(pay, contract, calendar, s.terms.pay_within_workdays, contract.paid, as_of);
-  out.push_back(std::move(pay));
-  Obligation accounts;
-  accounts.id = s.contract + "/O-ACCOUNTS";
-  accounts.type = "O-ACCOUNTS";
-  accounts.clause = "A2.4";
-  accounts.bearer = "provider";
-  accounts.beneficiary = agent;
-  accounts.trigger = signed_trigger;
-  accounts.calendar_version = s.calendar_version;
-  workday_deadline(accounts, contract, calendar, s.terms.accounts_within_workdays, contract.accounts, as_of);
-  out.push_back(std::move(accounts));
-  for (const NoticeSent& notice : contract.notices) {
-    if (!sent_by(notice, as_of)) continue;
-    if (notice.kind == NoticeKind::service_termination) {
-      // B3.5: the notice must be deemed received by the latest date one month before the last day.
-      Obligation exit;
-      exit.id = s.contract + "/O-EXIT/" + notice.notice;
-      exit.type = "O-EXIT";
-      exit.clause = "B3.5";
-      exit.bearer = notice.from == NoticeParty::agent ? agent : "provider";
-      exit.beneficiary = notice.from == NoticeParty::agent ? "provider" : agent;
-      exit.trigger = "NoticeSent " + notice.notice;
-      exit.rule = "deemed received no later than one month before the last day of service " + notice.last_service_day;
-      exit.deadline = latest_notice(date_or_epoch(notice.last_service_day), 1);
-      exit.satisfied_by = notice.notice;
-      exit.satisfied_at_us = china_midnight_utc_us(date_or_epoch(notice.deemed_received));
-      exit.status = notice.compliant ? ObligationStatus::met : ObligationStatus::met_late;
-      exit.calendar_version = s.calendar_version;
-      out.push_back(std::move(exit));
-    } else if (notice.kind == NoticeKind::negotiation_request) {
-      // 6.1: arbitration may be filed once 30 days from the request's receipt have passed; 6.2: nothing else stops.
-      Obligation dispute;
-      dispute.id = s.contract + "/O-DISPUTE/" + notice.notice;
-      dispute.type = "O-DISPUTE";
-      dispute.clause = "6.1";
-      dispute.bearer = "either party";
-      dispute.beneficiary = "either party";
-      dispute.trigger = "NoticeSent " + notice.notice;
-      dispute.rule = "arbitration may be filed from the day after a 30-day period from the deemed receipt " +
-                     notice.deemed_received;
-      dispute.calendar_version = s.calendar_version;
-      const CalendarAnswer<Date> last = calendar.period_end(date_or_epoch(notice.deemed_received), 30);
-      if (!last.known()) {
-        dispute.status = ObligationStatus::indeterminate;
-        dispute.unknown_year = last.unknown_year;
-      } else {
-        dispute.deadline = last.value + days{1};
-        dispute.status = as_of >= dispute.deadline ? ObligationStatus::met : ObligationStatus::pending;
-      }
-      out.push_back(std::move(dispute));
-    }
-  }
-  return out;
-}
+// ---- ids and rules --------------------------------------------------------
 
 bool is_valid_contract_id(std::string_view id) { return is_valid_account_id(id); }
 
@@ -257,6 +252,44 @@ std::string notice_id(std::uint64_t n) {
   char id[32];
   std::snprintf(id, sizeof id, "N%06llu", static_cast<unsigned long long>(n));
   return id;
+}
+
+std::string_view contract_of(const Payload& payload) {
+  if (const auto* e = std::get_if<ContractSigned>(&payload)) return e->contract;
+  if (const auto* e = std::get_if<NoticeSent>(&payload)) return e->contract;
+  if (const auto* e = std::get_if<ContractAmended>(&payload)) return e->contract;
+  return {};
+}
+
+Rejection amendment_rejection(const ContractState& contract, const ContractAmended& amendment) {
+  if (amendment.changes.empty() || amendment.changes.size() > limits::contract_changes_max ||
+      contract.amendments.size() >= limits::contract_amendments_max)
+    return Rejection::amendment_invalid;
+  for (std::size_t i = 0; i < amendment.changes.size(); ++i) {
+    if (!find_contract_term_param(amendment.changes[i].param)) return Rejection::amendment_invalid;
+    for (std::size_t k = 0; k < i; ++k)
+      if (amendment.changes[k].param == amendment.changes[i].param) return Rejection::amendment_invalid;
+  }
+  const auto effective = parse_date(amendment.effective_date);
+  if (!effective) return Rejection::date_invalid;
+  // Obligations triggered before the effective day keep their values: the
+  // day the contract took effect is past amending (clause 8, issue 6).
+  const ContractStatus before = contract_status(contract, *effective);
+  if (*effective <= contract.effective() || !in_force(before.phase)) return Rejection::contract_not_in_force;
+  ContractState amended = contract;
+  amended.amendments.push_back(amendment);
+  // The terms must stand on its day and on every later amendment's day.
+  if (contract_terms_problem(amended.terms_on(*effective)) != nullptr) return Rejection::contract_terms_invalid;
+  for (const ContractAmended& other : contract.amendments) {
+    const Date day = date_or_epoch(other.effective_date);
+    if (day > *effective && contract_terms_problem(amended.terms_on(day)) != nullptr)
+      return Rejection::contract_terms_invalid;
+  }
+  // A shorter term may not end the term in force before the amendment takes
+  // effect (the contract would lapse or renew behind everyone's back).
+  const ContractStatus after = contract_status(amended, *effective);
+  if (!in_force(after.phase) || after.term != before.term) return Rejection::amendment_invalid;
+  return Rejection::none;
 }
 
 const char* contract_event_problem(const ContractState* current, std::uint64_t notices_sent, const AgentsLookup& agents,
@@ -268,7 +301,7 @@ const char* contract_event_problem(const ContractState* current, std::uint64_t n
     if (!agents.find_agent(signed_event->agent)) return "a contract with an agent that does not exist";
     if (!parse_date(signed_event->signed_date) || !parse_date(signed_event->counter_signed_date))
       return "a contract signature without a date";
-    return terms_problem(signed_event->terms);
+    return contract_terms_problem(signed_event->terms);
   }
   if (const auto* notice = std::get_if<NoticeSent>(&event.payload)) {
     if (!event.postings.empty()) return "a notice moves no money";
@@ -287,14 +320,57 @@ const char* contract_event_problem(const ContractState* current, std::uint64_t n
     }
     return nullptr;
   }
+  if (const auto* amendment = std::get_if<ContractAmended>(&event.payload)) {
+    if (!event.postings.empty()) return "an amendment moves no money";
+    if (!current) return "an amendment of a contract never signed";
+    if (amendment->amendment != current->amendments.size() + 1) return "amendments are numbered in order";
+    if (!is_valid_text(amendment->reference, limits::reference_length_max)) return "an amendment's reference is not text";
+    if (amendment_rejection(*current, *amendment) != Rejection::none)
+      return "an amendment the contract cannot take (clause 8)";
+    return nullptr;
+  }
   return nullptr;
 }
 
+// ---- waivers and alerts ---------------------------------------------------
+
+std::string alert_key(std::string_view obligation, AlertKind kind) {
+  std::string key(obligation);
+  key += '#';
+  key += alert_kind_name(kind);
+  return key;
+}
+
+const char* alert_kind_name(AlertKind kind) {
+  switch (kind) {
+    case AlertKind::due_soon: return "due_soon";
+    case AlertKind::overdue: return "overdue";
+    case AlertKind::calendar_unknown: return "calendar_unknown";
+  }
+  return "unknown";
+}
+
+// ---- the projection -------------------------------------------------------
+
 const char* Contracts::problem(const Event& event, const AgentsLookup& agents) const {
-  std::string_view id;
-  if (const auto* s = std::get_if<ContractSigned>(&event.payload)) id = s->contract;
-  else if (const auto* n = std::get_if<NoticeSent>(&event.payload)) id = n->contract;
-  else return nullptr;
+  if (const auto* waived = std::get_if<ObligationWaived>(&event.payload)) {
+    if (!event.postings.empty()) return "a waiver moves no money";
+    if (waived->obligation.empty() || !is_valid_text(waived->obligation, limits::name_length_max))
+      return "a waiver without an obligation";
+    if (!waived->contract.empty() && !find(waived->contract)) return "a waiver under a contract never signed";
+    if (waivers_.count(waived->obligation) != 0) return "an obligation waived twice";
+    if (!is_valid_text(waived->reason, limits::reference_length_max) || waived->reason.empty())
+      return "a waiver without its reason";
+    return nullptr;
+  }
+  if (const auto* alerted = std::get_if<ObligationAlerted>(&event.payload)) {
+    if (!event.postings.empty()) return "an alert moves no money";
+    if (alerted->obligation.empty()) return "an alert without an obligation";
+    if (alert_raised(alert_key(alerted->obligation, alerted->kind))) return "an alert raised twice";
+    return nullptr;
+  }
+  const std::string_view id = contract_of(event.payload);
+  if (id.empty()) return nullptr;
   return contract_event_problem(find(id), notices_sent_, agents, event);
 }
 
@@ -302,11 +378,17 @@ void Contracts::apply(std::uint64_t sequence, const Event& event, const AgentsLo
   const char* why = problem(event, agents);
   HUAWU_ASSERT(why == nullptr, why);
   if (const auto* signed_event = std::get_if<ContractSigned>(&event.payload)) {
-    contracts_.emplace(signed_event->contract, ContractState{*signed_event, sequence, {}, {}, {}});
+    contracts_.emplace(signed_event->contract, ContractState{*signed_event, sequence, {}, {}, {}, {}});
     reach_milestones(signed_event->agent, sequence, event.business_time_us);
   } else if (const auto* notice = std::get_if<NoticeSent>(&event.payload)) {
     contracts_.find(notice->contract)->second.notices.push_back(*notice);
     ++notices_sent_;
+  } else if (const auto* amendment = std::get_if<ContractAmended>(&event.payload)) {
+    contracts_.find(amendment->contract)->second.amendments.push_back(*amendment);
+  } else if (const auto* waived = std::get_if<ObligationWaived>(&event.payload)) {
+    waivers_.emplace(waived->obligation, Waiver{waived->contract, waived->reason, sequence, event.business_time_us});
+  } else if (const auto* alerted = std::get_if<ObligationAlerted>(&event.payload)) {
+    alerts_.insert(alert_key(alerted->obligation, alerted->kind));
   } else if (const auto* payment = std::get_if<AgentPaymentRecorded>(&event.payload)) {
     AgentTotals& totals = agent_totals_[payment->agent];
     if (payment->kind == AgentPaymentKind::traffic) totals.traffic_paid_units += payment->amount_units;
@@ -332,6 +414,8 @@ void Contracts::reach_milestones(const std::string& agent, std::uint64_t sequenc
   const AgentTotals& totals = totals_it->second;
   for (auto& [id, contract] : contracts_) {
     if (contract.signed_event.agent != agent) continue;
+    // The figures the obligations were created with: amendments take effect
+    // after the contract did, so these are the signed terms (clause 8).
     const ContractTerms& t = contract.signed_event.terms;
     // Bounded: minutes <= 10^9, price <= 10^8 units: the product fits.
     if (contract.paid.sequence == 0 && totals.traffic_paid_units >= t.prepaid_minutes * t.price_units_per_minute &&
@@ -348,45 +432,45 @@ const ContractState* Contracts::find(std::string_view contract) const {
   return it == contracts_.end() ? nullptr : &it->second;
 }
 
+const Waiver* Contracts::find_waiver(std::string_view obligation) const {
+  auto it = waivers_.find(obligation);
+  return it == waivers_.end() ? nullptr : &it->second;
+}
+
+// ---- snapshot -------------------------------------------------------------
+
+namespace {
+
+template <class T>
+void write_payloads(ByteWriter& w, const std::vector<T>& items) {
+  w.u64(items.size());
+  for (const T& item : items) w.str(encode_payload(item));
+}
+
+// Reads what write_payloads wrote; false when an item is not a T.
+template <class T>
+bool read_payloads(ByteReader& r, std::vector<T>& items) {
+  const std::uint64_t count = r.u64();
+  for (std::uint64_t i = 0; i < count && !r.failed(); ++i) {
+    std::string why;
+    auto payload = decode_payload(r.str(), &why);
+    if (!payload || !std::holds_alternative<T>(*payload)) return false;
+    items.push_back(std::get<T>(std::move(*payload)));
+  }
+  return !r.failed();
+}
+
+}  // namespace
+
 void Contracts::serialize(std::string& out) const {
   ByteWriter w;
   w.u64(notices_sent_);
   w.u64(contracts_.size());
   for (const auto& [id, c] : contracts_) {
-    const ContractSigned& s = c.signed_event;
-    const ContractTerms& t = s.terms;
-    w.str(id);
-    w.str(s.agent);
-    w.str(s.signed_date);
-    w.str(s.counter_signed_date);
-    w.u64(t.level);
-    w.i64(t.prepaid_minutes);
-    w.i64(t.price_units_per_minute);
-    w.i64(t.deposit_units);
-    w.i64(t.franchise_fee_units);
-    w.u64(t.pay_within_workdays);
-    w.i64(t.accounts);
-    w.u64(t.accounts_within_workdays);
-    w.i64(t.active_users);
-    w.u64(t.sla_hours);
-    w.u64(t.term_months);
-    w.u64(t.renewal_months);
-    w.u8(static_cast<std::uint8_t>(t.renewals));
-    w.str(s.calendar_version);
+    w.str(encode_payload(c.signed_event));
     w.u64(c.signed_sequence);
-    w.u64(c.notices.size());
-    for (const NoticeSent& n : c.notices) {
-      w.str(n.notice);
-      w.u8(static_cast<std::uint8_t>(n.from));
-      w.u8(static_cast<std::uint8_t>(n.kind));
-      w.u8(static_cast<std::uint8_t>(n.method));
-      w.i64(n.sent_us);
-      w.str(n.deemed_received);
-      w.str(n.last_service_day);
-      w.str(n.subject);
-      w.u8(n.compliant ? 1 : 0);
-      w.str(n.earliest_compliant_last_day);
-    }
+    write_payloads(w, c.notices);
+    write_payloads(w, c.amendments);
     for (const Milestone& m : {c.paid, c.accounts}) {
       w.u64(m.sequence);
       w.i64(m.time_us);
@@ -406,6 +490,16 @@ void Contracts::serialize(std::string& out) const {
     w.str(batch);
     w.str(agent);
   }
+  w.u64(waivers_.size());
+  for (const auto& [obligation, waiver] : waivers_) {
+    w.str(obligation);
+    w.str(waiver.contract);
+    w.str(waiver.reason);
+    w.u64(waiver.sequence);
+    w.i64(waiver.time_us);
+  }
+  w.u64(alerts_.size());
+  for (const std::string& key : alerts_) w.str(key);
   out += w.bytes();
 }
 
@@ -414,59 +508,24 @@ bool Contracts::deserialize(std::string_view bytes, std::string* why) {
   ByteReader r(bytes);
   notices_sent_ = r.u64();
   const std::uint64_t count = r.u64();
-  bool enums_ok = true;
-  for (std::uint64_t i = 0; i < count && !r.failed(); ++i) {
+  bool payloads_ok = true;
+  for (std::uint64_t i = 0; i < count && !r.failed() && payloads_ok; ++i) {
     ContractState c;
-    ContractSigned& s = c.signed_event;
-    ContractTerms& t = s.terms;
-    s.contract = r.str();
-    s.agent = r.str();
-    s.signed_date = r.str();
-    s.counter_signed_date = r.str();
-    t.level = static_cast<std::uint32_t>(r.u64());
-    t.prepaid_minutes = r.i64();
-    t.price_units_per_minute = r.i64();
-    t.deposit_units = r.i64();
-    t.franchise_fee_units = r.i64();
-    t.pay_within_workdays = static_cast<std::uint32_t>(r.u64());
-    t.accounts = r.i64();
-    t.accounts_within_workdays = static_cast<std::uint32_t>(r.u64());
-    t.active_users = r.i64();
-    t.sla_hours = static_cast<std::uint32_t>(r.u64());
-    t.term_months = static_cast<std::uint32_t>(r.u64());
-    t.renewal_months = static_cast<std::uint32_t>(r.u64());
-    const std::uint8_t renewals = r.u8();
-    enums_ok = enums_ok && renewals <= static_cast<std::uint8_t>(RenewalPolicy::none);
-    t.renewals = static_cast<RenewalPolicy>(renewals);
-    s.calendar_version = r.str();
+    std::string ignored;
+    auto payload = decode_payload(r.str(), &ignored);
+    payloads_ok = payload && std::holds_alternative<ContractSigned>(*payload);
+    if (!payloads_ok) break;
+    c.signed_event = std::get<ContractSigned>(std::move(*payload));
     c.signed_sequence = r.u64();
-    const std::uint64_t notices = r.u64();
-    for (std::uint64_t k = 0; k < notices && !r.failed(); ++k) {
-      NoticeSent n;
-      n.notice = r.str();
-      n.contract = s.contract;
-      const std::uint8_t from = r.u8(), kind = r.u8(), method = r.u8();
-      enums_ok = enums_ok && from <= 1 && kind <= static_cast<std::uint8_t>(NoticeKind::general) &&
-                 method <= static_cast<std::uint8_t>(NoticeMethod::email);
-      n.from = static_cast<NoticeParty>(from);
-      n.kind = static_cast<NoticeKind>(kind);
-      n.method = static_cast<NoticeMethod>(method);
-      n.sent_us = r.i64();
-      n.deemed_received = r.str();
-      n.last_service_day = r.str();
-      n.subject = r.str();
-      n.compliant = r.u8() != 0;
-      n.earliest_compliant_last_day = r.str();
-      c.notices.push_back(std::move(n));
-    }
+    payloads_ok = read_payloads(r, c.notices) && read_payloads(r, c.amendments);
     for (Milestone* m : {&c.paid, &c.accounts}) {
       m->sequence = r.u64();
       m->time_us = r.i64();
     }
-    std::string id = s.contract;
+    std::string id = c.signed_event.contract;
     contracts_.emplace(std::move(id), std::move(c));
   }
-  const std::uint64_t agents = r.u64();
+  const std::uint64_t agents = payloads_ok ? r.u64() : 0;
   for (std::uint64_t i = 0; i < agents && !r.failed(); ++i) {
     std::string agent = r.str();
     AgentTotals t;
@@ -477,12 +536,24 @@ bool Contracts::deserialize(std::string_view bytes, std::string* why) {
     t.activated = r.u64();
     agent_totals_.emplace(std::move(agent), t);
   }
-  const std::uint64_t batches = r.u64();
+  const std::uint64_t batches = payloads_ok ? r.u64() : 0;
   for (std::uint64_t i = 0; i < batches && !r.failed(); ++i) {
     std::string batch = r.str();
     account_card_batches_.emplace(std::move(batch), r.str());
   }
-  if (r.failed() || !r.at_end() || !enums_ok) {
+  const std::uint64_t waivers = payloads_ok ? r.u64() : 0;
+  for (std::uint64_t i = 0; i < waivers && !r.failed(); ++i) {
+    std::string obligation = r.str();
+    Waiver waiver;
+    waiver.contract = r.str();
+    waiver.reason = r.str();
+    waiver.sequence = r.u64();
+    waiver.time_us = r.i64();
+    waivers_.emplace(std::move(obligation), std::move(waiver));
+  }
+  const std::uint64_t alerts = payloads_ok ? r.u64() : 0;
+  for (std::uint64_t i = 0; i < alerts && !r.failed(); ++i) alerts_.insert(r.str());
+  if (!payloads_ok || r.failed() || !r.at_end()) {
     *why = "snapshot: contracts section truncated or malformed";
     return false;
   }

@@ -1,18 +1,23 @@
 #pragma once
-// Contracts projection (issue 6, clauses 7, 6.5 and B3.5): each cooperation
-// agreement, the notices sent under it, and where it stands on any date —
-// pending, active in its first term, renewed, expired after an objection
-// deemed received in time, or terminated after an agent's last day of
-// service. Status is computed from the events and the date asked about, so
-// "as of" any date, past or future, is one rule.
+// Contracts projection (issue 6, clauses 7, 8, 6.5 and B3.5): each
+// cooperation agreement, its supplementary agreements (amendments), the
+// notices sent under it, and where it stands on any date — pending, active in
+// its first term, renewed, expired after an objection deemed received in
+// time, or terminated after an agent's last day of service. Status is
+// computed from the events and the date asked about, so "as of" any date,
+// past or future, is one rule. The projection also keeps what obligations
+// need from other events (payments and account cards reaching the contract's
+// figures), the waivers, and which alerts the daemon raised.
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "events/event.h"
+#include "events/rejection.h"
 #include "projections/calendar.h"
 
 namespace huawu {
@@ -30,16 +35,34 @@ struct Milestone {
 struct ContractState {
   ContractSigned signed_event;
   std::uint64_t signed_sequence = 0;
-  std::vector<NoticeSent> notices;  // in event order
+  std::vector<NoticeSent> notices;            // in event order
+  std::vector<ContractAmended> amendments;    // in event order (amendment 1, 2, ...)
   Milestone paid;      // B3.7: first traffic amount, deposit and franchise fee all paid
   Milestone accounts;  // A2.4: account cards generated and activated for the agent
   bool operator==(const ContractState&) const = default;
   // Effective on the later signature (clause 7).
   Date effective() const;
+  // Clause 8: the signed terms with every amendment effective on or before
+  // `day` applied, in order of effective day (then of amendment number).
+  ContractTerms terms_on(Date day) const;
 };
+
+// The contract terms an amendment may change, by the name `contract sign`
+// gives their option ("term-months"), and how each is read and written.
+struct ContractTermParam {
+  const char* name;
+  std::int64_t (*get)(const ContractTerms&);
+  void (*set)(ContractTerms&, std::int64_t);
+};
+const std::vector<ContractTermParam>& contract_term_params();
+const ContractTermParam* find_contract_term_param(std::string_view name);
+// Why terms cannot stand (a level, price, amount, deadline, SLA or term out
+// of range), or nullptr.
+const char* contract_terms_problem(const ContractTerms& terms);
 
 enum class ContractPhase : std::uint8_t { pending, active, renewed, expired, terminated };
 const char* contract_phase_name(ContractPhase phase);
+inline bool in_force(ContractPhase phase) { return phase == ContractPhase::active || phase == ContractPhase::renewed; }
 
 // Where a contract stands on a date.
 struct ContractStatus {
@@ -54,32 +77,12 @@ struct ContractStatus {
   std::string ended_by;     // the notice that ended it (expired, terminated)
 };
 
-// The status of `contract` on `as_of` (a China date).
+// The status of `contract` on `as_of` (a China date). A term's length is the
+// term (first) or renewal (later) months in force on its first day; an
+// amendment effective inside a term that changes that length moves the
+// term's last day (counted again from the term's start). Whether it renews
+// follows the renewal policy in force on its last day.
 ContractStatus contract_status(const ContractState& contract, Date as_of);
-
-// Obligations (issue 6): typed, with a clause, a bearer, a deadline computed
-// on the working-day calendar, and the event that satisfied them.
-enum class ObligationStatus : std::uint8_t { pending, met, met_late, overdue, waived, indeterminate };
-const char* obligation_status_name(ObligationStatus status);
-
-struct Obligation {
-  std::string id;           // "CONTRACT/O-PAY", "CONTRACT/O-EXIT/N000002"
-  std::string type;         // O-PAY, O-ACCOUNTS, O-EXIT, O-DISPUTE
-  std::string clause;       // B3.7, A2.4, B3.5, 6.1
-  std::string bearer;       // "agent ID", "provider", "either party"
-  std::string beneficiary;
-  std::string trigger;      // what started it
-  std::string rule;         // how the deadline is computed
-  Date deadline{};          // the last day (China) it may be met on; for O-DISPUTE the first day arbitration may be filed
-  std::string satisfied_by; // "event N" or a notice id; empty while not met
-  std::int64_t satisfied_at_us = 0;
-  ObligationStatus status = ObligationStatus::pending;
-  int unknown_year = 0;     // indeterminate: the year the calendar does not cover
-  std::string calendar_version;
-};
-
-// The obligations of a contract as of a China date, computed with `calendar`.
-std::vector<Obligation> contract_obligations(const ContractState& contract, const WorkCalendar& calendar, Date as_of);
 
 // A contract id, notice ids: account-id-like tokens.
 bool is_valid_contract_id(std::string_view id);
@@ -90,6 +93,29 @@ std::string notice_id(std::uint64_t n);
 // when not signed yet), or nullptr: the one statement of the contract rules.
 const char* contract_event_problem(const ContractState* current, std::uint64_t notices_sent, const AgentsLookup& agents,
                                    const Event& event);
+// The contract id a contract event (signature, notice, amendment) is about; empty for other events.
+std::string_view contract_of(const Payload& payload);
+// Whether the contract can take `amendment`, or why not: amendment_invalid
+// (no change, a parameter twice or unknown, or a shorter term that would end
+// the term in force before the amendment takes effect), date_invalid,
+// contract_not_in_force (effective on or before the contract's effective
+// day, or on a day it is not in force), contract_terms_invalid (terms out of
+// range on its day or a later amendment's). Decide and the rule statement
+// judge an amendment by this one function.
+Rejection amendment_rejection(const ContractState& contract, const ContractAmended& amendment);
+
+// A waived obligation (ObligationWaived): from when, and why.
+struct Waiver {
+  std::string contract;
+  std::string reason;
+  std::uint64_t sequence = 0;
+  std::int64_t time_us = 0;  // the event's business time
+  bool operator==(const Waiver&) const = default;
+};
+
+// The key under which an alert is remembered: raised once per obligation and kind.
+std::string alert_key(std::string_view obligation, AlertKind kind);
+const char* alert_kind_name(AlertKind kind);
 
 class Contracts {
  public:
@@ -98,15 +124,19 @@ class Contracts {
 
   const ContractState* find(std::string_view contract) const;
   std::uint64_t notices_sent() const { return notices_sent_; }
+  const Waiver* find_waiver(std::string_view obligation) const;
+  bool alert_raised(std::string_view key) const { return alerts_.count(key) != 0; }
   template <class Fn>  // Fn(const std::string& id, const ContractState&), in id order
   void for_each(Fn&& fn) const {
     for (const auto& [id, state] : contracts_) fn(id, state);
   }
 
-  // Layout: u64 notices sent; u64 contracts, each: str id, the ContractSigned
-  // fields, u64 sequence, u64 notices, each the NoticeSent fields, then the
-  // two milestones; u64 agents, each str id and its totals; u64 account-card
-  // batches, each str batch and str agent.
+  // Layout: u64 notices sent; u64 contracts, each: str ContractSigned
+  // (encode_payload), u64 sequence, u64 notices and each str NoticeSent, u64
+  // amendments and each str ContractAmended, the two milestones (u64, i64);
+  // u64 agents, each str id and its totals; u64 account-card batches, each str
+  // batch and str agent; u64 waivers, each str obligation, str contract, str
+  // reason, u64 sequence, i64 time; u64 alerts, each str key.
   void serialize(std::string& out) const;
   bool deserialize(std::string_view bytes, std::string* why);
 
@@ -127,6 +157,8 @@ class Contracts {
   std::uint64_t notices_sent_ = 0;
   std::map<std::string, AgentTotals, std::less<>> agent_totals_;
   std::map<std::string, std::string, std::less<>> account_card_batches_;  // batch -> agent
+  std::map<std::string, Waiver, std::less<>> waivers_;                   // obligation id -> waiver
+  std::set<std::string, std::less<>> alerts_;                            // alert_key()s raised
 };
 
 }  // namespace huawu

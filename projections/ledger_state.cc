@@ -8,7 +8,7 @@
 namespace huawu {
 
 namespace {
-constexpr std::string_view snapshot_magic = "huawu-state-v7";
+constexpr std::string_view snapshot_magic = "huawu-state-v8";
 }
 
 CallTraffic call_traffic_of(const Event& event, const AccountState* account, const HoldState* hold) {
@@ -52,6 +52,22 @@ std::string LedgerState::problem(std::uint64_t sequence, const Event& event) con
   if (const char* why = principals_.problem(event, agents_)) return why;
   if (const char* why = cards_.problem(event, agents_)) return why;
   if (const char* why = contracts_.problem(event, agents_)) return why;
+  if (const char* why = tickets_.problem(event)) return why;
+  if (const char* why = promotions_.problem(event)) return why;
+  // What a ticket or a promotion names must exist.
+  if (const auto* opened = std::get_if<TicketOpened>(&event.payload)) {
+    const AccountState* account = balances_.find(opened->account);
+    if (!account) return "a ticket of an account that does not exist";
+    if (account->agent != opened->agent) return "a ticket names another agent than its account's";
+    if (!opened->contract.empty() && !contracts_.find(opened->contract)) return "a ticket under a contract never signed";
+  }
+  if (const auto* requested = std::get_if<PromotionRequested>(&event.payload)) {
+    if (!agents_.find(requested->agent)) return "a promotion of an agent that does not exist";
+    if (!rate_plans_.find(requested->plan)) return "a promotion of a plan that does not exist";
+  }
+  if (const auto* waived = std::get_if<ObligationWaived>(&event.payload);
+      waived && waived->contract.empty() && waived->obligation.rfind("O-SLA/", 0) != 0)
+    return "only a ticket's obligation may be waived without a contract";
   return {};
 }
 
@@ -68,6 +84,8 @@ void LedgerState::apply(std::uint64_t sequence, const Event& event) {
   principals_.apply(sequence, event, agents_);
   cards_.apply(sequence, event, agents_);
   contracts_.apply(sequence, event, agents_);
+  tickets_.apply(sequence, event);
+  promotions_.apply(sequence, event);
   applied_through_ = sequence;
   last_ledger_time_us_ = event.ledger_time_us;
 }
@@ -141,7 +159,8 @@ bool LedgerState::check_invariants(std::string* why) const {
 }
 
 // Layout: str magic, u64 applied_through, i64 last ledger time, then one length-prefixed section per
-// projection in a fixed order (ledger info, balances, rate plans, calls, agents, principals, cards, contracts).
+// projection in a fixed order (ledger info, balances, rate plans, calls, agents, principals, cards, contracts, tickets,
+// promotions).
 std::string LedgerState::serialize() const {
   ByteWriter w;
   w.str(snapshot_magic);
@@ -171,6 +190,12 @@ std::string LedgerState::serialize() const {
   section.clear();
   contracts_.serialize(section);
   w.str(section);
+  section.clear();
+  tickets_.serialize(section);
+  w.str(section);
+  section.clear();
+  promotions_.serialize(section);
+  w.str(section);
   return w.take();
 }
 
@@ -190,6 +215,8 @@ bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
   const std::string principals = r.str();
   const std::string cards = r.str();
   const std::string contracts = r.str();
+  const std::string tickets = r.str();
+  const std::string promotions = r.str();
   if (r.failed() || !r.at_end()) {
     *why = "snapshot: truncated or trailing bytes";
     return false;
@@ -197,7 +224,8 @@ bool LedgerState::deserialize(std::string_view bytes, std::string* why) {
   return info_.deserialize(info, why) && balances_.deserialize(balances, why) &&
          rate_plans_.deserialize(rate_plans, why) && calls_.deserialize(calls, why) &&
          agents_.deserialize(agents, why) && principals_.deserialize(principals, why) &&
-         cards_.deserialize(cards, why) && contracts_.deserialize(contracts, why);
+         cards_.deserialize(cards, why) && contracts_.deserialize(contracts, why) &&
+         tickets_.deserialize(tickets, why) && promotions_.deserialize(promotions, why);
 }
 
 }  // namespace huawu

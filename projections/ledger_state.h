@@ -13,7 +13,9 @@
 #include "projections/contracts.h"
 #include "projections/ledger_info.h"
 #include "projections/principals.h"
+#include "projections/promotions.h"
 #include "projections/rate_plans.h"
+#include "projections/tickets.h"
 
 namespace huawu {
 
@@ -43,6 +45,8 @@ class LedgerState {
   const Principals& principals() const { return principals_; }
   const Cards& cards() const { return cards_; }
   const Contracts& contracts() const { return contracts_; }
+  const Tickets& tickets() const { return tickets_; }
+  const Promotions& promotions() const { return promotions_; }
 
   bool check_invariants(std::string* why) const;
 
@@ -65,6 +69,8 @@ class LedgerState {
   Principals principals_;
   Cards cards_;
   Contracts contracts_;
+  Tickets tickets_;
+  Promotions promotions_;
 };
 
 }  // namespace huawu

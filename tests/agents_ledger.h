@@ -86,6 +86,11 @@ class AgentsLedger {
   }
 
   void advance_seconds(std::int64_t seconds) { now_us_ += seconds * 1'000'000; }
+  // The ledger's clock moves to `time_us` (never back).
+  void advance_to(std::int64_t time_us) {
+    REQUIRE(time_us >= now_us_);
+    now_us_ = time_us;
+  }
   std::int64_t now_us() const { return now_us_; }
   const LedgerState& state() const { return state_; }
   const Agents& agents() const { return state_.agents(); }

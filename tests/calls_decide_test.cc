@@ -67,13 +67,13 @@ const std::vector<Rate> p1_rates = {
     Rate{"852", "Hong Kong", 750, 1'000, 60, 60}, Rate{"800", "Toll free", 0, 0, 60, 60},
     Rate{"801", "Free with fee", 0, 500, 60, 60},
 };
-const CallRate r86{"86", 750, 0, 60, 60};
-const CallRate r8613{"8613", 900, 0, 30, 6};
-const CallRate r1{"1", 750, 0, 6, 6};
-const CallRate r44{"44", 750, 0, 1, 1};
-const CallRate r852{"852", 750, 1'000, 60, 60};
-const CallRate r800{"800", 0, 0, 60, 60};
-const CallRate r801{"801", 0, 500, 60, 60};
+const CallRate r86{"86", 750, 0, 60, 60, {}};
+const CallRate r8613{"8613", 900, 0, 30, 6, {}};
+const CallRate r1{"1", 750, 0, 6, 6, {}};
+const CallRate r44{"44", 750, 0, 1, 1, {}};
+const CallRate r852{"852", 750, 1'000, 60, 60, {}};
+const CallRate r800{"800", 0, 0, 60, 60, {}};
+const CallRate r801{"801", 0, 500, 60, 60, {}};
 
 // ---- requests ----------------------------------------------------------------------
 
@@ -879,7 +879,7 @@ TEST_CASE("calls decide: a re-imported plan rates new calls, not calls already a
   // The new plan: China twice the price, North America dropped.
   const std::vector<Rate> p1_new = {Rate{"86", "China", 1'500, 0, 60, 60},
                                     Rate{"44", "UK", 750, 0, 1, 1}};
-  const CallRate r86_new{"86", 1'500, 0, 60, 60};
+  const CallRate r86_new{"86", 1'500, 0, 60, 60, {}};
   const std::uint64_t g0 = s.next_sequence();  // 11
   const std::uint64_t g1 = g0 + 1;
   const std::uint64_t g2 = g0 + 3;
@@ -960,7 +960,7 @@ TEST_CASE("calls decide: rate plan imports", "[decide][calls]") {
 TEST_CASE("calls decide: arrears never pass the balance limit", "[decide][calls]") {
   const std::int64_t price_max = limits::rate_price_fen_max * 100;
   const std::int64_t longest_ms = limits::call_duration_ms_max;
-  const CallRate dearest{"86", price_max, 0, 60, 60};
+  const CallRate dearest{"86", price_max, 0, 60, 60, {}};
   const std::int64_t cost = 16'666'700'000'000;
   REQUIRE(call_cost_units(dearest, longest_ms) == cost);
   const std::int64_t calls_below = limits::balance_units_max / cost;  // 599

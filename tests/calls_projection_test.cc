@@ -27,8 +27,8 @@ constexpr std::int64_t second_us = 1'000'000;
 constexpr std::int64_t t0 = 1'735'660'800'000'000;
 constexpr const char* sw = "sw1";
 
-const CallRate r86{"86", 750, 0, 60, 60};
-const CallRate r44{"44", 750, 0, 1, 1};
+const CallRate r86{"86", 750, 0, 60, 60, {}};
+const CallRate r44{"44", 750, 0, 1, 1, {}};
 const std::vector<Rate> p1_rates = {Rate{"86", "China", 750, 0, 60, 60},
                                     Rate{"8613", "China mobile", 900, 100, 30, 6},
                                     Rate{"44", "UK", 750, 0, 1, 1}};
@@ -713,7 +713,7 @@ struct Sections {
   std::string magic;
   std::uint64_t applied = 0;
   std::int64_t time = 0;
-  std::string info, balances, plans, calls, agents, principals, cards, contracts;
+  std::string info, balances, plans, calls, agents, principals, cards, contracts, tickets, promotions;
 };
 Sections sections_of(const std::string& image) {
   ByteReader r(image);
@@ -729,6 +729,8 @@ Sections sections_of(const std::string& image) {
   s.principals = r.str();
   s.cards = r.str();
   s.contracts = r.str();
+  s.tickets = r.str();
+  s.promotions = r.str();
   REQUIRE_FALSE(r.failed());
   REQUIRE(r.at_end());
   return s;
@@ -746,6 +748,8 @@ std::string image_of(const Sections& s) {
   w.str(s.principals);
   w.str(s.cards);
   w.str(s.contracts);
+  w.str(s.tickets);
+  w.str(s.promotions);
   return w.take();
 }
 

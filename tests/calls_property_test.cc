@@ -234,7 +234,7 @@ class Model {
     if (!best) return "no_rate_for_destination";
     *account = &it->second;
     *rate = CallRate{best->prefix, best->price_units_per_minute, best->connect_fee_units,
-                     best->first_block_seconds, best->next_block_seconds};
+                     best->first_block_seconds, best->next_block_seconds, {}};
     return "";
   }
 

@@ -110,6 +110,16 @@ Event golden_agent_added() {
   return e;
 }
 
+// A3.2: a ticket under contract HZ-1, due four business hours after 10:00 China time on 2025-01-02.
+Event golden_ticket_opened() {
+  Event e = golden_agent_added();
+  e.idempotency_key = "ticket-1";
+  e.payload = TicketOpened{"T000001", "13800138000", "agent-bj", "HZ-1", "no dial tone",
+                           new_year_us + 34LL * 3'600'000'000, 4, "09:00-18:00",
+                           new_year_us + 38LL * 3'600'000'000, 0, "CN-2024..2026-7d7d78a94b27"};
+  return e;
+}
+
 Event agent_event(Payload payload) {
   Event e = golden_agent_added();
   e.payload = std::move(payload);
@@ -127,7 +137,20 @@ std::vector<Event> golden_events() {
           agent_event(AgentPriceSet{"agent-bj", 900}),
           agent_event(LevelPriceSet{2, 1'050}),
           agent_event(AgentSuspended{"agent-bj", "deposit unpaid"}),
-          agent_event(AgentResumed{"agent-bj"})};
+          agent_event(AgentResumed{"agent-bj"}),
+          golden_ticket_opened(),
+          agent_event(ContractAmended{"HZ-1", 1, "2025-06-01", {{"term-months", 36}, {"price", 800}}, "SA-1"}),
+          agent_event(ObligationWaived{"HZ-1/O-PAY", "HZ-1", "paid in kind"}),
+          agent_event(TicketResponded{"T000001", new_year_us + 3'600'000'000, TicketParty::agent}),
+          agent_event(TicketClosed{"T000001"}),
+          agent_event(PromotionRequested{"P000001", "agent-bj", "plan-a", 1'250, "2025-01-01", "2025-01-31"}),
+          agent_event(PromotionApproved{"P000001", "FILING-1"}),
+          agent_event(PromotionRejected{"P000001", "not filed"}),
+          agent_event(PromotionWithdrawn{"P000001", "budget spent"}),
+          agent_event(ObligationAlerted{"HZ-1/O-SLA/T000001", "HZ-1", AlertKind::overdue, "provider",
+                                        "2025-01-02T13:00+08:00", 0}),
+          agent_event(ObligationAlerted{"HZ-1/O-PAY", "HZ-1", AlertKind::calendar_unknown, "agent agent-bj", "",
+                                        2027})};
 }
 
 // Decodes and requires a refusal with a reason; never an exception.
@@ -364,6 +387,22 @@ void check_golden(const Event& event, std::string_view golden_hex) {
   CHECK(*decoded == event);
 }
 
+// TicketOpened (issue 6), checked with `capnp encode` as above.
+constexpr std::string_view golden_ticket_opened_hex =
+    "0000000025000000000000000300040080c48d05932a060080c48d05932a0600"
+    "1d000000000000000d0000007a000000110000004a0000001500000007000000"
+    "14000000030007006c6f63616c3a6f70657261746f7200007469636b65742d31"
+    "0000000000000000000000000200010000080b85af2a06000400000000000000"
+    "009859dfb22a0600190000004200000019000000620000001d0000004a000000"
+    "210000002a000000210000006a000000250000006200000029000000da000000"
+    "5430303030303100313338303031333830303000000000006167656e742d626a"
+    "0000000000000000485a2d31000000006e6f206469616c20746f6e6500000000"
+    "30393a30302d31383a30300000000000434e2d323032342e2e323032362d3764"
+    "37643738613934623237000000000000";
+
+TEST_CASE("golden bytes: TicketOpened", "[codec][golden]") {
+  check_golden(golden_ticket_opened(), golden_ticket_opened_hex);
+}
 TEST_CASE("golden bytes: LedgerCreated", "[codec][golden]") {
   check_golden(golden_ledger_created(), golden_ledger_created_hex);
 }
@@ -653,8 +692,10 @@ TEST_CASE("decode_event refuses enum values this build does not know", "[codec][
     REQUIRE(decoded.has_value());
     CHECK(std::holds_alternative<AccountClosed>(decoded->payload));
 
-    require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 27); }),
-                    "unknown event type 27");
+    // The union's discriminants number its members 0.. in order: the first past the last is unknown.
+    constexpr auto first_unknown = static_cast<std::uint16_t>(std::variant_size_v<Payload>);
+    require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, first_unknown); }),
+                    ("unknown event type " + std::to_string(first_unknown)).c_str());
     require_refused(hand_built_event([](s::Event::Builder e) { set_payload_which(e, 0xffff); }),
                     "unknown event type 65535");
   }

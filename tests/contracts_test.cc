@@ -7,38 +7,19 @@
 #include "events/card_number.h"
 #include "events/codec.h"
 #include "projections/contracts.h"
+#include "projections/obligations.h"
 #include "tests/agents_ledger.h"
+#include "tests/contract_support.h"
 
 namespace huawu {
 namespace {
 
 using test::AgentsLedger;
-
-Date day(const char* text) {
-  const auto date = parse_date(text);
-  REQUIRE(date.has_value());
-  return *date;
-}
-
-// 10:00 China time on a day.
-std::int64_t morning(const char* text) { return china_midnight_utc_us(day(text)) + 10LL * 3600 * 1'000'000; }
+using test::day;
+using test::morning;
 
 ContractTerms terms(RenewalPolicy renewals = RenewalPolicy::repeat, std::uint32_t term_months = 24) {
-  ContractTerms t;
-  t.level = 1;
-  t.prepaid_minutes = 10'000;
-  t.price_units_per_minute = 850;
-  t.deposit_units = 50'000'000;
-  t.franchise_fee_units = 20'000'000;
-  t.pay_within_workdays = 5;
-  t.accounts = 20'000;
-  t.accounts_within_workdays = 10;
-  t.active_users = 500;
-  t.sla_hours = 4;
-  t.term_months = term_months;
-  t.renewal_months = 24;
-  t.renewals = renewals;
-  return t;
+  return test::contract_terms(renewals, term_months);
 }
 
 void sign(AgentsLedger& ledger, const std::string& id, ContractTerms t = terms()) {
@@ -220,7 +201,7 @@ const Obligation& obligation(const std::vector<Obligation>& all, const std::stri
 }
 
 std::vector<Obligation> obligations_on(const AgentsLedger& ledger, const std::string& id, const char* as_of) {
-  return contract_obligations(*ledger.state().contracts().find(id), default_calendar(), day(as_of));
+  return contract_obligations(*ledger.state().contracts().find(id), default_calendar(), end_of_china_day_us(day(as_of)));
 }
 
 TEST_CASE("B3.7: O-PAY - the first traffic amount, deposit and fee within N working days: met, met late, overdue",

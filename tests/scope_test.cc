@@ -1,4 +1,4 @@
-// An agent operator's reach (cli/scope.h, issue 4): 10,000 random
+// An agent operator's reach (cli/scope.h, issues 4 to 6): 10,000 random
 // (principal, target, verb kind) triples over a random tree, each checked
 // against a simple reference rule computed another way (the set of agents
 // reached from the operator's agent going down the children lists, where
@@ -56,6 +56,19 @@ ScopeAnswer reference_answer(const Scope& scope, const Target& target, const Led
       });
       return !agent.empty() && reach.count(agent) ? ScopeAnswer::allowed : ScopeAnswer::card_not_found;
     }
+    case TargetKind::ticket: {
+      // The ticket's account and that account's agent (no user moves here).
+      const TicketState* ticket = state.tickets().find(target.id);
+      const AccountState* account = ticket ? state.balances().find(ticket->opened.account) : nullptr;
+      return account && reach.count(account->agent) ? ScopeAnswer::allowed : ScopeAnswer::ticket_not_found;
+    }
+    case TargetKind::promotion: {
+      std::string agent;
+      state.promotions().for_each([&](const PromotionState& p) {
+        if (p.requested.promotion == target.id) agent = p.requested.agent;
+      });
+      return !agent.empty() && reach.count(agent) ? ScopeAnswer::allowed : ScopeAnswer::promotion_not_found;
+    }
   }
   return ScopeAnswer::permission_denied;
 }
@@ -89,16 +102,27 @@ TEST_CASE("scope: 10,000 random (principal, target, verb kind) triples agree wit
     const auto& batch = std::get<CardBatchIssued>(ledger.last().events.at(0).payload);
     for (int k = 0; k < 5; ++k) cards.push_back(card_number(kind, batch.first_serial + pick(batch.count)));
   }
+  // Tickets of a few users, promotions of a few agents; and ids of neither.
+  std::vector<std::string> others{"T999999", "P999999"};
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(ledger.submit(OpenTicket{accounts[pick(accounts.size())], "no tone", test::agents_start_us - 1}) ==
+            Rejection::none);
+    others.push_back(std::get<TicketOpened>(ledger.last().events.at(0).payload).ticket);
+    REQUIRE(ledger.submit(RequestPromotion{agents[pick(agents.size())], "retail", 500, "2025-01-01", "2025-01-31"}) ==
+            Rejection::none);
+    others.push_back(std::get<PromotionRequested>(ledger.last().events.at(0).payload).promotion);
+  }
   int allowed = 0, refused = 0;
   for (int i = 0; i < 10'000; ++i) {
     const Scope scope{"p" + std::to_string(pick(5)), agents[pick(agents.size())]};
-    const auto kind = static_cast<TargetKind>(pick(7));
+    const auto kind = static_cast<TargetKind>(pick(9));
     std::string id;
-    switch (pick(5)) {
+    switch (pick(6)) {
       case 0: id = agents[pick(agents.size())]; break;
       case 1: id = accounts[pick(accounts.size())]; break;
       case 2: id = "p" + std::to_string(pick(5)); break;
       case 3: id = cards[pick(cards.size())]; break;
+      case 4: id = others[pick(others.size())]; break;
       default: id = pick(2) ? scope.agent : "nobody";
     }
     const Target target{kind, id};

@@ -565,6 +565,9 @@ TEST_CASE("issues 4 and 5: an agent operator reaches only its own subtree, every
       // Cards (issue 5): account cards of another agent, vouchers of the operator's own.
       {"cards", "issue", "--agent", "sh", "--kind", "account", "--count", "3", "--face", "1", "--out", dir.sub("sh.csv")},
       {"cards", "issue", "--agent", "bj-cy", "--kind", "recharge", "--count", "3", "--face", "1", "--out", dir.sub("cy.csv")},
+      // Issue 6: a ticket of a sibling's user (T000001), a promotion of another agent (P000001).
+      {"ticket", "open", "--account", "sibling", "--summary", "no tone", "--reported", "2026-11-30T10:00+08:00"},
+      {"promo", "request", "--agent", "sh", "--discount", "10", "--from", "2099-01-01", "--to", "2099-01-31", "--plan", "std"},
   };
   for (const auto& args : setup) REQUIRE(run_huawu(data, args).exit_code == 0);
   // The first card of a batch's file: its number and PIN.
@@ -651,6 +654,25 @@ TEST_CASE("issues 4 and 5: an agent operator reaches only its own subtree, every
       {{"notice", "send", "--contract", "C-1", "--from", "agent", "--kind", "general", "--method", "fax", "--sent",
         "2026-11-25T10:00+08:00"},
        "permission_denied"},
+      {{"contract", "amend", "C-1", "--effective", "2026-12-01", "--set", "sla-hours=2"}, "permission_denied"},
+      {{"obligation", "waive", "C-1/O-PAY", "--reason", "x"}, "permission_denied"},
+      {{"obligations"}, "permission_denied"},
+      {{"tickets"}, "permission_denied"},
+      {{"sla", "report", "--from", "2026-11-01", "--to", "2026-11-30"}, "permission_denied"},
+      {{"ticket", "open", "--account", "sibling", "--summary", "x", "--reported", "2026-11-30T10:00+08:00"},
+       "account_not_found"},
+      {{"ticket", "respond", "T000001", "--at", "2026-11-30T11:00+08:00"}, "ticket_not_found"},
+      {{"ticket", "show", "T000001"}, "ticket_not_found"},
+      {{"ticket", "close", "T000001"}, "ticket_not_found"},
+      {{"ticket", "show", "T000099"}, "ticket_not_found"},
+      {{"promo", "request", "--agent", "sh", "--discount", "5", "--from", "2099-01-01", "--to", "2099-01-31", "--plan",
+        "std"},
+       "agent_not_found"},
+      {{"promo", "approve", "P000001", "--filing-ref", "F"}, "permission_denied"},
+      {{"promo", "reject", "P000001"}, "permission_denied"},
+      {{"promo", "withdraw", "P000001"}, "promotion_not_found"},
+      {{"promo", "show", "P000001"}, "promotion_not_found"},
+      {{"promo", "list"}, "permission_denied"},
   };
   for (const Row& row : refused) {
     std::vector<std::string> args = row.args;
@@ -676,6 +698,17 @@ TEST_CASE("issues 4 and 5: an agent operator reaches only its own subtree, every
   CHECK(as_cy({"cards", "show", cy_voucher}).exit_code == 0);
   CHECK(as_cy({"cards", "batches"}).exit_code == 0);
   CHECK(as_cy({"recharge-card", "redeem", "mine", "--card", cy_voucher, "--pin", cy_pin}).exit_code == 0);
+  // Issue 6: its users' tickets (B3.4: the agent tier answers) and its own promotions.
+  CHECK(as_cy({"ticket", "open", "--account", "mine", "--summary", "echo", "--reported", "2026-11-30T10:00+08:00"})
+            .exit_code == 0);
+  CHECK(as_cy({"ticket", "respond", "T000002", "--at", "2026-11-30T10:30+08:00", "--by", "agent"}).exit_code == 0);
+  CHECK(as_cy({"ticket", "show", "T000002"}).exit_code == 0);
+  CHECK(as_cy({"ticket", "close", "T000002"}).exit_code == 0);
+  CHECK(as_cy({"promo", "request", "--agent", "bj-cy-1", "--discount", "5", "--from", "2099-01-01", "--to", "2099-01-31",
+               "--plan", "std"})
+            .exit_code == 0);
+  CHECK(as_cy({"promo", "show", "P000002"}).exit_code == 0);
+  CHECK(as_cy({"promo", "withdraw", "P000002"}).exit_code == 0);
   CHECK(as_cy({"account", "transfer", "mine", "--to-agent", "bj-cy", "--consent", "C-2"}).exit_code == 0);
   CHECK_FALSE(std::filesystem::exists(dir.sub("x.csv")));
   const CommandResult tree = as_cy({"agent", "tree"});  // starts at its own agent

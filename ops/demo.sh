@@ -3,8 +3,10 @@
 # opened and recharged in bulk (one process, group commit), then what a person
 # types: an idempotent retry, two refused requests, closing accounts with a
 # refund, balances, the last events and a full audit; then the daemon, an
-# agent tree with its payments and traffic, and a simulated switch calling
-# from one agent's users.
+# agent tree with its payments and traffic, a simulated switch calling from
+# one agent's users, cards, and the contract side: contracts, notices,
+# obligations, the daemon's alerts, an amendment, tickets and the SLA report,
+# a waiver, and a promotion that changes prices only once approved.
 # Runs from any directory; removes ./demo-data first.
 set -euo pipefail
 
@@ -105,6 +107,8 @@ endpoint = "tcp://127.0.0.1:*"        # the demo takes free ports; production: 7
 publish_endpoint = "tcp://127.0.0.1:*"  # production: 7751
 [calls]
 hold_grace_seconds = 60
+[contract]
+alert_interval_seconds = 5            # production: 60
 TOML
 echo "$ huawu serve --config $config &"
 "$build/cli/huawu" serve --config "$config" >"$serve_log" 2>&1 &
@@ -196,9 +200,54 @@ run contract sign ZJ-HZ-2026-007 --agent zj-hz --signed 2026-11-20 --level 2 --p
 run contract status ZJ-2026-001 --as-of 2026-12-01
 run notice send --contract ZJ-2026-001 --from agent --kind service_termination --method courier \
   --sent 2026-11-20T10:00+08:00 --last-service-day 2026-12-15 --subject "closing the Ningbo Port shop" --key notice-nb
-echo "(zj paid on $(date +%F), after its 5 working days: met late; its 50,000 account records were never generated:"
-echo " overdue; zj-hz's payment and its 20,000 cards with one activation came in time: met)"
-run obligations --as-of 2026-12-01
+echo "(as of now: zj paid on $(TZ=Asia/Shanghai date +%F), after its 5 working days: met late; its 50,000 account"
+echo " records were never generated: overdue; its exit notice came short: met late. zj-hz paid after 2026-11-27:"
+echo " met late; its 20,000 cards and first activation: met when this runs by 2026-12-04, else met late)"
+run obligations
+echo "(the daemon checks obligations by ledger time on its own: each one due soon or overdue is logged"
+echo " once, and published as an ObligationAlerted event)"
+sleep 6
+echo "$ grep 'huawu: obligation' $serve_log"
+grep "huawu: obligation" "$serve_log" || { echo "demo: the daemon raised no alert" >&2; exit 1; }
+
+section "a supplementary agreement (clause 8): terms change from its effective day; earlier obligations keep theirs"
+run contract amend ZJ-2026-001 --effective 2026-11-16 --set term-months=36 --set sla-hours=2 --ref "SA-2026-011" \
+  --key amend-zj-1
+run_refused contract amend ZJ-2026-001 --effective 2026-11-03 --set sla-hours=1   # the day it took effect
+run contract status ZJ-2026-001 --as-of 2026-12-01
+
+section "trouble tickets (A3.2, B3.4): a response within 4 working hours, counted in business minutes"
+echo "(zj-hz's users are under its own contract ZJ-HZ-2026-007: 4 working hours, 09:00-18:00)"
+run ticket open --account sim-00001 --summary "no dial tone since the morning" --reported 2026-11-27T16:00+08:00 \
+  --key ticket-1
+run ticket respond T000001 --at 2026-11-30T10:30+08:00 --by agent --key ticket-1-answer
+run ticket open --account sim-00002 --summary "one-way audio to Shanghai" --reported 2026-11-26T10:00+08:00 --key ticket-2
+run ticket respond T000002 --at 2026-11-26T15:00+08:00 --key ticket-2-answer
+run ticket open --account sim-00004 --summary "balance shown twice" --reported 2026-11-30T09:30+08:00 --key ticket-3
+run_refused ticket respond T000001 --at 2026-11-30T11:00+08:00
+run tickets
+run sla report --contract ZJ-HZ-2026-007 --from 2026-11-01 --to 2026-11-30 --as-of 2026-12-01
+echo "(the late answer was agreed with the user: the provider waives it)"
+run obligation waive ZJ-HZ-2026-007/O-SLA/T000002 --reason "user agreed to a call-back at 15:00" --key waive-t2
+echo "(zj-hz's contract: one ticket answered in time (met), one not answered (overdue), one waived)"
+run obligations --contract ZJ-HZ-2026-007
+
+section "promotions (B3.2): only an approved and filed promotion changes a price, only for the agent's subtree"
+today=$(TZ=Asia/Shanghai date +%F)
+until=$(TZ=Asia/Shanghai date -d '+30 days' +%F)
+run promo request --agent zj-hz --discount 20 --from "$today" --to "$until" --plan sim --key promo-zj-hz-1
+echo "(requested, not yet approved: a few calls of sim-00001 at the plan's price)"
+sleep 1
+mark=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+run switch-sim --endpoint "$switch" --accounts 1 --rate 3 --duration 1 --foreign-plan | grep -E "^(calls|anomalies)"
+run calls sim-00001 --from "$mark"
+run promo approve P000001 --filing-ref "ZJ-CA-2026-0457" --key promo-zj-hz-1-approve
+echo "(approved and filed: the next calls carry it, 20% off the price and the connect fee)"
+sleep 1
+mark=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+run switch-sim --endpoint "$switch" --accounts 1 --rate 3 --duration 1 --foreign-plan | grep -E "^(calls|anomalies)"
+run calls sim-00001 --from "$mark"
+run promo list
 
 section "principals (clauses 5, B3.6): operators log in; an agent's operator sees only its subtree"
 # The demo's passwords come from standard input; a person is asked without echo.

@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <chrono>
+
 #include "cli/format.h"
 #include "events/money.h"
+#include "projections/obligations.h"
 
 namespace huawu::cli {
 
@@ -78,6 +81,21 @@ std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& te
   auto units = parse_yuan(text, &why);
   if (!units) *code = print_error(ctx, exit_bad_input, "amount_invalid", why);
   return units;
+}
+
+std::int64_t now_us() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+}
+
+std::optional<std::int64_t> as_of_or_report(Context& ctx, const std::string& day, int* code) {
+  if (day.empty()) return now_us();
+  const std::optional<Date> date = parse_date(day);
+  if (!date) {
+    *code = print_error(ctx, exit_bad_input, "date_invalid", "--as-of is a day, e.g. 2026-03-01, not '" + day + "'");
+    return std::nullopt;
+  }
+  return end_of_china_day_us(*date);
 }
 
 std::optional<std::int64_t> instant_or_report(Context& ctx, const std::string& text, const std::string& option,

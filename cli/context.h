@@ -92,6 +92,13 @@ std::optional<std::int64_t> amount_or_report(Context& ctx, const std::string& te
 std::optional<std::int64_t> instant_or_report(Context& ctx, const std::string& text, const std::string& option,
                                               int* code);
 
+// The wall clock, UTC microseconds: what "now" is for a query asked without --as-of.
+std::int64_t now_us();
+
+// The instant an --as-of day stands for: its last microsecond, China time;
+// now when `day` is empty. nullopt after printing date_invalid (exit 2) into *code.
+std::optional<std::int64_t> as_of_or_report(Context& ctx, const std::string& day, int* code);
+
 // A --from/--to window (parse_time_bound in format.h; empty: unbounded), or
 // nullopt after printing time_invalid (exit 2) into *code.
 struct TimeWindow {

@@ -15,11 +15,6 @@ namespace huawu::cli {
 
 namespace {
 
-std::int64_t now_us() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-}
-
 Date today() { return china_date_of(now_us()); }
 
 nlohmann::json amendment_json(const ContractAmended& a) {
@@ -249,13 +244,9 @@ namespace huawu::cli {
 
 int verb_obligations(Context& ctx, const ObligationArgs& args) {
   int code = exit_ok;
-  // As of a day: its end; without --as-of: now.
-  std::int64_t as_of_us = now_us();
-  if (!args.as_of.empty()) {
-    const std::optional<Date> day = parse_date(args.as_of);
-    if (!day) return print_error(ctx, exit_bad_input, "date_invalid", "--as-of is a day, e.g. 2026-03-01");
-    as_of_us = end_of_china_day_us(*day);
-  }
+  const std::optional<std::int64_t> as_of = as_of_or_report(ctx, args.as_of, &code);
+  if (!as_of) return code;
+  const std::int64_t as_of_us = *as_of;
   const Date as_of_day = china_date_of(as_of_us);
   const char* statuses[] = {"pending", "met", "met_late", "overdue", "waived", "indeterminate"};
   if (!args.status.empty() && std::find(std::begin(statuses), std::end(statuses), args.status) == std::end(statuses))

@@ -1,18 +1,11 @@
 #include "cli/ticket_verbs.h"
 
-#include <chrono>
-
 #include "cli/format.h"
 #include "projections/obligations.h"
 
 namespace huawu::cli {
 
 namespace {
-
-std::int64_t now_us() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-}
 
 nlohmann::json ticket_json(const TicketState& t, const Obligation& sla) {
   const TicketOpened& o = t.opened;
@@ -133,12 +126,9 @@ int verb_sla_report(Context& ctx, const SlaReportArgs& args) {
   const auto to = parse_date(args.to);
   if (!from || !to || *to < *from)
     return print_error(ctx, exit_bad_input, "date_invalid", "--from and --to are days, --from first, e.g. 2026-03-01");
-  std::int64_t as_of_us = now_us();
-  if (!args.as_of.empty()) {
-    const auto day = parse_date(args.as_of);
-    if (!day) return print_error(ctx, exit_bad_input, "date_invalid", "--as-of is a day, e.g. 2026-03-01");
-    as_of_us = end_of_china_day_us(*day);
-  }
+  const std::optional<std::int64_t> as_of = as_of_or_report(ctx, args.as_of, &code);
+  if (!as_of) return code;
+  const std::int64_t as_of_us = *as_of;
   Writer* writer = writer_or_report(ctx, &code);
   if (!writer) return code;
   std::vector<Obligation> obligations;

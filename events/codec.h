@@ -24,6 +24,15 @@ std::optional<Event> decode_event(std::string_view bytes, std::string* why);
 // rules too.
 std::string encode_payload(const Payload& payload);
 std::optional<Payload> decode_payload(std::string_view bytes, std::string* why);
+// The payload of type T in `bytes` (encode_payload's), or nullopt when they
+// hold anything else.
+template <class T>
+std::optional<T> decode_payload_as(std::string_view bytes) {
+  std::string ignored;
+  std::optional<Payload> payload = decode_payload(bytes, &ignored);
+  if (!payload || !std::holds_alternative<T>(*payload)) return std::nullopt;
+  return std::get<T>(std::move(*payload));
+}
 
 // A stored record with its event still encoded: what the hash chain covers.
 struct StoredRecord {

@@ -452,10 +452,9 @@ template <class T>
 bool read_payloads(ByteReader& r, std::vector<T>& items) {
   const std::uint64_t count = r.u64();
   for (std::uint64_t i = 0; i < count && !r.failed(); ++i) {
-    std::string why;
-    auto payload = decode_payload(r.str(), &why);
-    if (!payload || !std::holds_alternative<T>(*payload)) return false;
-    items.push_back(std::get<T>(std::move(*payload)));
+    std::optional<T> item = decode_payload_as<T>(r.str());
+    if (!item) return false;
+    items.push_back(std::move(*item));
   }
   return !r.failed();
 }
@@ -511,11 +510,10 @@ bool Contracts::deserialize(std::string_view bytes, std::string* why) {
   bool payloads_ok = true;
   for (std::uint64_t i = 0; i < count && !r.failed() && payloads_ok; ++i) {
     ContractState c;
-    std::string ignored;
-    auto payload = decode_payload(r.str(), &ignored);
-    payloads_ok = payload && std::holds_alternative<ContractSigned>(*payload);
+    std::optional<ContractSigned> signed_event = decode_payload_as<ContractSigned>(r.str());
+    payloads_ok = signed_event.has_value();
     if (!payloads_ok) break;
-    c.signed_event = std::get<ContractSigned>(std::move(*payload));
+    c.signed_event = std::move(*signed_event);
     c.signed_sequence = r.u64();
     payloads_ok = read_payloads(r, c.notices) && read_payloads(r, c.amendments);
     for (Milestone* m : {&c.paid, &c.accounts}) {

@@ -186,12 +186,11 @@ bool Promotions::deserialize(std::string_view bytes, std::string* why) {
   const std::uint64_t count = r.u64();
   bool ok = true;
   for (std::uint64_t i = 0; i < count && !r.failed() && ok; ++i) {
-    std::string ignored;
-    auto payload = decode_payload(r.str(), &ignored);
-    ok = payload && std::holds_alternative<PromotionRequested>(*payload);
+    std::optional<PromotionRequested> requested = decode_payload_as<PromotionRequested>(r.str());
+    ok = requested.has_value();
     if (!ok) break;
     PromotionState p;
-    p.requested = std::get<PromotionRequested>(std::move(*payload));
+    p.requested = std::move(*requested);
     p.requested_sequence = r.u64();
     const std::uint8_t phase = r.u8();
     ok = phase <= static_cast<std::uint8_t>(PromotionPhase::withdrawn);

@@ -109,12 +109,11 @@ bool Tickets::deserialize(std::string_view bytes, std::string* why) {
   const std::uint64_t count = r.u64();
   bool ok = true;
   for (std::uint64_t i = 0; i < count && !r.failed() && ok; ++i) {
-    std::string ignored;
-    auto payload = decode_payload(r.str(), &ignored);
-    ok = payload && std::holds_alternative<TicketOpened>(*payload);
+    std::optional<TicketOpened> opened = decode_payload_as<TicketOpened>(r.str());
+    ok = opened.has_value();
     if (!ok) break;
     TicketState t;
-    t.opened = std::get<TicketOpened>(std::move(*payload));
+    t.opened = std::move(*opened);
     t.opened_sequence = r.u64();
     t.responded_us = r.i64();
     const std::uint8_t party = r.u8();

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "events/codec.h"
 #include "events/rejection.h"
 #include "ledger/command.h"
 #include "ledger/decide.h"
@@ -109,6 +110,46 @@ class AgentsLedger {
   Decision last_;
   std::vector<Event> events_;
 };
+
+// Every event the ledger kept round-trips the codec, and the state rebuilt
+// from sequence 1 and the state restored from a snapshot equal the live one;
+// returns the restored state for further checks.
+inline LedgerState require_replay_equals_live(const AgentsLedger& ledger) {
+  for (const Event& event : ledger.events()) {
+    std::string why;
+    const auto decoded = decode_event(encode_event(event), &why);
+    INFO(payload_name(event.payload) << ": " << why);
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == event);
+  }
+  LedgerState rebuilt;
+  std::uint64_t sequence = 0;
+  for (const Event& event : ledger.events()) rebuilt.apply(++sequence, event);
+  CHECK(rebuilt.serialize() == ledger.state().serialize());
+  LedgerState restored;
+  std::string why;
+  REQUIRE(restored.deserialize(ledger.state().serialize(), &why));
+  CHECK(restored.serialize() == ledger.state().serialize());
+  return restored;
+}
+
+// A writer batch commits: its events applied to the state in order (each
+// checked first), then forgotten by the overlay, as the writer does.
+// `last_sequence` is the overlay's last pending sequence.
+inline void commit_batch(LedgerState& state, PendingView& view, const std::vector<Event>& batch,
+                         std::uint64_t last_sequence) {
+  std::uint64_t committed = state.applied_through();
+  for (const Event& event : batch) {
+    ++committed;
+    const std::string problem = state.problem(committed, event);
+    INFO(problem);
+    REQUIRE(problem.empty());
+    state.apply(committed, event);
+  }
+  REQUIRE(committed == last_sequence);
+  committed -= batch.size();
+  for (const Event& event : batch) view.forget(++committed, event);
+}
 
 inline AuthorizeCall authorize_call(std::string call, std::string account, std::int64_t seconds = 60,
                                     std::string callee = "8620123456") {

@@ -6,7 +6,6 @@
 // state rebuilt from the log and restored from a snapshot equal to the live one.
 #include <catch2/catch.hpp>
 
-#include "events/codec.h"
 #include "ledger/pending_view.h"
 #include "projections/obligations.h"
 #include "tests/agents_ledger.h"
@@ -143,17 +142,7 @@ TEST_CASE("the overlay: a promotion requested and approved, a ticket opened and 
   CHECK(decide(view, request(WaiveObligation{"C1/O-PAY", "again"}, "w2"), now).rejection ==
         Rejection::obligation_already_waived);
   decide_and_hold(AmendContract{"C1", "2025-01-01", {{"sla-hours", 2}}, "SA"}, "m1");
-  // Commit: apply each to the state (checked first), then the overlay forgets them.
-  std::uint64_t committed = state.applied_through();
-  for (const Event& event : batch) {
-    ++committed;
-    const std::string problem = state.problem(committed, event);
-    INFO(problem);
-    REQUIRE(problem.empty());
-    state.apply(committed, event);
-  }
-  committed -= batch.size();
-  for (const Event& event : batch) view.forget(++committed, event);
+  test::commit_batch(state, view, batch, sequence);
   CHECK(view.find_promotion("P000001") == state.promotions().find("P000001"));
   CHECK(view.find_ticket("T000001") == state.tickets().find("T000001"));
   CHECK(view.find_contract("C1") == state.contracts().find("C1"));
@@ -185,21 +174,7 @@ TEST_CASE("the compliance events round-trip the codec, a rebuild and a snapshot 
   REQUIRE(ledger.submit(RejectPromotion{"P000003", "y"}) == Rejection::none);
   REQUIRE(ledger.submit(CheckObligations{}) == Rejection::none);
   REQUIRE(ledger.submit(WaiveObligation{"C1/O-ACCOUNTS", "z"}) == Rejection::none);
-  for (const Event& event : ledger.events()) {
-    std::string why;
-    const auto decoded = decode_event(encode_event(event), &why);
-    INFO(payload_name(event.payload) << ": " << why);
-    REQUIRE(decoded.has_value());
-    CHECK(*decoded == event);
-  }
-  LedgerState rebuilt;
-  std::uint64_t sequence = 0;
-  for (const Event& event : ledger.events()) rebuilt.apply(++sequence, event);
-  CHECK(rebuilt.serialize() == ledger.state().serialize());
-  LedgerState restored;
-  std::string why;
-  REQUIRE(restored.deserialize(ledger.state().serialize(), &why));
-  CHECK(restored.serialize() == ledger.state().serialize());
+  const LedgerState restored = test::require_replay_equals_live(ledger);
   CHECK(restored.tickets().find("T000002")->closed);
   CHECK(restored.promotions().of_agent("zj")->size() == 3);
   CHECK(restored.contracts().find("C1")->amendments.size() == 1);

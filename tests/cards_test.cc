@@ -838,26 +838,10 @@ void rebuild(const Ledger& ledger, LedgerState& state) {
   }
 }
 
+using test::commit_batch;
+
 Request request(Command command, const std::string& idempotency_key) {
   return Request{std::move(command), idempotency_key, "local:operator", 0};
-}
-
-// A writer batch commits: its events applied to the state in order (each
-// checked first), then forgotten by the overlay, as the writer does.
-// `last_sequence` is the overlay's last pending sequence.
-void commit_batch(LedgerState& state, PendingView& view, const std::vector<Event>& batch,
-                  std::uint64_t last_sequence) {
-  std::uint64_t committed = state.applied_through();
-  for (const Event& event : batch) {
-    ++committed;
-    const std::string problem = state.problem(committed, event);
-    INFO(problem);
-    REQUIRE(problem.empty());
-    state.apply(committed, event);
-  }
-  REQUIRE(committed == last_sequence);
-  committed -= batch.size();
-  for (const Event& event : batch) view.forget(++committed, event);
 }
 
 TEST_CASE("A2.3: a voucher redeemed twice within one writer batch is credited once", "[cards][batch]") {

@@ -175,21 +175,7 @@ TEST_CASE("contracts: the events round-trip the codec, and a rebuild and a snaps
           Rejection::none);
   REQUIRE(notice(ledger, "C1", NoticeKind::service_termination, NoticeMethod::email, morning("2025-05-01"),
                  "2025-05-20") == Rejection::none);
-  for (const Event& event : ledger.events()) {
-    std::string why;
-    const auto decoded = decode_event(encode_event(event), &why);
-    INFO(why);
-    REQUIRE(decoded.has_value());
-    CHECK(*decoded == event);
-  }
-  LedgerState rebuilt;
-  std::uint64_t sequence = 0;
-  for (const Event& event : ledger.events()) rebuilt.apply(++sequence, event);
-  CHECK(rebuilt.serialize() == ledger.state().serialize());
-  LedgerState restored;
-  std::string why;
-  REQUIRE(restored.deserialize(ledger.state().serialize(), &why));
-  CHECK(restored.serialize() == ledger.state().serialize());
+  const LedgerState restored = test::require_replay_equals_live(ledger);
   CHECK(restored.contracts().notices_sent() == 2);
 }
 

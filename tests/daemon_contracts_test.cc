@@ -112,22 +112,14 @@ TEST_CASE("issue 6: tickets, a promotion at the switch, and obligation alerts lo
   for (const auto& args : setup) REQUIRE(run_huawu(data, args).exit_code == 0);
   DaemonProcess daemon(data, "\n[contract]\nalert_interval_seconds = 1\n");
   // The events published in the next seconds, as `huawu tail` prints them.
-  CommandResult tailed;
-  std::thread tail([&] { tailed = run_huawu(data, {"tail", "--seconds", "4"}); });
-  struct Join {
-    std::thread& thread;
-    ~Join() {
-      if (thread.joinable()) thread.join();
-    }
-  } join_tail{tail};
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a SUB joins late (slow joiner)
+  TailInBackground tail(data, {"--seconds", "4"});
   // Signed 2026-11-02 with a franchise fee never paid: O-PAY was due 2026-11-09 and is overdue by now.
   REQUIRE(run_huawu(data, {"contract", "sign", "C1", "--agent", "bj", "--signed", "2026-11-02", "--level", "1",
                            "--prepaid-minutes", "0", "--price", "5", "--deposit", "0", "--franchise-fee", "1",
                            "--pay-within-workdays", "5", "--accounts", "0", "--accounts-within-workdays", "5",
                            "--active-users", "0", "--sla-hours", "4"})
               .exit_code == 0);
-  tail.join();
+  const CommandResult& tailed = tail.result();
   INFO(tailed.out);
   CHECK(tailed.out.find("ObligationAlerted") != std::string::npos);
   CHECK(tailed.out.find("C1/O-PAY") != std::string::npos);

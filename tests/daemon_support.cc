@@ -97,6 +97,22 @@ BackgroundCommand::~BackgroundCommand() {
   ::waitpid(pid_, &status, 0);
 }
 
+TailInBackground::TailInBackground(const std::string& data_dir, const std::vector<std::string>& args) {
+  std::vector<std::string> tail_args{"tail"};
+  tail_args.insert(tail_args.end(), args.begin(), args.end());
+  thread_ = std::thread([this, data_dir, tail_args] { result_ = run_huawu(data_dir, tail_args); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a SUB joins late (slow joiner)
+}
+
+TailInBackground::~TailInBackground() {
+  if (thread_.joinable()) thread_.join();
+}
+
+const CommandResult& TailInBackground::result() {
+  if (thread_.joinable()) thread_.join();
+  return result_;
+}
+
 DaemonProcess::DaemonProcess(const std::string& data_dir, const std::string& calls_toml) : data_dir_(data_dir) {
   const std::string config = data_dir + ".toml";
   {

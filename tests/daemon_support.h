@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,22 @@ class BackgroundCommand {
 
  private:
   pid_t pid_ = -1;
+};
+
+// `huawu --data DATA tail ARGS...` on a thread of its own, subscribed by the
+// time the constructor returns (it waits out ZeroMQ's slow-joiner pause);
+// result() waits for it to end. Joined when the object goes.
+class TailInBackground {
+ public:
+  TailInBackground(const std::string& data_dir, const std::vector<std::string>& args);
+  ~TailInBackground();
+  TailInBackground(const TailInBackground&) = delete;
+  TailInBackground& operator=(const TailInBackground&) = delete;
+  const CommandResult& result();
+
+ private:
+  CommandResult result_;
+  std::thread thread_;
 };
 
 // A daemon process serving `data_dir` on ephemeral loopback ports.

@@ -327,20 +327,12 @@ TEST_CASE("every committed event is published and huawu tail prints them", "[dae
   TempDir dir;
   const std::string data = prepared_store(dir, {{"hal", "5"}});
   DaemonProcess daemon(data);
-  CommandResult tailed;
-  std::thread tail([&] { tailed = run_huawu(data, {"tail", "--count", "3", "--seconds", "20"}); });
-  struct Join {
-    std::thread& thread;
-    ~Join() {
-      if (thread.joinable()) thread.join();
-    }
-  } join_tail{tail};
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a SUB joins late (slow joiner)
+  TailInBackground tail(data, {"--count", "3", "--seconds", "20"});
   SwitchClient sw(daemon.switch_endpoint());
   REQUIRE(sw.call(authorize("sw", "t1", "tc", "hal", "8621", 60)).granted_seconds == 60);
   REQUIRE(sw.call(settle("sw", "t2", "tc", 10'000)).cost_units == 1'000);
   REQUIRE(run_huawu(data, {"recharge", "hal", "2"}).exit_code == 0);
-  tail.join();
+  const CommandResult& tailed = tail.result();
   CHECK(tailed.exit_code == 0);
   CHECK(tailed.out.find("CallAuthorized") != std::string::npos);
   CHECK(tailed.out.find("CallSettled") != std::string::npos);

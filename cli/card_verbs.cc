@@ -1,7 +1,6 @@
 // Cards (issue 5, clauses A2.3, A2.4 and B2.2): issuing batches with their
 // PIN file, listing and showing cards, voiding, activating account cards and
 // redeeming vouchers.
-#include <chrono>
 #include <charconv>
 
 #include "cli/card_verbs.h"
@@ -12,11 +11,6 @@
 namespace huawu::cli {
 
 namespace {
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::optional<std::uint64_t> parse_count(const std::string& text) {
   std::uint64_t value = 0;

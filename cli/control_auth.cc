@@ -10,11 +10,6 @@ namespace huawu::cli {
 
 namespace {
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A refusal as the verb would print it: a JSON line with --json, else a line on err.
 ControlReply refusal(const ControlRequest& request, const std::string& error, const std::string& hint = "") {
   const bool json = std::find(request.args.begin(), request.args.end(), "--json") != request.args.end();

@@ -22,6 +22,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+# shellcheck source=ops/bench/lib.sh
+source "$root/ops/bench/lib.sh"
 rate=${1:-120000}
 seconds=${2:-10}
 accounts=${3:-10000}
@@ -46,34 +48,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "=== machine"
-printf '%-18s %s\n' "cpus" "$(nproc)"
-printf '%-18s %s\n' "cpu model" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-printf '%-18s %s\n' "memory" "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
-printf '%-18s %s\n' "load average" "$(cut -d' ' -f1-3 /proc/loadavg)"
+print_machine "$data"
 
 ledger=$data/ledger
 "$huawu" --data "$ledger" init --provider-name "Bench VoIP" >/dev/null
-cat >"$data/huawu.toml" <<TOML
-data_dir = "$ledger"
-[switch]
-endpoint = "tcp://127.0.0.1:*"
-publish_endpoint = "tcp://127.0.0.1:*"
-[log]
-level = "warn"
-TOML
+write_bench_config "$ledger" "$data/huawu.toml"
 # Starts the daemon, logging to $data/serve-NAME.log; stop_daemon prints the
 # daemon's own reply-time line from it (receive to reply, no network).
 start_daemon() {
-  rm -f "$ledger/daemon.json"
-  "$huawu" serve --config "$data/huawu.toml" >"$data/serve-$1.log" 2>&1 &
-  daemon_pid=$!
   daemon_log=$data/serve-$1.log
-  for _ in $(seq 1 300); do
-    [[ -f $ledger/daemon.json ]] && break
-    sleep 0.1
-  done
-  endpoint=$(jq -r .switch_endpoint "$ledger/daemon.json")
+  start_bench_daemon "$huawu" "$ledger" "$data/huawu.toml" "$daemon_log"
 }
 stop_daemon() {
   kill -TERM "$daemon_pid"

@@ -23,6 +23,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+# shellcheck source=ops/bench/lib.sh
+source "$root/ops/bench/lib.sh"
 count=${1:-1000000}
 redeems=${2:-100000}
 connections=${3:-8}
@@ -58,34 +60,11 @@ expect() {  # expect NAME TEST...: records NAME as failed unless TEST succeeds
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
 
-echo "=== machine"
-cpus=$(nproc)
-cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
-printf '%-18s %s\n' "cpus" "$cpus"
-printf '%-18s %s\n' "cpu model" "$cpu_model"
-printf '%-18s %s\n' "memory" "$memory"
-printf '%-18s %s\n' "disk" "$(df -h "$data" | awk 'NR == 2 {print $1 " (" $2 ")"}')"
-printf '%-18s %s\n' "load average" "$(cut -d' ' -f1-3 /proc/loadavg)"
+print_machine "$data"
 
 "$huawu" --data "$ledger" init --provider-name "Bench VoIP" >/dev/null
-cat >"$data/huawu.toml" <<TOML
-data_dir = "$ledger"
-[switch]
-endpoint = "tcp://127.0.0.1:*"
-publish_endpoint = "tcp://127.0.0.1:*"
-[log]
-level = "warn"
-TOML
-"$huawu" serve --config "$data/huawu.toml" >"$data/serve.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 1 300); do
-  [[ -f $ledger/daemon.json ]] && break
-  sleep 0.1
-done
-if [[ ! -f $ledger/daemon.json ]]; then
-  echo "the daemon did not start:"; cat "$data/serve.log"; exit 1
-fi
+write_bench_config "$ledger" "$data/huawu.toml"
+start_bench_daemon "$huawu" "$ledger" "$data/huawu.toml" "$data/serve.log"
 h() { "$huawu" --data "$ledger" "$@"; }
 
 echo
@@ -168,7 +147,7 @@ expect "audit verify ok (exit $audit_status, ok $audit_ok)" [ "$audit_status:$au
 
 echo
 echo "=== summary"
-printf '%-34s %s\n' "machine" "$cpus cpus, $cpu_model, $memory"
+printf '%-34s %s\n' "machine" "$(machine_line)"
 printf '%-34s %12s cards/s  (%s cards in %s s incl. the CSV; target <= %s s: %s)\n' \
   "cards issue, account cards" "$issue_rate" "$count" "$issue_seconds" "$target_seconds" "$issue_verdict"
 printf '%-34s %12s vouchers in %s s\n' "cards issue, recharge vouchers" "$redeems" "$voucher_seconds"

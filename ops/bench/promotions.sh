@@ -11,6 +11,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+# shellcheck source=ops/bench/lib.sh
+source "$root/ops/bench/lib.sh"
 rate=${1:-40000}
 seconds=${2:-6}
 runs=${3:-2}
@@ -32,28 +34,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "=== machine"
-printf '%-18s %s\n' "cpus" "$(nproc)"
-printf '%-18s %s\n' "cpu model" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-printf '%-18s %s\n' "load average" "$(cut -d' ' -f1-3 /proc/loadavg)"
+print_machine "$data"
 
 ledger=$data/ledger
 "$huawu" --data "$ledger" init --provider-name "Bench VoIP" >/dev/null
-cat >"$data/huawu.toml" <<TOML
-data_dir = "$ledger"
-[switch]
-endpoint = "tcp://127.0.0.1:*"
-publish_endpoint = "tcp://127.0.0.1:*"
-[log]
-level = "warn"
-TOML
-"$huawu" serve --config "$data/huawu.toml" >"$data/serve.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 1 300); do
-  [[ -f $ledger/daemon.json ]] && break
-  sleep 0.1
-done
-endpoint=$(jq -r .switch_endpoint "$ledger/daemon.json")
+write_bench_config "$ledger" "$data/huawu.toml"
+start_bench_daemon "$huawu" "$ledger" "$data/huawu.toml" "$data/serve.log"
 h() { "$huawu" --data "$ledger" "$@" >/dev/null; }
 
 echo

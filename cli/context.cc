@@ -98,6 +98,23 @@ std::optional<std::int64_t> as_of_or_report(Context& ctx, const std::string& day
   return end_of_china_day_us(*date);
 }
 
+std::optional<std::vector<Obligation>> obligations_or_report(Context& ctx, const std::string& contract,
+                                                             std::int64_t as_of_us, int* code) {
+  Writer* writer = writer_or_report(ctx, code);
+  if (!writer) return std::nullopt;
+  std::vector<Obligation> obligations;
+  bool found = contract.empty() || contract == "-";
+  writer->read_and_wait([&](const LedgerState& ledger) {
+    found = found || ledger.contracts().find(contract) != nullptr;
+    obligations = ledger_obligations(ledger.contracts(), ledger.tickets(), writer->calendar(), contract, as_of_us);
+  });
+  if (!found) {
+    *code = print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");
+    return std::nullopt;
+  }
+  return obligations;
+}
+
 std::optional<std::int64_t> instant_or_report(Context& ctx, const std::string& text, const std::string& option,
                                               int* code) {
   // A day alone is not an instant: a report or a dispatch has a time.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@
 #include "ledger/ledger.h"
 #include "cli/scope.h"
 #include "ledger/writer.h"
+#include "projections/obligations.h"
 
 namespace huawu::cli {
 
@@ -98,6 +100,12 @@ std::int64_t now_us();
 // The instant an --as-of day stands for: its last microsecond, China time;
 // now when `day` is empty. nullopt after printing date_invalid (exit 2) into *code.
 std::optional<std::int64_t> as_of_or_report(Context& ctx, const std::string& day, int* code);
+
+// Every obligation as of `as_of_us` (projections/obligations.h; only
+// `contract`'s when not empty, "-" for tickets under no contract), or
+// nullopt after printing contract_not_found or a storage error into *code.
+std::optional<std::vector<Obligation>> obligations_or_report(Context& ctx, const std::string& contract,
+                                                             std::int64_t as_of_us, int* code);
 
 // A --from/--to window (parse_time_bound in format.h; empty: unbounded), or
 // nullopt after printing time_invalid (exit 2) into *code.

@@ -252,16 +252,9 @@ int verb_obligations(Context& ctx, const ObligationArgs& args) {
   if (!args.status.empty() && std::find(std::begin(statuses), std::end(statuses), args.status) == std::end(statuses))
     return print_error(ctx, exit_bad_input, "status_invalid",
                        "--status is pending, met, met_late, overdue, waived or indeterminate");
-  Writer* writer = writer_or_report(ctx, &code);
-  if (!writer) return code;
-  std::vector<Obligation> obligations;
-  // "-": the tickets under no contract.
-  bool found = args.contract.empty() || args.contract == "-";
-  writer->read_and_wait([&](const LedgerState& ledger) {
-    found = found || ledger.contracts().find(args.contract) != nullptr;
-    obligations = ledger_obligations(ledger.contracts(), ledger.tickets(), writer->calendar(), args.contract, as_of_us);
-  });
-  if (!found) return print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");
+  std::optional<std::vector<Obligation>> found = obligations_or_report(ctx, args.contract, as_of_us, &code);
+  if (!found) return code;
+  std::vector<Obligation>& obligations = *found;
   std::erase_if(obligations, [&](const Obligation& o) {
     if (!args.status.empty() && args.status != obligation_status_name(o.status)) return true;
     // --due-within: still open and due within that many days of the as-of day.

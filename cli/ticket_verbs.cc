@@ -129,22 +129,14 @@ int verb_sla_report(Context& ctx, const SlaReportArgs& args) {
   const std::optional<std::int64_t> as_of = as_of_or_report(ctx, args.as_of, &code);
   if (!as_of) return code;
   const std::int64_t as_of_us = *as_of;
-  Writer* writer = writer_or_report(ctx, &code);
-  if (!writer) return code;
-  std::vector<Obligation> obligations;
-  bool found = args.contract.empty() || args.contract == "-";
-  writer->read_and_wait([&](const LedgerState& ledger) {
-    found = found || ledger.contracts().find(args.contract) != nullptr;
-    obligations = ledger_obligations(ledger.contracts(), ledger.tickets(), writer->calendar(), args.contract, as_of_us);
-    // Only tickets reported on the days asked about.
-    std::erase_if(obligations, [&](const Obligation& o) {
-      if (o.type != "O-SLA") return true;
-      const TicketState* t = ledger.tickets().find(o.id.substr(o.id.rfind('/') + 1));
-      const Date reported = china_date_of(t->opened.reported_us);
-      return reported < *from || reported > *to;
-    });
+  std::optional<std::vector<Obligation>> found = obligations_or_report(ctx, args.contract, as_of_us, &code);
+  if (!found) return code;
+  std::vector<Obligation>& obligations = *found;
+  // Only tickets reported on the days asked about.
+  std::erase_if(obligations, [&](const Obligation& o) {
+    const Date reported = china_date_of(o.triggered_at_us);
+    return o.type != "O-SLA" || reported < *from || reported > *to;
   });
-  if (!found) return print_error(ctx, exit_refused, "contract_not_found", "refused: contract_not_found");
   std::uint64_t in_time = 0, late = 0, past_due = 0, not_due = 0, waived = 0, indeterminate = 0;
   nlohmann::json late_ids = nlohmann::json::array(), past_due_ids = nlohmann::json::array();
   for (const Obligation& o : obligations) {

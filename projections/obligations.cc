@@ -76,9 +76,11 @@ std::vector<Obligation> contract_obligations(const ContractState& contract, cons
   // Triggered on the effective day: the terms then are the signed ones
   // (amendments take effect later, clause 8).
   Obligation pay = of_contract(contract, "O-PAY", "B3.7", agent, "provider", signed_trigger);
+  pay.triggered_at_us = china_midnight_utc_us(contract.effective());
   workday_deadline(pay, contract, calendar, s.terms.pay_within_workdays, contract.paid, as_of_us);
   out.push_back(std::move(pay));
   Obligation accounts = of_contract(contract, "O-ACCOUNTS", "A2.4", "provider", agent, signed_trigger);
+  accounts.triggered_at_us = pay.triggered_at_us;
   workday_deadline(accounts, contract, calendar, s.terms.accounts_within_workdays, contract.accounts, as_of_us);
   out.push_back(std::move(accounts));
   for (const NoticeSent& notice : contract.notices) {
@@ -89,6 +91,7 @@ std::vector<Obligation> contract_obligations(const ContractState& contract, cons
       Obligation exit = of_contract(contract, "O-EXIT", "B3.5", from_agent ? agent : "provider",
                                     from_agent ? "provider" : agent, "NoticeSent " + notice.notice);
       exit.id += "/" + notice.notice;
+      exit.triggered_at_us = notice.sent_us;
       exit.rule = "deemed received no later than one month before the last day of service " + notice.last_service_day;
       exit.deadline = latest_notice(date_or_epoch(notice.last_service_day), 1);
       exit.satisfied_by = notice.notice;
@@ -100,6 +103,7 @@ std::vector<Obligation> contract_obligations(const ContractState& contract, cons
       Obligation dispute = of_contract(contract, "O-DISPUTE", "6.1", "either party", "either party",
                                        "NoticeSent " + notice.notice);
       dispute.id += "/" + notice.notice;
+      dispute.triggered_at_us = notice.sent_us;
       dispute.rule = "arbitration may be filed from the day after a 30-day period from the deemed receipt " +
                      notice.deemed_received;
       const CalendarAnswer<Date> last = calendar.period_end(date_or_epoch(notice.deemed_received), 30);
@@ -131,6 +135,7 @@ Obligation ticket_obligation(const TicketState& ticket, std::int64_t as_of_us) {
   o.bearer = "provider";
   o.beneficiary = t.agent.empty() ? "user " + t.account : "agent " + t.agent;
   o.trigger = "TicketOpened " + t.ticket + " (event " + std::to_string(ticket.opened_sequence) + ")";
+  o.triggered_at_us = t.reported_us;
   o.rule = "a response within " + std::to_string(t.sla_hours) + " working hours (" + t.schedule + ") of the report at " +
            format_china_minute(t.reported_us);
   o.calendar_version = t.calendar_version;

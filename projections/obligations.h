@@ -37,6 +37,7 @@ struct Obligation {
   std::string bearer;       // "agent ID", "provider", "either party"
   std::string beneficiary;
   std::string trigger;      // what started it
+  std::int64_t triggered_at_us = 0;  // when: the effective day's start, a notice's dispatch, a ticket's report
   std::string rule;         // how the deadline is computed
   Date deadline{};          // the last day (China) it may be met on; for O-DISPUTE the first day arbitration may be filed
   std::int64_t deadline_us = 0;  // O-SLA: the instant the response is due (UTC); 0 for day deadlines

@@ -7,6 +7,7 @@ target_link_libraries(huawu_store_test_support PUBLIC huawu_ledger PRIVATE huawu
 
 foreach(test_name store_test writer_test audit_test property_test crash_test calls_property_test principals_test)
   add_executable(${test_name} ${test_name}.cc)
+  huawu_test_sources(${test_name})
   target_link_libraries(${test_name}
     PRIVATE huawu_store_test_support huawu_test_main huawu_ledger huawu_flags)
   catch_discover_tests(${test_name} TEST_PREFIX "${test_name}: " PROPERTIES LABELS store TIMEOUT 300)
@@ -30,6 +31,7 @@ target_compile_definitions(huawu_daemon_test_support PRIVATE HUAWU_BIN="$<TARGET
 add_dependencies(huawu_daemon_test_support huawu)
 foreach(test_name daemon_test daemon_cards_test daemon_contracts_test daemon_crash_test)
   add_executable(${test_name} ${test_name}.cc)
+  huawu_test_sources(${test_name})
   target_link_libraries(${test_name}
     PRIVATE huawu_daemon_test_support huawu_store_test_support huawu_test_main huawu_flags)
   catch_discover_tests(${test_name} TEST_PREFIX "${test_name}: " PROPERTIES LABELS daemon TIMEOUT 300)

@@ -38,7 +38,7 @@ void workday_deadline(Obligation& o, const ContractState& contract, const WorkCa
 }
 
 Obligation of_contract(const ContractState& contract, const char* type, const char* clause, std::string bearer,
-                       std::string beneficiary, std::string trigger) {
+                       std::string beneficiary, std::string trigger, std::int64_t triggered_at_us) {
   Obligation o;
   o.contract = contract.signed_event.contract;
   o.id = o.contract + "/" + type;
@@ -47,6 +47,7 @@ Obligation of_contract(const ContractState& contract, const char* type, const ch
   o.bearer = std::move(bearer);
   o.beneficiary = std::move(beneficiary);
   o.trigger = std::move(trigger);
+  o.triggered_at_us = triggered_at_us;
   o.calendar_version = contract.signed_event.calendar_version;
   return o;
 }
@@ -73,14 +74,14 @@ std::vector<Obligation> contract_obligations(const ContractState& contract, cons
   const ContractSigned& s = contract.signed_event;
   const std::string agent = "agent " + s.agent;
   const std::string signed_trigger = "ContractSigned (event " + std::to_string(contract.signed_sequence) + ")";
+  const std::int64_t effective_us = china_midnight_utc_us(contract.effective());
   // Triggered on the effective day: the terms then are the signed ones
   // (amendments take effect later, clause 8).
-  Obligation pay = of_contract(contract, "O-PAY", "B3.7", agent, "provider", signed_trigger);
-  pay.triggered_at_us = china_midnight_utc_us(contract.effective());
+  Obligation pay = of_contract(contract, "O-PAY", "B3.7", agent, "provider", signed_trigger, effective_us);
   workday_deadline(pay, contract, calendar, s.terms.pay_within_workdays, contract.paid, as_of_us);
   out.push_back(std::move(pay));
-  Obligation accounts = of_contract(contract, "O-ACCOUNTS", "A2.4", "provider", agent, signed_trigger);
-  accounts.triggered_at_us = pay.triggered_at_us;
+  Obligation accounts =
+      of_contract(contract, "O-ACCOUNTS", "A2.4", "provider", agent, signed_trigger, effective_us);
   workday_deadline(accounts, contract, calendar, s.terms.accounts_within_workdays, contract.accounts, as_of_us);
   out.push_back(std::move(accounts));
   for (const NoticeSent& notice : contract.notices) {
@@ -89,9 +90,8 @@ std::vector<Obligation> contract_obligations(const ContractState& contract, cons
       // B3.5: the notice must be deemed received by the latest date one month before the last day.
       const bool from_agent = notice.from == NoticeParty::agent;
       Obligation exit = of_contract(contract, "O-EXIT", "B3.5", from_agent ? agent : "provider",
-                                    from_agent ? "provider" : agent, "NoticeSent " + notice.notice);
+                                    from_agent ? "provider" : agent, "NoticeSent " + notice.notice, notice.sent_us);
       exit.id += "/" + notice.notice;
-      exit.triggered_at_us = notice.sent_us;
       exit.rule = "deemed received no later than one month before the last day of service " + notice.last_service_day;
       exit.deadline = latest_notice(date_or_epoch(notice.last_service_day), 1);
       exit.satisfied_by = notice.notice;
@@ -101,9 +101,8 @@ std::vector<Obligation> contract_obligations(const ContractState& contract, cons
     } else if (notice.kind == NoticeKind::negotiation_request) {
       // 6.1: arbitration may be filed once 30 days from the request's receipt have passed; 6.2: nothing else stops.
       Obligation dispute = of_contract(contract, "O-DISPUTE", "6.1", "either party", "either party",
-                                       "NoticeSent " + notice.notice);
+                                       "NoticeSent " + notice.notice, notice.sent_us);
       dispute.id += "/" + notice.notice;
-      dispute.triggered_at_us = notice.sent_us;
       dispute.rule = "arbitration may be filed from the day after a 30-day period from the deemed receipt " +
                      notice.deemed_received;
       const CalendarAnswer<Date> last = calendar.period_end(date_or_epoch(notice.deemed_received), 30);

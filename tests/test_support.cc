@@ -194,15 +194,13 @@ bool break_write_ahead_log(const std::string& store_path) {
 }
 
 RawStore::RawStore(const std::string& path) {
+  // The store's own options (ledger/store.cc): only the writes are raw.
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const std::string& name : Store::column_family_names())
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  rocksdb::DBOptions options;
-  // Not RocksDB's 16 table-opening threads per family on every open: tests
-  // open stores thousands of times.
-  options.max_file_opening_threads = 1;
+    families.emplace_back(name, Store::family_options(name));
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(options, path, families, &handles_, &raw);
+  const rocksdb::Status status =
+      rocksdb::DB::Open(Store::db_options(false), path, families, &handles_, &raw);
   if (!status.ok()) throw std::runtime_error("cannot open RocksDB directly: " + status.ToString());
   db_.reset(raw);
 }

@@ -312,14 +312,44 @@ int run_app(const std::vector<std::string>& args, Side side, std::ostream& out, 
     on_ledger = [&](Context& c) { return verb_rates_lookup(c, plan, number); }; });
 
   // calls, holds
-  auto* calls = app.add_subcommand("calls", "an account's billed and refused calls and expired holds");
-  calls->add_option("ACCOUNT", account_id, "account id")->required();
+  auto* calls = app.add_subcommand("calls", "an account's billed and refused calls and expired holds (which switch, "
+                                             "the SIP Call-ID); `calls cut CALL-ID` ends a live Kamailio call");
+  calls->add_option("ACCOUNT", account_id, "account id");
   calls->add_option("--from", from, "from this day (China time) or ISO 8601 time, e.g. 2026-11-25");
   calls->add_option("--to", to, "through this day (China time) or until this ISO 8601 time");
   add_json(calls);
+  // `calls cut CALL-ID` (issue 15): the daemon's Kamailio connector sends a disconnect.
+  std::string cut_call;
+  auto* cut = calls->add_subcommand("cut", "end a live Kamailio call now (needs the daemon's connector)");
+  cut->add_option("CALL-ID", cut_call, "the SIP Call-ID, or huawu's call id of it")->required();
+  add_json(cut);
+  cut->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_calls_cut(c, cut_call); }; });
   calls->callback([&] {
+    if (cut->parsed()) return;
+    if (account_id.empty()) throw CLI::RequiredError("ACCOUNT");
     target = Target{TargetKind::account, account_id};
     on_ledger = [&](Context& c) { return verb_calls(c, account_id, from, to); }; });
+
+  // kamailio backfill | status (issue 15)
+  std::string kamailio_switch_id = "kamailio";
+  auto* kamailio = app.add_subcommand("kamailio", "the Kamailio connector: CDR backfill, status");
+  kamailio->require_subcommand(1);
+  auto* backfill = kamailio->add_subcommand(
+      "backfill", "bill the calls in Kamailio's acc CDRs (a file or a directory) that the ledger has not seen");
+  backfill->add_option("PATH", file, "a CDR file, or a directory of them")->required();
+  backfill->add_option("--switch-id", kamailio_switch_id, "the connector's switch id (default kamailio)");
+  add_json(backfill);
+  backfill->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    import_file = file;
+    on_ledger = [&](Context& c) { return verb_kamailio_backfill(c, file, kamailio_switch_id); }; });
+  auto* kamailio_status = kamailio->add_subcommand("status", "the daemon's connection to Kamailio and its counts");
+  add_json(kamailio_status);
+  kamailio_status->callback([&] {
+    target = Target{TargetKind::ledger, {}};
+    on_ledger = [&](Context& c) { return verb_kamailio_status(c); }; });
   auto* holds = app.add_subcommand("holds", "an account's holds for calls in progress");
   holds->add_option("ACCOUNT", account_id, "account id")->required();
   add_json(holds);

@@ -21,6 +21,10 @@
 #include "ledger/writer.h"
 #include "projections/obligations.h"
 
+namespace huawu::kamailio {
+class Connector;
+}
+
 namespace huawu::cli {
 
 inline constexpr int exit_ok = 0;
@@ -45,6 +49,9 @@ class LedgerAccess {
   virtual bool read_only() const { return false; }
   // An agent operator's reach (cli/scope.h); null: unrestricted.
   virtual const Scope* scope() const { return nullptr; }
+  // The daemon's Kamailio connector (issue 15); null: none runs (no daemon,
+  // or [kamailio] is off).
+  virtual kamailio::Connector* kamailio() { return nullptr; }
 };
 
 // The command's own path when no daemon serves the data directory: it opens

@@ -68,6 +68,23 @@ void put_call(nlohmann::json& j, const std::string& switch_id, const std::string
   j["account"] = account;
 }
 
+const char* via_name(SwitchVia via) { return via == SwitchVia::kamailio ? "kamailio" : "zeromq"; }
+
+// Which connector a call came through, and the SIP Call-ID its call id maps
+// (issue 15). The Call-ID is the switch's text: quoted as JSON so that spaces
+// and odd bytes cannot be mistaken for the next field.
+void put_via(nlohmann::json& j, SwitchVia via, const std::string& sip_call_id) {
+  j["via"] = via_name(via);
+  if (!sip_call_id.empty()) j["sip_call_id"] = sip_call_id;
+}
+
+std::string via_text(SwitchVia via, const std::string& sip_call_id) {
+  std::string text = std::string(" via=") + via_name(via);
+  if (!sip_call_id.empty())
+    text += " sip_call_id=" + nlohmann::json(sip_call_id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return text;
+}
+
 struct PayloadJson {
   nlohmann::json& j;
   void operator()(const LedgerCreated& e) const {
@@ -115,6 +132,7 @@ struct PayloadJson {
     j["switch_time_us"] = e.switch_time_us;
     j["expires_at_us"] = e.expires_at_us;
     j["expires_at"] = format_time_utc(e.expires_at_us);
+    put_via(j, e.via, e.sip_call_id);
   }
   void operator()(const CallSettled& e) const {
     put_call(j, e.switch_id, e.call_id, e.account);
@@ -133,12 +151,15 @@ struct PayloadJson {
     put_units(j, "arrears", e.arrears_units);
     j["over_grant"] = e.over_grant;
     put_units(j, "balance_after", e.balance_after_units);
+    put_via(j, e.via, e.sip_call_id);
+    if (!e.end_reason.empty()) j["end_reason"] = e.end_reason;
   }
   void operator()(const CallRejected& e) const {
     put_call(j, e.switch_id, e.call_id, e.account);
     j["stage"] = call_stage_name(e.stage);
     j["reason"] = e.reason;
     j["original_sequence"] = e.original_sequence;
+    put_via(j, e.via, e.sip_call_id);
   }
   void operator()(const HoldExpired& e) const {
     put_call(j, e.switch_id, e.call_id, e.account);
@@ -339,7 +360,8 @@ struct PayloadText {
   }
   std::string operator()(const CallAuthorized& e) const {
     return "call=" + e.switch_id + "/" + e.call_id + " account=" + e.account + " callee=" + e.callee +
-           " granted=" + std::to_string(e.granted_seconds) + "s hold=" + format_yuan(e.hold_units);
+           " granted=" + std::to_string(e.granted_seconds) + "s hold=" + format_yuan(e.hold_units) +
+           via_text(e.via, e.sip_call_id);
   }
   std::string operator()(const CallSettled& e) const {
     return "call=" + e.switch_id + "/" + e.call_id + " account=" + e.account + " callee=" + e.callee +
@@ -347,11 +369,12 @@ struct PayloadText {
            "ms billed=" + std::to_string(e.billed_seconds) + "s cost=" + format_yuan(e.cost_units) +
            " balance_after=" + format_yuan(e.balance_after_units) + (e.over_grant ? " OVER-GRANT" : "") +
            (e.arrears_units > 0 ? " arrears=" + format_yuan(e.arrears_units) : "") +
-           (e.rate.promotion.empty() ? "" : " promotion=" + e.rate.promotion);
+           (e.rate.promotion.empty() ? "" : " promotion=" + e.rate.promotion) +
+           (e.end_reason.empty() ? "" : " ended=" + e.end_reason) + via_text(e.via, e.sip_call_id);
   }
   std::string operator()(const CallRejected& e) const {
     return "call=" + e.switch_id + "/" + e.call_id + " " + call_stage_name(e.stage) + " refused: " + e.reason +
-           (e.account.empty() ? "" : " account=" + e.account);
+           (e.account.empty() ? "" : " account=" + e.account) + via_text(e.via, e.sip_call_id);
   }
   std::string operator()(const HoldExpired& e) const {
     return "call=" + e.switch_id + "/" + e.call_id + " account=" + e.account +

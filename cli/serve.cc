@@ -1,6 +1,8 @@
 // `huawu serve`: wires the daemon together (ledger/daemon.h) and runs it
 // until SIGINT or SIGTERM.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +16,7 @@
 #include "cli/local_verbs.h"
 #include "ledger/daemon.h"
 #include "ledger/publisher.h"
+#include "kamailio/connector.h"
 
 namespace huawu::cli {
 
@@ -22,7 +25,8 @@ namespace {
 // The daemon's own ledger, for one verb forwarded to it by `caller`.
 class DaemonAccess final : public LedgerAccess {
  public:
-  DaemonAccess(Ledger& ledger, Caller caller) : ledger_(ledger), caller_(std::move(caller)) {
+  DaemonAccess(Ledger& ledger, Caller caller, kamailio::Connector* connector)
+      : ledger_(ledger), caller_(std::move(caller)), connector_(connector) {
     if (caller_.role == PrincipalRole::agent) scope_ = Scope{caller_.name, caller_.agent};
   }
   Writer* writer(std::string*) override { return &ledger_.writer(); }
@@ -42,10 +46,12 @@ class DaemonAccess final : public LedgerAccess {
   const std::string& actor() const override { return caller_.actor; }
   bool read_only() const override { return caller_.role == PrincipalRole::auditor; }
   const Scope* scope() const override { return scope_ ? &*scope_ : nullptr; }
+  kamailio::Connector* kamailio() override { return connector_; }
 
  private:
   Ledger& ledger_;
   Caller caller_;
+  kamailio::Connector* connector_;
   std::optional<Scope> scope_;
 };
 
@@ -57,8 +63,15 @@ extern "C" void on_stop_signal(int) {
 
 bool set_up_logging(const DaemonConfig& config, std::ostream& err) {
   try {
-    if (!config.log_file.empty())
+    if (!config.log_file.empty()) {
+      // The log names accounts and calls: create it private (spdlog would
+      // follow the umask); an existing file keeps its mode.
+      const int fd = ::open(config.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (fd >= 0) ::close(fd);
+      // main() registered the standard-error logger under the same name.
+      spdlog::drop("huawu");
       spdlog::set_default_logger(spdlog::basic_logger_mt("huawu", config.log_file));
+    }
     spdlog::set_level(spdlog::level::from_str(config.log_level));
     spdlog::flush_every(std::chrono::seconds(1));
     return true;
@@ -126,11 +139,15 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
     err << "huawu: " << why << "\n";
     return exit_storage;
   }
+  // Issue 15: the Kamailio connector, a second switch edge into the same writer.
+  std::unique_ptr<kamailio::Connector> connector;
+  if (config.kamailio.enabled)
+    connector = std::make_unique<kamailio::Connector>(config.kamailio, ledger->writer(), ledger->store());
   ControlAuth auth(*ledger);
-  ControlHandler control = [&auth, &ledger](const ControlRequest& request) {
+  ControlHandler control = [&auth, &ledger, &connector](const ControlRequest& request) {
     auto admitted = auth.admit(request);
     if (auto* reply = std::get_if<ControlReply>(&admitted)) return std::move(*reply);
-    DaemonAccess access(*ledger, std::get<Caller>(std::move(admitted)));
+    DaemonAccess access(*ledger, std::get<Caller>(std::move(admitted)), connector.get());
     std::ostringstream verb_out, verb_err;
     const int code = run_app(request.args, Side::daemon, verb_out, verb_err, &access, {});
     return ControlReply{code, verb_out.str(), verb_err.str()};
@@ -140,6 +157,9 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
     err << "huawu: " << why << "\n";
     return exit_storage;
   }
+  if (connector)
+    daemon->on_holds_expired(
+        [c = connector.get()](const std::vector<HoldExpired>& expired) { c->on_holds_expired(expired); });
   running_daemon = daemon.get();
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
@@ -154,10 +174,13 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   // Every request taken was answered. Close the control workers, then drain
   // the writer and write a checkpoint; publish what was committed last.
   running_daemon = nullptr;
+  // Kamailio's requests in flight are answered before the writer drains.
+  if (connector) connector->stop();
   if (daemon->reply_times().count() > 0)
     out << "huawu: switch replies since start: " << daemon->reply_times().summary() << " (time in the daemon)"
         << std::endl;
-  daemon.reset();
+  daemon.reset();  // joins the control workers, the last users of the connector
+  connector.reset();
   ledger->close();
   const Writer& writer = ledger->writer();
   spdlog::info("huawu: stopped cleanly at sequence {}; checkpoint written; {} batches committed "

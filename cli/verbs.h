@@ -42,6 +42,14 @@ int verb_rates_lookup(Context& ctx, const std::string& plan, const std::string& 
 int verb_calls(Context& ctx, const std::string& account, const std::string& from, const std::string& to);
 int verb_holds(Context& ctx, const std::string& account);
 
+// The Kamailio connector (kamailio_verbs.cc, issue 15). Backfill bills the
+// acc CDRs of FILE or DIR the ledger has not seen; status and cut need the
+// daemon's connector.
+int verb_kamailio_backfill(Context& ctx, const std::string& path, const std::string& switch_id);
+int verb_kamailio_status(Context& ctx);
+// `call`: the SIP Call-ID or huawu's call id of a live Kamailio call.
+int verb_calls_cut(Context& ctx, const std::string& call);
+
 // The agent tree (agent_verbs.cc). Prices are fen per minute with up to 2
 // decimals ("8.5"); `parent` "provider" adds a level-1 agent.
 int verb_agent_add(Context& ctx, const std::string& agent, const std::string& parent, const std::string& name,

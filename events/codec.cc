@@ -125,6 +125,8 @@ struct PayloadWriter {
     write_rate(b.initRate(), e.rate);
     b.setSwitchTimeUs(e.switch_time_us);
     b.setExpiresAtUs(e.expires_at_us);
+    b.setVia(static_cast<s::SwitchVia>(e.via));
+    if (!e.sip_call_id.empty()) b.setSipCallId(as_text(e.sip_call_id));
   }
   void operator()(const CallSettled& e) {
     auto b = payload.initCallSettled();
@@ -146,6 +148,9 @@ struct PayloadWriter {
     b.setArrearsUnits(e.arrears_units);
     b.setOverGrant(e.over_grant);
     b.setBalanceAfterUnits(e.balance_after_units);
+    b.setVia(static_cast<s::SwitchVia>(e.via));
+    if (!e.sip_call_id.empty()) b.setSipCallId(as_text(e.sip_call_id));
+    if (!e.end_reason.empty()) b.setEndReason(as_text(e.end_reason));
   }
   void operator()(const CallRejected& e) {
     auto b = payload.initCallRejected();
@@ -155,6 +160,8 @@ struct PayloadWriter {
     b.setStage(static_cast<s::CallStage>(e.stage));
     b.setReason(as_text(e.reason));
     b.setOriginalSequence(e.original_sequence);
+    b.setVia(static_cast<s::SwitchVia>(e.via));
+    if (!e.sip_call_id.empty()) b.setSipCallId(as_text(e.sip_call_id));
   }
   void operator()(const HoldExpired& e) {
     auto b = payload.initHoldExpired();
@@ -393,6 +400,10 @@ std::optional<E> known_enum(R raw, E last, const char* what, std::string* why) {
   return static_cast<E>(value);
 }
 
+std::optional<SwitchVia> read_via(s::SwitchVia raw, std::string* why) {
+  return known_enum(raw, SwitchVia::kamailio, "switch connector", why);
+}
+
 CallRate read_rate(s::CallRate::Reader r) {
   return CallRate{text(r.getPrefix()), r.getPriceUnitsPerMinute(), r.getConnectFeeUnits(),
                   r.getFirstBlockSeconds(), r.getNextBlockSeconds(), text(r.getPromotion())};
@@ -445,10 +456,15 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
     }
     case s::Event::Payload::CALL_AUTHORIZED: {
       auto r = payload.getCallAuthorized();
-      return CallAuthorized{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
-                            text(r.getCaller()),   text(r.getCallee()), r.getRequestedSeconds(),
-                            r.getGrantedSeconds(), r.getHoldUnits(),    read_rate(r.getRate()),
-                            r.getSwitchTimeUs(),   r.getExpiresAtUs()};
+      auto via = read_via(r.getVia(), why);
+      if (!via) return std::nullopt;
+      CallAuthorized e{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
+                       text(r.getCaller()),   text(r.getCallee()), r.getRequestedSeconds(),
+                       r.getGrantedSeconds(), r.getHoldUnits(),    read_rate(r.getRate()),
+                       r.getSwitchTimeUs(),   r.getExpiresAtUs()};
+      e.via = *via;
+      e.sip_call_id = text(r.getSipCallId());
+      return e;
     }
     case s::Event::Payload::CALL_SETTLED: {
       auto r = payload.getCallSettled();
@@ -476,6 +492,11 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
       e.arrears_units = r.getArrearsUnits();
       e.over_grant = r.getOverGrant();
       e.balance_after_units = r.getBalanceAfterUnits();
+      auto via = read_via(r.getVia(), why);
+      if (!via) return std::nullopt;
+      e.via = *via;
+      e.sip_call_id = text(r.getSipCallId());
+      e.end_reason = text(r.getEndReason());
       return e;
     }
     case s::Event::Payload::CALL_REJECTED: {
@@ -485,9 +506,13 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
         *why = "unknown call stage " + std::to_string(stage);
         return std::nullopt;
       }
-      return CallRejected{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
-                          static_cast<CallStage>(stage), text(r.getReason()),
-                          r.getOriginalSequence()};
+      auto via = read_via(r.getVia(), why);
+      if (!via) return std::nullopt;
+      CallRejected e{text(r.getSwitchId()), text(r.getCallId()), text(r.getAccount()),
+                     static_cast<CallStage>(stage), text(r.getReason()), r.getOriginalSequence()};
+      e.via = *via;
+      e.sip_call_id = text(r.getSipCallId());
+      return e;
     }
     case s::Event::Payload::HOLD_EXPIRED: {
       auto r = payload.getHoldExpired();

@@ -111,6 +111,9 @@ struct CallRate {
   bool operator==(const CallRate&) const = default;
 };
 
+// The connector a switch request came through (issue 15).
+enum class SwitchVia : std::uint8_t { zeromq = 0, kamailio = 1 };
+
 struct CallAuthorized {
   std::string switch_id;
   std::string call_id;
@@ -123,6 +126,8 @@ struct CallAuthorized {
   CallRate rate;
   std::int64_t switch_time_us = 0;
   std::int64_t expires_at_us = 0;
+  SwitchVia via = SwitchVia::zeromq;
+  std::string sip_call_id;  // empty: call_id is the switch's own id (docs/kamailio.md §2)
   bool operator==(const CallAuthorized&) const = default;
 };
 
@@ -147,6 +152,9 @@ struct CallSettled {
   std::int64_t arrears_units = 0;
   bool over_grant = false;
   std::int64_t balance_after_units = 0;
+  SwitchVia via = SwitchVia::zeromq;
+  std::string sip_call_id;
+  std::string end_reason;  // as the switch said; empty when it did not
   bool operator==(const CallSettled&) const = default;
 };
 
@@ -159,6 +167,8 @@ struct CallRejected {
   CallStage stage = CallStage::authorize;
   std::string reason;
   std::uint64_t original_sequence = 0;
+  SwitchVia via = SwitchVia::zeromq;
+  std::string sip_call_id;
   bool operator==(const CallRejected&) const = default;
 };
 

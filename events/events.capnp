@@ -181,6 +181,14 @@ struct CallAuthorized {
   rate @8 :CallRate;
   switchTimeUs @9 :Int64;
   expiresAtUs @10 :Int64;        # ledger time after which the hold is released
+  via @11 :SwitchVia;            # which connector the request came through (issue 15)
+  sipCallId @12 :Text;           # the SIP Call-ID when callId is its mapping (docs/kamailio.md §2)
+}
+
+# The connector a switch request came through.
+enum SwitchVia {
+  zeromq @0;     # the ZeroMQ switch protocol (docs/switch-protocol.md)
+  kamailio @1;   # the Kamailio evapi connector (docs/kamailio.md)
 }
 
 enum CallOrigin {
@@ -210,6 +218,9 @@ struct CallSettled {
   arrearsUnits @15 :Int64;        # cost - walletDebit
   overGrant @16 :Bool;            # ran past the granted seconds
   balanceAfterUnits @17 :Int64;   # wallet + held after this event
+  via @18 :SwitchVia;
+  sipCallId @19 :Text;
+  endReason @20 :Text;            # how the call ended, as the switch said (Kamailio: caller_bye, credit_timeout, ...)
 }
 
 enum CallStage {
@@ -227,6 +238,8 @@ struct CallRejected {
   stage @3 :CallStage;
   reason @4 :Text;                # a rejection name: insufficient_balance, …
   originalSequence @5 :UInt64;    # for call_already_*: the event that holds the call
+  via @6 :SwitchVia;
+  sipCallId @7 :Text;
 }
 
 # A hold whose call was never settled in time, released by ledger time.

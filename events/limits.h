@@ -87,7 +87,10 @@ inline constexpr std::size_t switch_id_length_max = 64;
 inline constexpr std::size_t call_id_length_max = 64;
 inline constexpr std::size_t request_key_length_max = 64;
 inline constexpr std::size_t phone_number_length_max = 32;    // caller, callee
-inline constexpr std::size_t switch_reason_length_max = 64;   // a reply's reason name
+inline constexpr std::size_t switch_reason_length_max = 64;   // a reply's reason name, a call's end reason
+// A SIP Call-ID kept beside its mapped call id (issue 15, docs/kamailio.md §2):
+// far longer than any real one, small against event_bytes_max.
+inline constexpr std::size_t sip_call_id_bytes_max = 1024;
 // The largest valid request (a RecordCall) fits a frame with room to spare.
 static_assert(switch_id_length_max + request_key_length_max + call_id_length_max +
                   account_id_length_max + 2 * phone_number_length_max + 6 * 8 + 16 * 8 <

@@ -98,6 +98,8 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::promotion_ended: return "promotion_ended";
     case Rejection::filing_reference_required: return "filing_reference_required";
     case Rejection::nothing_to_alert: return "nothing_to_alert";
+    case Rejection::destination_invalid: return "destination_invalid";
+    case Rejection::call_id_invalid: return "call_id_invalid";
   }
   return "unknown";
 }

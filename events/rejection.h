@@ -110,9 +110,13 @@ enum class Rejection : std::uint8_t {
   promotion_ended,                // withdrawing a promotion rejected or withdrawn already
   filing_reference_required,      // B3.2: approval only with the filing's reference
   nothing_to_alert,               // the daemon's obligation check found nothing new
+  // The Kamailio connector (issue 15, docs/kamailio.md): an auth_request it
+  // cannot make a switch request of, answered without asking the ledger.
+  destination_invalid,            // the R-URI user is not 1-32 digits (after an optional '+')
+  call_id_invalid,                // an empty SIP Call-ID, or one over limits::sip_call_id_bytes_max
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::nothing_to_alert) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::call_id_invalid) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

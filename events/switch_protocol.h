@@ -7,6 +7,8 @@
 #include <string>
 #include <variant>
 
+#include "events/event.h"
+
 namespace huawu {
 
 // Before connecting a call: may it start, and for how long?
@@ -26,6 +28,7 @@ struct SettleCall {
   std::int64_t answered_time_us = 0;  // 0 when never answered
   std::int64_t billed_duration_ms = 0;
   std::uint32_t disconnect_cause = 0;  // Q.850 cause code (16 = normal clearing)
+  std::string end_reason;              // how the call ended, when the switch says (Kamailio)
   bool operator==(const SettleCall&) const = default;
 };
 
@@ -38,6 +41,7 @@ struct RecordCall {
   std::int64_t answered_time_us = 0;
   std::int64_t duration_ms = 0;
   std::uint32_t disconnect_cause = 0;
+  std::string end_reason;
   bool operator==(const RecordCall&) const = default;
 };
 
@@ -47,6 +51,11 @@ struct SwitchRequest {
   std::string switch_id;    // which switch; call ids are unique per switch
   std::string request_key;  // switch-chosen; a retry reuses it
   SwitchBody body;
+  // Set by the connector, never read off the ZeroMQ wire (issue 15): which
+  // connector it came through and, for Kamailio, the SIP Call-ID that
+  // call_id maps (docs/kamailio.md §2).
+  SwitchVia via = SwitchVia::zeromq;
+  std::string sip_call_id;
   bool operator==(const SwitchRequest&) const = default;
 };
 

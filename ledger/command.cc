@@ -49,6 +49,12 @@ struct Canonical {
     w.str(c.switch_id);
     w.str(c.request_key);
     std::visit(*this, c.body);
+    // Only a Kamailio request has these: a ZeroMQ request's fingerprint is
+    // what it was before they existed.
+    if (c.via != SwitchVia::zeromq || !c.sip_call_id.empty()) {
+      w.u8(static_cast<std::uint8_t>(c.via));
+      w.str(c.sip_call_id);
+    }
   }
   void operator()(const AuthorizeCall& c) {
     w.u8(0);
@@ -65,6 +71,7 @@ struct Canonical {
     w.i64(c.answered_time_us);
     w.i64(c.billed_duration_ms);
     w.u64(c.disconnect_cause);
+    if (!c.end_reason.empty()) w.str(c.end_reason);
   }
   void operator()(const RecordCall& c) {
     w.u8(2);
@@ -75,6 +82,7 @@ struct Canonical {
     w.i64(c.answered_time_us);
     w.i64(c.duration_ms);
     w.u64(c.disconnect_cause);
+    if (!c.end_reason.empty()) w.str(c.end_reason);
   }
   void operator()(const ExpireHolds&) { w.u8(6); }
   void operator()(const AddAgent& c) {

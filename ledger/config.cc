@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "events/rejection.h"
 #include "projections/calendar.h"
 
 namespace huawu {
@@ -134,6 +135,95 @@ void read_table(const toml::node& node, std::string_view name, Refusal& refusal,
   }
 }
 
+// "HOST:PORT" with a dotted IPv4 host and a port 1..65535 (the connector
+// connects with a plain inet socket, no name lookup).
+bool valid_ipv4_address(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  const std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return false;
+  int port_number = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    port_number = port_number * 10 + (c - '0');
+  }
+  if (port_number < 1 || port_number > 65535) return false;
+  int parts = 0, digits = 0, value = 0;
+  for (char c : host) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++parts, digits = 0, value = 0;
+    } else if (c >= '0' && c <= '9' && digits < 3) {
+      value = value * 10 + (c - '0');
+      if (value > 255) return false;
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && parts == 3;
+}
+
+// A name of Rejection: the keys of [kamailio.sip_codes].
+bool is_rejection_name(std::string_view name) {
+  for (std::uint8_t i = 1; i < rejection_count; ++i)
+    if (rejection_name(static_cast<Rejection>(i)) == name) return true;
+  return false;
+}
+
+void read_kamailio(const toml::node& node, KamailioConfig& into, Refusal& refusal) {
+  const std::string_view name = "kamailio";
+  read_table(node, name, refusal, [&](const toml::key& k, const toml::node& v) {
+    const std::string full = dotted(name, k);
+    std::optional<std::int64_t> n;
+    if (k.str() == "enabled") {
+      if (const auto* flag = v.as_boolean()) into.enabled = flag->get();
+      else refusal.refuse(full, v, "must be true or false, not " + type_name(v));
+    } else if (k.str() == "evapi_address") {
+      std::string text;
+      read_string(v, full, false, text, refusal);
+      if (!refusal.refused() && !valid_ipv4_address(text))
+        refusal.refuse(full, v, "must be IPV4:PORT such as 127.0.0.1:8448, not '" + text + "'");
+      if (!refusal.refused()) into.evapi_address = text;
+    } else if (k.str() == "switch_id") {
+      std::string text;
+      read_string(v, full, false, text, refusal);
+      bool printable = text.size() <= limits::switch_id_length_max;
+      for (char c : text) printable = printable && c >= 0x21 && c <= 0x7e;
+      if (!refusal.refused() && !printable)
+        refusal.refuse(full, v, "must be 1-64 printable characters without spaces");
+      if (!refusal.refused()) into.switch_id = text;
+    } else if (k.str() == "requested_seconds") {
+      n = read_integer(v, full, 1, config_limits::max_call_seconds_max, refusal);
+      if (n) into.requested_seconds = *n;
+    } else if (k.str() == "reconnect_min_ms") {
+      n = read_integer(v, full, config_limits::kamailio_reconnect_ms_min, config_limits::kamailio_reconnect_ms_max,
+                       refusal);
+      if (n) into.reconnect_min_ms = *n;
+    } else if (k.str() == "reconnect_max_ms") {
+      n = read_integer(v, full, config_limits::kamailio_reconnect_ms_min, config_limits::kamailio_reconnect_ms_max,
+                       refusal);
+      if (n) into.reconnect_max_ms = *n;
+    } else if (k.str() == "cdr_dir") {
+      read_string(v, full, true, into.cdr_dir, refusal);
+    } else if (k.str() == "rpc_socket") {
+      read_string(v, full, true, into.rpc_socket, refusal);
+    } else if (k.str() == "sip_codes") {
+      read_table(v, full, refusal, [&](const toml::key& reason, const toml::node& code) {
+        const std::string key = full + "." + std::string(reason.str());
+        if (!is_rejection_name(reason.str())) {
+          refusal.refuse(key, code, "is not a reason huawu gives");
+          return;
+        }
+        const auto c = read_integer(code, key, 400, 699, refusal, " (a SIP final error code)");
+        if (c) into.sip_codes[std::string(reason.str())] = static_cast<int>(*c);
+      });
+    } else {
+      refuse_unknown(full, v, refusal);
+    }
+  });
+}
+
 std::optional<DaemonConfig> from_document(const toml::table& document, std::string* why) {
   DaemonConfig config;
   Refusal refusal;
@@ -242,11 +332,15 @@ std::optional<DaemonConfig> from_document(const toml::table& document, std::stri
           refuse_unknown(full, v, refusal);
         }
       });
+    } else if (name == "kamailio") {
+      read_kamailio(node, config.kamailio, refusal);
     } else {
       refuse_unknown(name, node, refusal);
     }
     if (refusal.refused()) break;
   }
+  if (!refusal.refused() && config.kamailio.reconnect_min_ms > config.kamailio.reconnect_max_ms)
+    refusal.refuse("kamailio.reconnect_min_ms", document, "must not be above kamailio.reconnect_max_ms");
 
   if (!refusal.refused() && queue_node != nullptr) {
     const auto n = read_integer(*queue_node, "writer.queue_requests_max",
@@ -357,6 +451,18 @@ std::string render_config(const DaemonConfig& config) {
   out += "\n[log]\n";
   out += "level = " + quoted(config.log_level) + "\n";
   out += "file = " + quoted(config.log_file) + "\n";
+  const KamailioConfig& k = config.kamailio;
+  out += "\n[kamailio]\n";
+  out += std::string("enabled = ") + (k.enabled ? "true" : "false") + "\n";
+  out += "evapi_address = " + quoted(k.evapi_address) + "\n";
+  out += "switch_id = " + quoted(k.switch_id) + "\n";
+  out += "requested_seconds = " + std::to_string(k.requested_seconds) + "\n";
+  out += "reconnect_min_ms = " + std::to_string(k.reconnect_min_ms) + "\n";
+  out += "reconnect_max_ms = " + std::to_string(k.reconnect_max_ms) + "\n";
+  out += "cdr_dir = " + quoted(k.cdr_dir) + "\n";
+  out += "rpc_socket = " + quoted(k.rpc_socket) + "\n";
+  out += "\n[kamailio.sip_codes]\n";
+  for (const auto& [reason, code] : k.sip_codes) out += reason + " = " + std::to_string(code) + "\n";
   return out;
 }
 

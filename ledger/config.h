@@ -9,6 +9,9 @@
 //   [contract] calendar_file, sla_schedule, due_soon_days, sla_due_soon_minutes,
 //             alert_interval_seconds
 //   [log]     level, file
+//   [kamailio] enabled, evapi_address, switch_id, requested_seconds,
+//             reconnect_min_ms, reconnect_max_ms, cdr_dir, rpc_socket
+//   [kamailio.sip_codes] REASON = CODE
 //
 // Every key is optional; a missing key keeps its default below. Anything else
 // is refused, naming the key: an unknown table or key (a typo must never fall
@@ -17,6 +20,7 @@
 // every key with its default.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +28,21 @@
 #include "events/limits.h"
 
 namespace huawu {
+
+// The Kamailio connector (issue 15, docs/kamailio.md), off by default.
+struct KamailioConfig {
+  bool enabled = false;
+  std::string evapi_address = "127.0.0.1:8448";  // Kamailio's evapi bind_addr: IPv4 host:port
+  std::string switch_id = "kamailio";            // the switch id of its calls in the ledger
+  std::int64_t requested_seconds = 7200;         // what each authorization asks for
+  std::int64_t reconnect_min_ms = 100;           // the first retry; doubles up to the max
+  std::int64_t reconnect_max_ms = 5000;
+  std::string cdr_dir;     // acc CDR files backfilled after each (re)connect; empty: none
+  std::string rpc_socket;  // Kamailio's jsonrpcs datagram socket for dlg.list; empty: no dialog check
+  // Reason name -> SIP code, overriding the defaults (kamailio/sip_codes.h).
+  std::map<std::string, int> sip_codes;
+  bool operator==(const KamailioConfig&) const = default;
+};
 
 struct DaemonConfig {
   std::string data_dir = "./huawu-data";
@@ -51,6 +70,7 @@ struct DaemonConfig {
   std::int64_t alert_interval_seconds = 60;
   std::string log_level = "info";          // trace|debug|info|warn|error|critical|off
   std::string log_file;                    // empty: standard error
+  KamailioConfig kamailio;
 
   bool operator==(const DaemonConfig&) const = default;
 };
@@ -68,6 +88,8 @@ inline constexpr std::int64_t checkpoint_interval_events_max = 100'000'000;
 inline constexpr std::int64_t due_soon_days_max = 60;
 inline constexpr std::int64_t sla_due_soon_minutes_max = 7 * 24 * 60;
 inline constexpr std::int64_t alert_interval_seconds_max = 86'400;
+inline constexpr std::int64_t kamailio_reconnect_ms_min = 10;
+inline constexpr std::int64_t kamailio_reconnect_ms_max = 60'000;
 // load_config refuses a larger file before parsing it.
 inline constexpr std::size_t file_bytes_max = 1024 * 1024;
 }  // namespace config_limits

@@ -323,8 +323,15 @@ void Daemon::send_replies() {
       expiry_in_flight_ = false;
       // A full request may have left more due: ask again at once.
       if (done.outcome.events.size() == limits::holds_expired_per_request_max) next_expiry_ms_ = 0;
-      if (!done.outcome.events.empty())
+      if (!done.outcome.events.empty()) {
         spdlog::info("huawu: {} holds expired", done.outcome.events.size());
+        if (on_holds_expired_) {
+          std::vector<HoldExpired> expired;
+          for (const Event& event : done.outcome.events)
+            if (const auto* hold = std::get_if<HoldExpired>(&event.payload)) expired.push_back(*hold);
+          on_holds_expired_(expired);
+        }
+      }
       continue;
     }
     if (done.own == OwnRequest::obligation_check) {

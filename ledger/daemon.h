@@ -88,6 +88,11 @@ class Daemon {
   // Async-signal-safe: may be called from a signal handler.
   void stop();
 
+  // Called on the I/O thread with the holds the daemon's expiry released
+  // (issue 15: the Kamailio connector cuts calls still up). Set before run().
+  using HoldsExpiredHook = std::function<void(const std::vector<HoldExpired>&)>;
+  void on_holds_expired(HoldsExpiredHook hook) { on_holds_expired_ = std::move(hook); }
+
   const DaemonEndpoints& endpoints() const { return endpoints_; }
   // Every switch reply's time in the daemon since it started (read after
   // run() returns). The last minute's are logged every minute.
@@ -142,6 +147,7 @@ class Daemon {
   DaemonConfig config_;
   Ledger* ledger_ = nullptr;
   ControlHandler control_;
+  HoldsExpiredHook on_holds_expired_;
   DaemonEndpoints endpoints_;
 
   zmq::context_t context_{1};

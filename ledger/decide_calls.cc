@@ -34,8 +34,11 @@ void post(Event& event, LedgerAccountKind kind, const std::string& owner, std::i
 Decision rejected_call(Event event, const SwitchRequest& request, std::string_view call_id,
                        std::string_view account, CallStage stage, Rejection reason,
                        std::uint64_t original_sequence = 0) {
-  event.payload = CallRejected{request.switch_id, std::string(call_id), std::string(account), stage,
-                               std::string(rejection_name(reason)), original_sequence};
+  CallRejected rejected{request.switch_id, std::string(call_id), std::string(account), stage,
+                        std::string(rejection_name(reason)), original_sequence};
+  rejected.via = request.via;
+  rejected.sip_call_id = request.sip_call_id;
+  event.payload = std::move(rejected);
   return accept(std::move(event));
 }
 
@@ -145,10 +148,13 @@ struct SwitchDecider {
       return rejected_call(std::move(event), request, c.call_id, c.account, stage, Rejection::insufficient_balance);
     post(event, LedgerAccountKind::user_wallet, c.account, -held_units);
     post(event, LedgerAccountKind::user_hold, c.account, held_units);
-    event.payload = CallAuthorized{request.switch_id, c.call_id,       c.account,
-                                   c.caller,          c.callee,        c.requested_seconds,
-                                   granted_seconds,   held_units,      call_rate,
-                                   c.switch_time_us,  expires_at_us};
+    CallAuthorized authorized{request.switch_id, c.call_id,       c.account,
+                              c.caller,          c.callee,        c.requested_seconds,
+                              granted_seconds,   held_units,      call_rate,
+                              c.switch_time_us,  expires_at_us};
+    authorized.via = request.via;
+    authorized.sip_call_id = request.sip_call_id;
+    event.payload = std::move(authorized);
     return accept(std::move(event));
   }
 
@@ -187,6 +193,9 @@ struct SwitchDecider {
                                             hold->rate.next_block_seconds);
     settled.cost_units = call_cost_units(hold->rate, c.billed_duration_ms);
     settled.over_grant = c.billed_duration_ms > hold->granted_seconds * 1000;
+    settled.via = request.via;
+    settled.sip_call_id = request.sip_call_id;
+    settled.end_reason = c.end_reason;
     if (Rejection r = bill(event, settled, *account); r != Rejection::none)
       return rejected_call(std::move(event), request, c.call_id, hold->account, stage, r, hold->hold_id);
     event.payload = std::move(settled);
@@ -218,6 +227,9 @@ struct SwitchDecider {
     settled.rate = promoted_rate(view, *account, call_rate_of(*rate), event.ledger_time_us);
     settled.billed_seconds = billed_seconds(c.duration_ms, rate->first_block_seconds, rate->next_block_seconds);
     settled.cost_units = call_cost_units(settled.rate, c.duration_ms);
+    settled.via = request.via;
+    settled.sip_call_id = request.sip_call_id;
+    settled.end_reason = c.end_reason;
     if (Rejection billing = bill(event, settled, *account); billing != Rejection::none)
       return rejected_call(std::move(event), request, c.call_id, c.account, stage, billing);
     event.payload = std::move(settled);
@@ -229,12 +241,19 @@ std::string_view call_id_of(const SwitchBody& body) {
   return std::visit([](const auto& c) -> std::string_view { return c.call_id; }, body);
 }
 
+std::string_view end_reason_of(const SwitchBody& body) {
+  if (const auto* settle = std::get_if<SettleCall>(&body)) return settle->end_reason;
+  if (const auto* record = std::get_if<RecordCall>(&body)) return record->end_reason;
+  return {};
+}
+
 }  // namespace
 
 bool decide_switch_keys_invalid(const SwitchRequest& request) {
   return !valid_switch_id(request.switch_id, limits::switch_id_length_max) ||
          !valid_switch_id(request.request_key, limits::request_key_length_max) ||
-         !valid_switch_id(call_id_of(request.body), limits::call_id_length_max);
+         !valid_switch_id(call_id_of(request.body), limits::call_id_length_max) ||
+         request.sip_call_id.size() > limits::sip_call_id_bytes_max || end_reason_of(request.body).size() > limits::switch_reason_length_max;
 }
 
 Decision decide_switch(const DecideView& view, const SwitchRequest& request, Event event) {

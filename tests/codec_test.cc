@@ -249,6 +249,46 @@ TEST_CASE("round trip keeps extreme values, both units and many postings", "[cod
   CHECK(*decoded == e);
 }
 
+// Issue 15: a Kamailio call's events keep the connector, the SIP Call-ID its
+// call id maps and how it ended; a ZeroMQ call's bytes are what they were
+// before those fields existed (the golden bytes above are unchanged).
+TEST_CASE("a Kamailio call's events keep the connector, the SIP Call-ID and the end reason", "[codec]") {
+  const std::string sip_call_id = "a84b4c76e66710@pc33.example.com; odd \"text\" " + std::string(900, 'x');
+  CallAuthorized authorized{"kamailio", "~abc", "13800138000", "13800138000", "8610", 7200, 60, 750,
+                            CallRate{"86", 750, 0, 60, 6, ""}, new_year_us, new_year_us + 180'000'000};
+  authorized.via = SwitchVia::kamailio;
+  authorized.sip_call_id = sip_call_id;
+  CallSettled settled;
+  settled.switch_id = "kamailio";
+  settled.call_id = "~abc";
+  settled.account = "13800138000";
+  settled.via = SwitchVia::kamailio;
+  settled.sip_call_id = sip_call_id;
+  settled.end_reason = "credit_timeout";
+  CallRejected rejected{"kamailio", "~abc", "13800138000", CallStage::authorize, "insufficient_balance", 0};
+  rejected.via = SwitchVia::kamailio;
+  rejected.sip_call_id = sip_call_id;
+  for (Payload payload : {Payload{authorized}, Payload{settled}, Payload{rejected}}) {
+    Event event = golden_ledger_created();
+    event.payload = payload;
+    std::string why;
+    const auto decoded = decode_event(encode_event(event), &why);
+    INFO(why);
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == event);
+  }
+  // Without them, the encoding is the one of an event that never had them.
+  Event plain = golden_ledger_created();
+  CallAuthorized zeromq = authorized;
+  zeromq.via = SwitchVia::zeromq;
+  zeromq.sip_call_id.clear();
+  plain.payload = zeromq;
+  Event marked = plain;
+  std::get<CallAuthorized>(marked.payload).via = SwitchVia::kamailio;
+  CHECK(encode_event(marked).size() >= encode_event(plain).size());
+  CHECK(encode_event(marked) != encode_event(plain));
+}
+
 TEST_CASE("decode_event reads bytes that are not 8-byte aligned in memory", "[codec]") {
   // RocksDB and ZeroMQ hand out buffers without alignment promises.
   for (const Event& event : golden_events()) {
@@ -682,6 +722,14 @@ TEST_CASE("decode_event refuses enum values this build does not know", "[codec][
                       closed.setDisposition(static_cast<s::BalanceDisposition>(4));
                     }),
                     "unknown balance disposition 4");
+  }
+  SECTION("switch connector") {
+    require_refused(hand_built_event([](s::Event::Builder e) {
+                      auto authorized = e.getPayload().initCallAuthorized();
+                      authorized.setSwitchId("kamailio");
+                      authorized.setVia(static_cast<s::SwitchVia>(2));
+                    }),
+                    "unknown switch connector 2");
   }
   SECTION("payload type") {
     // Sanity: the helper writes where the reader looks.

@@ -147,7 +147,9 @@ TEST_CASE("the example file loads and equals the defaults", "[config]") {
        {"data_dir =", "[switch]", "endpoint =", "publish_endpoint =", "[writer]",
         "queue_requests_max =", "batch_requests_max =", "checkpoint_interval_events =", "[calls]", "max_call_seconds =",
         "hold_grace_seconds =", "expiry_interval_ms =", "[cards]", "pin_failures_max =", "pin_window_seconds =", "[contract]", "calendar_file =",
-        "[log]", "level =", "file ="}) {
+        "[log]", "level =", "file =", "[kamailio]", "enabled =", "evapi_address =", "switch_id =",
+        "requested_seconds =", "reconnect_min_ms =", "reconnect_max_ms =", "cdr_dir =", "rpc_socket =",
+        "[kamailio.sip_codes]"}) {
     INFO("key = " << key);
     CHECK(text.find(key) != std::string::npos);
   }
@@ -171,6 +173,15 @@ TEST_CASE("render_config writes every value and parses back equal", "[config]") 
   odd.calendar_file = "/etc/huawu/cn-workdays-2027.toml";
   odd.log_level = "critical";
   odd.log_file = std::string("line\nbreak \x01\x1f\x7f") + "'single' # not a comment";
+  odd.kamailio.enabled = true;
+  odd.kamailio.evapi_address = "127.0.0.1:65535";
+  odd.kamailio.switch_id = "kam~01";
+  odd.kamailio.requested_seconds = 1;
+  odd.kamailio.reconnect_min_ms = 10;
+  odd.kamailio.reconnect_max_ms = 60'000;
+  odd.kamailio.cdr_dir = "/var/lib/kamailio/huawu cdr";
+  odd.kamailio.rpc_socket = "/run/kamailio/huawu-rpc.sock";
+  odd.kamailio.sip_codes = {{"insufficient_balance", 486}, {"no_rate_for_destination", 488}};
   const std::string text = render_config(odd);
   INFO(text);
   CHECK(accepted(text) == odd);
@@ -422,5 +433,34 @@ TEST_CASE("load_config reads a file and names it in every refusal", "[config]") 
   CHECK_FALSE(load_config(missing, nullptr).has_value());
 }
 
+// Issue 15: the Kamailio connector's table, each refusal naming its key.
+TEST_CASE("the kamailio table is read and refused by key", "[config]") {
+  const DaemonConfig on = accepted(
+      "[kamailio]\nenabled = true\nevapi_address = \"127.0.0.1:9000\"\n[kamailio.sip_codes]\nno_rate_plan = 488\n");
+  CHECK(on.kamailio.enabled);
+  CHECK(on.kamailio.evapi_address == "127.0.0.1:9000");
+  CHECK(on.kamailio.sip_codes == std::map<std::string, int>{{"no_rate_plan", 488}});
+  CHECK_THAT(refusal("[kamailio]\nenabled = 1\n"),
+             Catch::Matchers::StartsWith("kamailio.enabled: must be true or false"));
+  for (const char* address : {"localhost:8448", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "1.2.3:4",
+                              "256.0.0.1:1", "[::1]:8448", "127.0.0.1:8448 "}) {
+    INFO(address);
+    CHECK_THAT(refusal(std::string("[kamailio]\nevapi_address = \"") + address + "\"\n"),
+               Catch::Matchers::StartsWith("kamailio.evapi_address: must be IPV4:PORT"));
+  }
+  CHECK_THAT(refusal("[kamailio]\nswitch_id = \"a b\"\n"),
+             Catch::Matchers::StartsWith("kamailio.switch_id: must be 1-64 printable"));
+  CHECK_THAT(refusal("[kamailio]\nrequested_seconds = 0\n"),
+             Catch::Matchers::StartsWith("kamailio.requested_seconds: must be in 1..86400"));
+  CHECK_THAT(refusal("[kamailio]\nreconnect_min_ms = 6000\n"),
+             Catch::Matchers::StartsWith("kamailio.reconnect_min_ms: must not be above kamailio.reconnect_max_ms"));
+  CHECK_THAT(refusal("[kamailio.sip_codes]\nno_money = 402\n"),
+             Catch::Matchers::StartsWith("kamailio.sip_codes.no_money: is not a reason huawu gives"));
+  CHECK_THAT(refusal("[kamailio.sip_codes]\ninsufficient_balance = 200\n"),
+             Catch::Matchers::StartsWith("kamailio.sip_codes.insufficient_balance: must be in 400..699"));
+  CHECK_THAT(refusal("[kamailio]\nevapi = 1\n"), Catch::Matchers::StartsWith("kamailio.evapi: unknown key"));
+}
+
 }  // namespace
 }  // namespace huawu
+

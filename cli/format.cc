@@ -132,6 +132,7 @@ struct PayloadJson {
     j["switch_time_us"] = e.switch_time_us;
     j["expires_at_us"] = e.expires_at_us;
     j["expires_at"] = format_time_utc(e.expires_at_us);
+    put_units(j, "balance_after", e.balance_after_units);
     put_via(j, e.via, e.sip_call_id);
   }
   void operator()(const CallSettled& e) const {

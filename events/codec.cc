@@ -127,6 +127,7 @@ struct PayloadWriter {
     b.setExpiresAtUs(e.expires_at_us);
     b.setVia(static_cast<s::SwitchVia>(e.via));
     if (!e.sip_call_id.empty()) b.setSipCallId(as_text(e.sip_call_id));
+    b.setBalanceAfterUnits(e.balance_after_units);
   }
   void operator()(const CallSettled& e) {
     auto b = payload.initCallSettled();
@@ -464,6 +465,7 @@ std::optional<Payload> read_payload(s::Event::Payload::Reader payload, std::stri
                        r.getSwitchTimeUs(),   r.getExpiresAtUs()};
       e.via = *via;
       e.sip_call_id = text(r.getSipCallId());
+      e.balance_after_units = r.getBalanceAfterUnits();
       return e;
     }
     case s::Event::Payload::CALL_SETTLED: {

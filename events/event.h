@@ -128,6 +128,7 @@ struct CallAuthorized {
   std::int64_t expires_at_us = 0;
   SwitchVia via = SwitchVia::zeromq;
   std::string sip_call_id;  // empty: call_id is the switch's own id (docs/kamailio.md §2)
+  std::int64_t balance_after_units = 0;  // wallet + held after it
   bool operator==(const CallAuthorized&) const = default;
 };
 

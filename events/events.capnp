@@ -183,6 +183,7 @@ struct CallAuthorized {
   expiresAtUs @10 :Int64;        # ledger time after which the hold is released
   via @11 :SwitchVia;            # which connector the request came through (issue 15)
   sipCallId @12 :Text;           # the SIP Call-ID when callId is its mapping (docs/kamailio.md §2)
+  balanceAfterUnits @13 :Int64;  # wallet + held after it (an authorization moves money between the two)
 }
 
 # The connector a switch request came through.

@@ -147,10 +147,16 @@ constexpr std::size_t first_segment_words = limits::switch_frame_bytes_max / siz
 
 // ---- decode ---------------------------------------------------------------------
 
-std::optional<SwitchRequest> read_request(s::SwitchRequest::Reader r, std::string* why) {
+std::optional<SwitchRequest> read_request(s::SwitchRequest::Reader r, std::string* why, std::string* readable_key) {
   SwitchRequest out;
   out.switch_id = text(r.getSwitchId());
   out.request_key = text(r.getRequestKey());
+  // Whatever is wrong further on, a switch with many requests in flight can
+  // match the error to its request by this key.
+  std::string ignored;
+  if (readable_key && key_valid(out.switch_id, limits::switch_id_length_max, "switch id", &ignored) &&
+      key_valid(out.request_key, limits::request_key_length_max, "request key", &ignored))
+    *readable_key = out.request_key;
   auto body = r.getBody();
   switch (body.which()) {
     case s::SwitchRequest::Body::AUTHORIZE: {
@@ -266,9 +272,14 @@ std::string encode_switch_reply(const SwitchReply& reply) {
   return frame::serialize_message(message);
 }
 
-std::optional<SwitchRequest> decode_switch_request(std::string_view bytes, std::string* why) {
-  return frame::decode_frame<s::SwitchRequest, SwitchRequest>(bytes, frame_limits, "switch request",
-                                                              why, read_request);
+std::optional<SwitchRequest> decode_switch_request(std::string_view bytes, std::string* why,
+                                                    std::string* readable_key) {
+  if (readable_key) readable_key->clear();
+  auto request = frame::decode_frame<s::SwitchRequest, SwitchRequest>(
+      bytes, frame_limits, "switch request", why,
+      [readable_key](s::SwitchRequest::Reader r, std::string* reason) { return read_request(r, reason, readable_key); });
+  if (request && readable_key) readable_key->clear();  // only a refusal needs it
+  return request;
 }
 
 std::optional<SwitchReply> decode_switch_reply(std::string_view bytes, std::string* why) {

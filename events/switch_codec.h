@@ -22,8 +22,11 @@ std::string encode_switch_request(const SwitchRequest& request);
 std::string encode_switch_reply(const SwitchReply& reply);
 
 // Decodes and validates one frame. On failure returns nullopt and sets *why
-// (if why is not null) to a description such as "request key empty".
-std::optional<SwitchRequest> decode_switch_request(std::string_view bytes, std::string* why);
+// (if why is not null) to a description such as "request key empty", and
+// *readable_key (if not null) to the request key when the message, its switch
+// id and its request key could be read (else empty): the error reply echoes it.
+std::optional<SwitchRequest> decode_switch_request(std::string_view bytes, std::string* why,
+                                                    std::string* readable_key = nullptr);
 std::optional<SwitchReply> decode_switch_reply(std::string_view bytes, std::string* why);
 
 // The validation rules of decode_switch_request / decode_switch_reply on the

@@ -242,12 +242,22 @@ void Daemon::on_switch_frames(std::vector<zmq::message_t>& frames,
   for (std::size_t i = 0; i + 1 < frames.size(); ++i) envelope.push_back(as_string(frames[i]));
   const zmq::message_t& payload = frames.back();
   std::string why;
-  auto request = decode_switch_request(std::string_view(payload.data<char>(), payload.size()), &why);
+  std::string readable_key;
+  std::optional<SwitchRequest> request;
+  // A DEALER sends exactly one frame (docs/switch-protocol.md §1); a REQ
+  // socket's empty delimiter in front, or any other extra frame, is refused.
+  // The error still goes back through the whole envelope, so a REQ peer gets
+  // an answer instead of waiting forever.
+  if (frames.size() != 2) why = std::to_string(frames.size() - 1) + " frames in the message, not 1 (a REQ socket's envelope?)";
+  else request = decode_switch_request(std::string_view(payload.data<char>(), payload.size()), &why, &readable_key);
   if (!request) {
-    // Nothing can be recorded for a frame that names no call; answer it.
+    // Nothing can be recorded for a frame that names no call; answer it,
+    // with its request key when that much could be read.
     if (++malformed_ <= 10 || malformed_ % 1000 == 0)
       spdlog::warn("huawu: malformed switch frame ({} bytes, {} so far): {}", payload.size(), malformed_, why);
-    send_with_envelope(switch_socket_, envelope, encode_switch_reply(malformed_reply()));
+    SwitchReply reply = malformed_reply();
+    reply.request_key = std::move(readable_key);
+    send_with_envelope(switch_socket_, envelope, encode_switch_reply(reply));
     return;
   }
   std::string key = switch_idempotency_key(request->switch_id, request->request_key);

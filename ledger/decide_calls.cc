@@ -154,6 +154,8 @@ struct SwitchDecider {
                               c.switch_time_us,  expires_at_us};
     authorized.via = request.via;
     authorized.sip_call_id = request.sip_call_id;
+    // Available + held: the hold moves money from one to the other.
+    authorized.balance_after_units = account->balance_units + account->held_units;
     event.payload = std::move(authorized);
     return accept(std::move(event));
   }

@@ -27,6 +27,7 @@ SwitchReply switch_reply(std::string request_key, SwitchReplyKind kind, const Ou
     reply.granted_seconds = authorized->granted_seconds;
     reply.hold_id = outcome.first_sequence;
     reply.hold_units = authorized->hold_units;
+    reply.balance_units = authorized->balance_after_units;
   } else if (const auto* settled = std::get_if<CallSettled>(&payload)) {
     reply.billed_seconds = settled->billed_seconds;
     reply.cost_units = settled->cost_units;

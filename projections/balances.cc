@@ -110,6 +110,10 @@ const char* claims_problem(const AccountState* current, const UserAccounts& afte
   } else if (const auto* authorized = std::get_if<CallAuthorized>(&event.payload)) {
     if (authorized->hold_units <= 0 || authorized->granted_seconds <= 0) return "an authorization without a hold";
     if (after.held_units - current->held_units != authorized->hold_units) return "hold postings differ from the hold";
+    // Authorizations recorded before the field existed say 0, which no real
+    // one can (the hold itself is at least one unit of the balance).
+    if (authorized->balance_after_units != 0 && total_units != authorized->balance_after_units)
+      return "an authorization's balance after differs from the postings";
   } else if (const auto* settled = std::get_if<CallSettled>(&event.payload)) {
     if (total_units != settled->balance_after_units) return "call postings differ from the balance after";
     if (settled->cost_units != settled->wallet_debit_units + settled->arrears_units || settled->arrears_units < 0 ||

@@ -113,7 +113,8 @@ const CommandResult& TailInBackground::result() {
   return result_;
 }
 
-DaemonProcess::DaemonProcess(const std::string& data_dir, const std::string& calls_toml) : data_dir_(data_dir) {
+DaemonProcess::DaemonProcess(const std::string& data_dir, const std::string& calls_toml, const std::string& log_toml)
+    : data_dir_(data_dir) {
   const std::string config = data_dir + ".toml";
   {
     std::ofstream out(config, std::ios::trunc);
@@ -121,7 +122,8 @@ DaemonProcess::DaemonProcess(const std::string& data_dir, const std::string& cal
         << "[switch]\nendpoint = \"tcp://127.0.0.1:*\"\npublish_endpoint = \"tcp://127.0.0.1:*\"\n"
         << "[calls]\nexpiry_interval_ms = 100\n"
         << calls_toml << "\n"
-        << "[log]\nlevel = \"warn\"\n";
+        << "[log]\nlevel = \"warn\"\n"
+        << log_toml << "\n";
   }
   std::remove(daemon_info_path(data_dir).c_str());
   pid_ = spawn({HUAWU_BIN, "serve", "--config", config}, data_dir + ".log");

@@ -75,7 +75,8 @@ class DaemonProcess {
   // Writes a config (ports chosen by the system) and starts `huawu serve`;
   // returns once daemon.json names its endpoints. Extra TOML lines go into
   // the [calls] table, e.g. "hold_grace_seconds = 1".
-  DaemonProcess(const std::string& data_dir, const std::string& calls_toml = "");
+  // `log_toml` goes into the [log] table, e.g. "file = \"/tmp/x.log\"".
+  DaemonProcess(const std::string& data_dir, const std::string& calls_toml = "", const std::string& log_toml = "");
   ~DaemonProcess();  // SIGKILL if still running
 
   const std::string& switch_endpoint() const { return switch_endpoint_; }

@@ -289,6 +289,79 @@ TEST_CASE("malformed frames get an error reply and the daemon keeps serving", "[
   CHECK(daemon.stop() == 0);
 }
 
+// Issue 15, fixes found by an outside integrator: an error reply names the
+// request it answers whenever its key could be read; a REQ socket's envelope
+// is refused (docs/switch-protocol.md §1) but still answered; an
+// authorization's reply carries the balance after.
+TEST_CASE("error replies echo the request key, REQ envelopes are refused, authorize replies carry the balance",
+          "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"gus", "5"}});
+  DaemonProcess daemon(data);
+  SwitchClient sw(daemon.switch_endpoint());
+  // A negative duration and a callee that is not digits: read far enough to key.
+  sw.send_raw(encode_switch_request(settle("sw", "neg-1", "g1", -5)));
+  const auto negative = sw.receive();
+  REQUIRE(negative);
+  CHECK(negative->kind == SwitchReplyKind::error);
+  CHECK(negative->reason == "malformed_request");
+  CHECK(negative->request_key == "neg-1");
+  sw.send_raw(encode_switch_request(authorize("sw", "bad-callee", "g2", "gus", "86x1", 60)));
+  const auto bad_callee = sw.receive();
+  REQUIRE(bad_callee);
+  CHECK(bad_callee->request_key == "bad-callee");
+  // An empty switch id: nothing to key on, nothing echoed.
+  sw.send_raw(encode_switch_request(settle("", "no-switch", "g1", 5)));
+  const auto no_switch = sw.receive();
+  REQUIRE(no_switch);
+  CHECK(no_switch->request_key.empty());
+
+  // A REQ socket: [delimiter, request]. Refused, and the REQ gets the refusal.
+  zmq::context_t context(1);
+  zmq::socket_t req(context, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.set(zmq::sockopt::rcvtimeo, 10'000);
+  req.connect(daemon.switch_endpoint());
+  const std::string frame = encode_switch_request(authorize("sw", "via-req", "g3", "gus", "8621", 60));
+  REQUIRE(req.send(zmq::buffer(frame), zmq::send_flags::none));
+  zmq::message_t answer;
+  REQUIRE(req.recv(answer));
+  std::string why;
+  const auto refused = decode_switch_reply(std::string_view(answer.data<char>(), answer.size()), &why);
+  REQUIRE(refused);
+  CHECK(refused->kind == SwitchReplyKind::error);
+  CHECK(refused->reason == "malformed_request");
+  CHECK(balance_json(data, "gus")["held_units"] == 0);  // nothing was authorized
+
+  // 5 yuan = 50,000 units: the authorization moves 1,000 to the hold, the balance stays.
+  const SwitchReply granted = sw.call(authorize("sw", "a-gus", "g4", "gus", "8621", 60));
+  CHECK(granted.hold_units == 1'000);
+  CHECK(granted.balance_units == 50'000);
+  CHECK(sw.call(authorize("sw", "a-gus", "g4", "gus", "8621", 60)) == granted);  // the retry, too
+  CHECK(daemon.stop() == 0);
+}
+
+// Issue 15: `[log] file` used to stop the daemon at start ("logger with name
+// 'huawu' already exists").
+TEST_CASE("the daemon logs to the file [log] names, created private", "[daemon]") {
+  TempDir dir;
+  const std::string data = prepared_store(dir, {{"hal", "5"}});
+  const std::string log = dir.sub("huawu.log");
+  {
+    DaemonProcess daemon(data, "", "file = \"" + log + "\"");
+    SwitchClient sw(daemon.switch_endpoint());
+    CHECK(sw.call(authorize("sw", "a-hal", "h1", "hal", "8621", 60)).granted_seconds == 60);
+    sw.send_raw("not a request");  // logged at warn, the daemon tests' level
+    REQUIRE(sw.receive());
+    CHECK(daemon.stop() == 0);
+  }
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("huawu: malformed switch frame") != std::string::npos);
+  CHECK((std::filesystem::status(log).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+}
+
 TEST_CASE("the command gives the same output with and without a daemon", "[daemon]") {
   TempDir dir;
   const std::string data = prepared_store(dir, {{"gus", "12.5"}});

@@ -780,3 +780,29 @@ TEST_CASE("mutated and truncated valid frames never crash the decoders", "[switc
 
 }  // namespace
 }  // namespace huawu
+
+namespace huawu {
+namespace {
+
+// Issue 15: an error reply echoes the request key whenever it could be read.
+TEST_CASE("a refused request's key is readable when its switch id and key are", "[switch][refuse]") {
+  std::string why, key;
+  CHECK_FALSE(decode_switch_request(encode_switch_request({"sw", "k-neg", SettleCall{"c", 0, -1, 16}}), &why, &key));
+  CHECK(key == "k-neg");
+  CHECK_FALSE(decode_switch_request(encode_switch_request({"sw", "k-callee", AuthorizeCall{"c", "a", "", "x", 60, 0}}),
+                                    &why, &key));
+  CHECK(key == "k-callee");
+  // Without a usable switch id or key there is nothing to echo.
+  CHECK_FALSE(decode_switch_request(encode_switch_request({"", "k", SettleCall{"c", 0, -1, 16}}), &why, &key));
+  CHECK(key.empty());
+  CHECK_FALSE(decode_switch_request(encode_switch_request({"sw", "a key", SettleCall{"c", 0, -1, 16}}), &why, &key));
+  CHECK(key.empty());
+  CHECK_FALSE(decode_switch_request("garbage!", &why, &key));
+  CHECK(key.empty());
+  // A good request leaves it empty too: nothing was refused.
+  CHECK(decode_switch_request(encode_switch_request({"sw", "k", SettleCall{"c", 0, 1, 16}}), &why, &key));
+  CHECK(key.empty());
+}
+
+}  // namespace
+}  // namespace huawu

@@ -67,7 +67,11 @@ int verb_kamailio_status(Context& ctx) {
                                         {"disconnects_sent", s.disconnects_sent},
                                         {"refused_messages", s.refused_messages},
                                         {"live_dialogs", s.live_dialogs},
-                                        {"reconciliations", s.reconciliations}})
+                                        {"reconciliations", s.reconciliations},
+                                        {"auth_replies", s.auth_reply_times.count()},
+                                        {"auth_reply_p50_us", s.auth_reply_times.percentile_us(0.50)},
+                                        {"auth_reply_p99_us", s.auth_reply_times.percentile_us(0.99)},
+                                        {"auth_reply_max_us", s.auth_reply_times.max_us()}})
             << "\n";
     return exit_ok;
   }
@@ -77,6 +81,8 @@ int verb_kamailio_status(Context& ctx) {
           << "  " << s.auth_requests << " auth requests: " << s.grants << " granted, " << s.denials << " denied; "
           << s.settles << " settles; " << s.live_dialogs << " live dialogs; " << s.disconnects_sent
           << " disconnects sent; " << s.refused_messages << " refused messages\n";
+  if (s.auth_reply_times.count() > 0)
+    ctx.out << "  auth replies (time in huawu): " << s.auth_reply_times.summary() << "\n";
   return exit_ok;
 }
 

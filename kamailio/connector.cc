@@ -35,6 +35,11 @@ std::int64_t steady_ms() {
       .count();
 }
 
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::int64_t wall_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -268,6 +273,7 @@ void Connector::on_readable() {
 }
 
 void Connector::on_message(const std::string& payload) {
+  const std::int64_t received_us = steady_us();
   std::string why;
   auto message = parse_inbound(payload, &why);
   if (!message) {
@@ -301,7 +307,8 @@ void Connector::on_message(const std::string& payload) {
                             config_.requested_seconds, auth->setup_time_us};
     return submit(Job::authorize, auth->tr_index, auth->tr_label, auth->sip_call_id,
                   kamailio_request(config_.switch_id, authorize_key(*call_id), std::move(authorize),
-                                   auth->sip_call_id, actor_));
+                                   auth->sip_call_id, actor_),
+                  received_us);
   }
   if (auto* start = std::get_if<CallStart>(&*message)) {
     auto call_id = huawu_call_id(start->sip_call_id);
@@ -335,18 +342,19 @@ void Connector::on_message(const std::string& payload) {
 }
 
 void Connector::submit(Job job, std::int64_t tr_index, std::int64_t tr_label, std::string sip_call_id,
-                       Request request) {
+                       Request request, std::int64_t received_us) {
   {
     std::lock_guard lock(mutex_);
     ++in_flight_;
   }
   // Blocks only while the writer's queue is full: then Kamailio waits too,
   // and its 2 s timer fails the call closed.
-  writer_.submit(std::move(request), [this, connection = connection_, job, tr_index, tr_label,
+  writer_.submit(std::move(request), [this, connection = connection_, job, tr_index, tr_label, received_us,
                                       sip_call_id = std::move(sip_call_id)](Outcome&& outcome) mutable {
     {
       std::lock_guard lock(mutex_);
-      done_.push_back(Done{connection, job, tr_index, tr_label, std::move(sip_call_id), std::move(outcome)});
+      done_.push_back(
+          Done{connection, job, tr_index, tr_label, std::move(sip_call_id), std::move(outcome), received_us});
       --in_flight_;
     }
     all_answered_.notify_all();
@@ -386,21 +394,17 @@ void Connector::drain_done() {
     // 503 by its own timer; an answer on the new one would match nothing.
     if (d.connection != connection_ || socket_ < 0) continue;
     const SwitchReply reply = switch_reply("", SwitchReplyKind::authorize, d.outcome);
-    if (reply.reason.empty() && reply.granted_seconds > 0) {
-      {
-        std::lock_guard lock(mutex_);
-        ++stats_.grants;
-      }
+    const bool grant = reply.reason.empty() && reply.granted_seconds > 0;
+    if (grant) {
       send(to_json(AuthReply{d.tr_index, d.tr_label, d.sip_call_id, true, reply.granted_seconds, "", 0, ""}));
-      continue;
+    } else {
+      const std::string reason = reply.reason.empty() ? "insufficient_balance" : reply.reason;
+      const SipStatus status = sip_status_for(reason, config_.sip_codes);
+      send(to_json(AuthReply{d.tr_index, d.tr_label, d.sip_call_id, false, 0, reason, status.code, status.phrase}));
     }
-    const std::string reason = reply.reason.empty() ? "insufficient_balance" : reply.reason;
-    const SipStatus status = sip_status_for(reason, config_.sip_codes);
-    {
-      std::lock_guard lock(mutex_);
-      ++stats_.denials;
-    }
-    send(to_json(AuthReply{d.tr_index, d.tr_label, d.sip_call_id, false, 0, reason, status.code, status.phrase}));
+    std::lock_guard lock(mutex_);
+    ++(grant ? stats_.grants : stats_.denials);
+    stats_.auth_reply_times.record(steady_us() - d.received_us);
   }
 }
 

@@ -30,6 +30,7 @@
 #include "events/event.h"
 #include "kamailio/netstring.h"
 #include "ledger/config.h"
+#include "ledger/reply_times.h"
 #include "ledger/store.h"
 #include "ledger/writer.h"
 
@@ -56,6 +57,9 @@ struct ConnectorStats {
   std::uint64_t refused_messages = 0;  // unreadable or incomplete messages
   std::uint64_t live_dialogs = 0;
   std::uint64_t reconciliations = 0;
+  // Each auth_request's time in huawu, from reading it to writing its
+  // auth_reply: huawu's share of the round trip Kamailio and the caller see.
+  ReplyTimes auth_reply_times;
 };
 
 class Connector {
@@ -95,6 +99,7 @@ class Connector {
     std::int64_t tr_label = 0;
     std::string sip_call_id;
     Outcome outcome;
+    std::int64_t received_us = 0;  // steady clock, when the auth_request was read
   };
   // Work handed to the connector thread by other threads.
   struct Order {
@@ -114,7 +119,8 @@ class Connector {
   void send(const std::string& json);
   void drain_done();
   void drain_orders();
-  void submit(Job job, std::int64_t tr_index, std::int64_t tr_label, std::string sip_call_id, Request request);
+  void submit(Job job, std::int64_t tr_index, std::int64_t tr_label, std::string sip_call_id, Request request,
+              std::int64_t received_us = 0);
   void deny(std::int64_t tr_index, std::int64_t tr_label, const std::string& sip_call_id, Rejection reason);
   bool disconnect(const std::string& call, const std::string& reason);
   void reconcile_loop();

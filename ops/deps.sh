@@ -19,6 +19,9 @@ packages=(
   nlohmann-json3-dev
   libtomlplusplus-dev
   libjemalloc-dev
+  # Issue 15: the Kamailio connector's tests, demo and benchmark run a real
+  # Kamailio (ops/kamailio/huawu.cfg) and SIPp; ops/kamailio/run.sh uses ss.
+  kamailio kamailio-extra-modules kamailio-json-modules sip-tester iproute2
 )
 
 missing=()

@@ -356,8 +356,10 @@ class Model {
     account->held += units;
     holds_[key] = ModelHold{s.switch_id, c.call_id, c.account, c.callee, next_sequence_, units,
                             granted, expires_at_us, rate, false};
-    event(e, CallAuthorized{s.switch_id, c.call_id, c.account, c.caller, c.callee, c.requested_seconds,
-                            granted, units, rate, c.switch_time_us, expires_at_us});
+    CallAuthorized authorized{s.switch_id, c.call_id, c.account, c.caller, c.callee, c.requested_seconds,
+                              granted, units, rate, c.switch_time_us, expires_at_us};
+    authorized.balance_after_units = account->available + account->held;
+    event(e, std::move(authorized));
   }
 
   void settle(Expected& e, const SwitchRequest& s, const SettleCall& c) {

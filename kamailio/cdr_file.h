@@ -61,8 +61,8 @@ struct Cdr {
   std::int64_t answer_time_us = 0;  // 0 when never answered
   std::int64_t end_time_us = 0;     // the end; for a failed call its final reply (0 unknown)
   std::int64_t duration_ms = 0;     // whole ms, rounded down, end - answer; 0 if not answered
-  int sip_code = 0;                 // 200 when answered; the final code of a failed call (0 unknown)
-  std::string end_reason;           // empty for a failed call
+  int sip_code = 0;        // 200 when answered; the final code of a failed call (0 unknown)
+  std::string end_reason;  // empty for a failed call
 
   bool operator==(const Cdr&) const = default;
 };

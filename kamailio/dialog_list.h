@@ -35,7 +35,9 @@ struct LiveDialog {
   std::string sip_call_id;
   std::uint32_t h_entry = 0;
   std::uint32_t h_id = 0;
-  int state = 0;  // Kamailio's dialog state: 1 unconfirmed, 2 early, 3 confirmed (no ACK), 4 confirmed, 5 deleted
+  // Kamailio's dialog state: 1 unconfirmed, 2 early, 3 confirmed without ACK,
+  // 4 confirmed, 5 deleted; 0 when the reply did not say.
+  int state = 0;
 
   bool operator==(const LiveDialog&) const = default;
 };

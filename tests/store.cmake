@@ -36,3 +36,17 @@ foreach(test_name daemon_test daemon_cards_test daemon_contracts_test daemon_cra
     PRIVATE huawu_daemon_test_support huawu_store_test_support huawu_test_main huawu_flags)
   catch_discover_tests(${test_name} TEST_PREFIX "${test_name}: " PROPERTIES LABELS daemon TIMEOUT 300)
 endforeach()
+
+# SIP integration tests (issue 15): the daemon with its Kamailio connector, a real
+# Kamailio (ops/kamailio/run.sh with huawu.cfg) and SIPp callers and callee
+# (tests/sipp/*.xml), on loopback ports chosen at run time. They fail, never
+# skip, when kamailio or sipp is missing (ops/deps.sh installs them).
+add_executable(kamailio_sip_test kamailio_sip_test.cc kamailio_support.cc)
+huawu_test_sources(kamailio_sip_test)
+target_link_libraries(kamailio_sip_test
+  PRIVATE huawu_daemon_test_support huawu_store_test_support huawu_test_main huawu_flags)
+target_compile_definitions(kamailio_sip_test PRIVATE
+  HUAWU_KAMAILIO_RUN_SH="${PROJECT_SOURCE_DIR}/ops/kamailio/run.sh"
+  HUAWU_KAMAILIO_CFG="${PROJECT_SOURCE_DIR}/ops/kamailio/huawu.cfg"
+  HUAWU_SIPP_DIR="${PROJECT_SOURCE_DIR}/tests/sipp")
+catch_discover_tests(kamailio_sip_test TEST_PREFIX "kamailio_sip_test: " PROPERTIES LABELS daemon TIMEOUT 300)

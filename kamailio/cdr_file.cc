@@ -304,8 +304,12 @@ std::optional<std::vector<Cdr>> read_cdrs(const std::string& path, std::size_t* 
     return read_cdrs_or_throw(path, skipped, problems, why);
   } catch (const std::exception& e) {
     // Only allocation can throw here (std::bad_alloc: more CDRs than memory,
-    // or filesystem's path objects); the contract is that nothing escapes.
-    *why = "cannot read " + path + ": " + e.what();
+    // or filesystem's path objects); the contract is that nothing escapes,
+    // not even from building the message.
+    try {
+      *why = std::string("cannot read ") + path + ": " + e.what();
+    } catch (...) {  // swallowed on purpose: out of memory, *why stays as it was
+    }
     return std::nullopt;
   }
 }

@@ -15,7 +15,7 @@ target_link_libraries(scope_test PRIVATE huawu_cli)
 
 # The Kamailio connector's pure parts (issue 15): framing, messages, Call-ID
 # mapping, SIP codes, CDR files and the dialog list's replies. One executable.
-add_executable(kamailio_test kamailio_test.cc)
+add_executable(kamailio_test kamailio_test.cc kamailio_files_test.cc)
 huawu_test_sources(kamailio_test)
 target_link_libraries(kamailio_test PRIVATE huawu_test_main huawu_kamailio huawu_flags)
 catch_discover_tests(kamailio_test TEST_PREFIX "kamailio_test/" PROPERTIES LABELS unit)

@@ -396,7 +396,10 @@ void Connector::drain_done() {
     const SwitchReply reply = switch_reply("", SwitchReplyKind::authorize, d.outcome);
     const bool grant = reply.reason.empty() && reply.granted_seconds > 0;
     if (grant) {
-      send(to_json(AuthReply{d.tr_index, d.tr_label, d.sip_call_id, true, reply.granted_seconds, "", 0, ""}));
+      // Kamailio's timer fires up to a second late (timer_margin_seconds).
+      const std::int64_t timeout_seconds =
+          std::max<std::int64_t>(1, reply.granted_seconds - config_.timer_margin_seconds);
+      send(to_json(AuthReply{d.tr_index, d.tr_label, d.sip_call_id, true, timeout_seconds, "", 0, ""}));
     } else {
       const std::string reason = reply.reason.empty() ? "insufficient_balance" : reply.reason;
       const SipStatus status = sip_status_for(reason, config_.sip_codes);

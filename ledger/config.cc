@@ -196,6 +196,9 @@ void read_kamailio(const toml::node& node, KamailioConfig& into, Refusal& refusa
     } else if (k.str() == "requested_seconds") {
       n = read_integer(v, full, 1, config_limits::max_call_seconds_max, refusal);
       if (n) into.requested_seconds = *n;
+    } else if (k.str() == "timer_margin_seconds") {
+      n = read_integer(v, full, 0, 60, refusal);
+      if (n) into.timer_margin_seconds = *n;
     } else if (k.str() == "reconnect_min_ms") {
       n = read_integer(v, full, config_limits::kamailio_reconnect_ms_min, config_limits::kamailio_reconnect_ms_max,
                        refusal);
@@ -457,6 +460,7 @@ std::string render_config(const DaemonConfig& config) {
   out += "evapi_address = " + quoted(k.evapi_address) + "\n";
   out += "switch_id = " + quoted(k.switch_id) + "\n";
   out += "requested_seconds = " + std::to_string(k.requested_seconds) + "\n";
+  out += "timer_margin_seconds = " + std::to_string(k.timer_margin_seconds) + "\n";
   out += "reconnect_min_ms = " + std::to_string(k.reconnect_min_ms) + "\n";
   out += "reconnect_max_ms = " + std::to_string(k.reconnect_max_ms) + "\n";
   out += "cdr_dir = " + quoted(k.cdr_dir) + "\n";

@@ -35,6 +35,10 @@ struct KamailioConfig {
   std::string evapi_address = "127.0.0.1:8448";  // Kamailio's evapi bind_addr: IPv4 host:port
   std::string switch_id = "kamailio";            // the switch id of its calls in the ledger
   std::int64_t requested_seconds = 7200;         // what each authorization asks for
+  // Kamailio's dialog timer ticks once a second, so a call it cuts can run
+  // up to a second past its timeout: the timeout it is given is the grant
+  // less this margin (at least 1 s), so the call stays within what was held.
+  std::int64_t timer_margin_seconds = 1;
   std::int64_t reconnect_min_ms = 100;           // the first retry; doubles up to the max
   std::int64_t reconnect_max_ms = 5000;
   std::string cdr_dir;     // acc CDR files backfilled after each (re)connect; empty: none

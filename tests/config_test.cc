@@ -148,7 +148,7 @@ TEST_CASE("the example file loads and equals the defaults", "[config]") {
         "queue_requests_max =", "batch_requests_max =", "checkpoint_interval_events =", "[calls]", "max_call_seconds =",
         "hold_grace_seconds =", "expiry_interval_ms =", "[cards]", "pin_failures_max =", "pin_window_seconds =", "[contract]", "calendar_file =",
         "[log]", "level =", "file =", "[kamailio]", "enabled =", "evapi_address =", "switch_id =",
-        "requested_seconds =", "reconnect_min_ms =", "reconnect_max_ms =", "cdr_dir =", "rpc_socket =",
+        "requested_seconds =", "timer_margin_seconds =", "reconnect_min_ms =", "reconnect_max_ms =", "cdr_dir =", "rpc_socket =",
         "[kamailio.sip_codes]"}) {
     INFO("key = " << key);
     CHECK(text.find(key) != std::string::npos);
@@ -177,6 +177,7 @@ TEST_CASE("render_config writes every value and parses back equal", "[config]") 
   odd.kamailio.evapi_address = "127.0.0.1:65535";
   odd.kamailio.switch_id = "kam~01";
   odd.kamailio.requested_seconds = 1;
+  odd.kamailio.timer_margin_seconds = 0;
   odd.kamailio.reconnect_min_ms = 10;
   odd.kamailio.reconnect_max_ms = 60'000;
   odd.kamailio.cdr_dir = "/var/lib/kamailio/huawu cdr";

@@ -97,9 +97,18 @@ run events --from $((head_sequence - 4))
 section "audit"
 run audit verify
 
-section "the daemon: huawu serve, with a softswitch simulator"
+section "the daemon: huawu serve, with a softswitch simulator and a real Kamailio"
 config=$root/build/demo-huawu.toml
 serve_log=$root/build/demo-serve.log
+# Kamailio (issue 15) on free loopback ports: its SIP port, its evapi port
+# (huawu connects to it) and the SIPp callee standing in for a carrier.
+free_port() {
+  /usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"
+}
+sip_port=$(free_port SOCK_DGRAM) evapi_port=$(free_port SOCK_STREAM) uas_port=$(free_port SOCK_DGRAM)
+while [[ $uas_port == "$sip_port" ]]; do uas_port=$(free_port SOCK_DGRAM); done
+kamailio_dir=$root/build/demo-kamailio
+rm -rf "$kamailio_dir"
 cat >"$config" <<TOML
 data_dir = "$data"
 [switch]
@@ -109,11 +118,23 @@ publish_endpoint = "tcp://127.0.0.1:*"  # production: 7751
 hold_grace_seconds = 60
 [contract]
 alert_interval_seconds = 5            # production: 60
+[kamailio]
+enabled = true
+evapi_address = "127.0.0.1:$evapi_port"   # production: 127.0.0.1:8448
+cdr_dir = "$kamailio_dir/cdr"
+rpc_socket = "$kamailio_dir/kamailio_rpc.fifo"
+reconnect_max_ms = 500
 TOML
 echo "$ huawu serve --config $config &"
 "$build/cli/huawu" serve --config "$config" >"$serve_log" 2>&1 &
 daemon_pid=$!
-trap 'kill "$daemon_pid" 2>/dev/null || true' EXIT
+uas_pid=
+stop_all() {
+  [[ -n $uas_pid ]] && kill "$uas_pid" 2>/dev/null
+  "$root/ops/kamailio/run.sh" stop "$kamailio_dir" 2>/dev/null
+  kill "$daemon_pid" 2>/dev/null || true
+}
+trap stop_all EXIT
 for _ in $(seq 1 300); do
   [[ -f $data/daemon.json ]] && break
   sleep 0.1
@@ -122,6 +143,45 @@ cat "$data/daemon.json"
 switch=$(jq -r .switch_endpoint "$data/daemon.json")
 echo "(with a daemon serving the store, every huawu command goes to it)"
 run balance 13800130042
+
+section "real SIP calls (clause A2.1): SIPp -> Kamailio (ops/kamailio/huawu.cfg) -> huawu"
+echo "$ ops/kamailio/run.sh start $kamailio_dir $sip_port $evapi_port sip:127.0.0.1:$uas_port"
+"$root/ops/kamailio/run.sh" start "$kamailio_dir" "$sip_port" "$evapi_port" "sip:127.0.0.1:$uas_port" >/dev/null
+sipp -sf "$root/tests/sipp/uas.xml" -i 127.0.0.1 -p "$uas_port" -nostdin >/dev/null 2>&1 &
+uas_pid=$!
+for _ in $(seq 1 100); do
+  "$build/cli/huawu" --data "$data" kamailio status --json | jq -e .connected >/dev/null && break
+  sleep 0.1
+done
+run kamailio status
+# 0.009 yuan on talk-plus (4.5 fen/min in Hangzhou, 6/6 s blocks) pays 12 s;
+# another account has nothing; a third has 10 yuan.
+run account open 13957100001 --plan talk-plus --initial 0.009 --key open-sip-1
+run account open 13957100002 --plan talk-plus --key open-sip-2
+run account open 13957100003 --plan talk-plus --initial 10 --key open-sip-3
+sip_call() {  # SCENARIO ACCOUNT [sipp options]: one SIP call, its SIPp verdict
+  local scenario=$1 account=$2
+  shift 2
+  echo "$ sipp 127.0.0.1:$sip_port -sf $scenario.xml -key acct $account -s 8657188880000 -m 1 $*"
+  local code=0
+  timeout 60 sipp "127.0.0.1:$sip_port" -sf "$root/tests/sipp/$scenario.xml" -i 127.0.0.1 -p "$(free_port SOCK_DGRAM)" \
+    -key acct "$account" -s 8657188880000 -m 1 -nostdin -timeout 40s -timeout_error "$@" >"$kamailio_dir/sipp.out" 2>&1 || code=$?
+  grep -E "^ +(Successful|Failed) call" "$kamailio_dir/sipp.out" | sed 's/  */ /g'
+  return "$code"
+}
+echo "(a funded call: granted the 12 s its wallet pays, cut by Kamailio when they run out, BYE to both sides)"
+sip_call uac_cut 13957100001
+run calls 13957100001
+run balance 13957100001
+echo "(an empty wallet: 402 Payment Required, recorded as a refusal)"
+sip_call uac_402 13957100002
+run calls 13957100002
+echo "(a 4.2-second call, hung up by the caller: billed by its milliseconds, one 6 s block)"
+sip_call uac_call 13957100003 -d 4200
+run calls 13957100003
+echo "(the acc CDRs of these calls: a backfill bills none of them again)"
+run kamailio backfill "$kamailio_dir/cdr"
+run kamailio status
 
 section "agents (clauses B3.1, 4.1, B3.7): a level-1 agent, two sub-agents, prices, payments, traffic"
 run pricing set-level 1 3.8 --key level-1-price
@@ -271,6 +331,8 @@ run_refused events --from 1 --limit 1
 unset HUAWU_PRINCIPAL HUAWU_TOKEN
 
 section "stopping the daemon (SIGTERM: drain, checkpoint, exit)"
+kill "$uas_pid" 2>/dev/null || true
+"$root/ops/kamailio/run.sh" stop "$kamailio_dir"
 kill -TERM "$daemon_pid"
 wait "$daemon_pid"
 trap - EXIT

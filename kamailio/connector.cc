@@ -247,8 +247,11 @@ void Connector::close_connection(const std::string& why) {
     std::lock_guard lock(mutex_);
     stats_.connected = false;
   }
-  spdlog::warn("huawu: kamailio: connection {} to {} closed: {}; reconnecting in {} ms", connection_,
-               config_.evapi_address, why, backoff_ms_);
+  if (stopping_.load())
+    spdlog::info("huawu: kamailio: connection {} to {} closed: {}", connection_, config_.evapi_address, why);
+  else
+    spdlog::warn("huawu: kamailio: connection {} to {} closed: {}; reconnecting in {} ms", connection_,
+                 config_.evapi_address, why, backoff_ms_);
 }
 
 void Connector::on_readable() {
@@ -289,7 +292,7 @@ void Connector::on_message(const std::string& payload) {
       if (worth_logging(++stats_.refused_messages))
         spdlog::warn("huawu: kamailio: refused an auth_request ({} so far): {}", stats_.refused_messages, bad->why);
     }
-    return deny(bad->tr_index, bad->tr_label, bad->sip_call_id, Rejection::switch_request_invalid);
+    return deny(bad->tr_index, bad->tr_label, bad->sip_call_id, Rejection::switch_request_invalid, received_us);
   }
   if (auto* auth = std::get_if<AuthRequest>(&*message)) {
     {
@@ -297,12 +300,12 @@ void Connector::on_message(const std::string& payload) {
       ++stats_.auth_requests;
     }
     auto call_id = huawu_call_id(auth->sip_call_id);
-    if (!call_id) return deny(auth->tr_index, auth->tr_label, auth->sip_call_id, Rejection::call_id_invalid);
+    if (!call_id) return deny(auth->tr_index, auth->tr_label, auth->sip_call_id, Rejection::call_id_invalid, received_us);
     auto digits = dialled_digits(auth->destination);
-    if (!digits) return deny(auth->tr_index, auth->tr_label, auth->sip_call_id, Rejection::destination_invalid);
+    if (!digits) return deny(auth->tr_index, auth->tr_label, auth->sip_call_id, Rejection::destination_invalid, received_us);
     // The ledger checks the account's grammar; a text that long is none.
     if (auth->account.size() > limits::account_id_length_max)
-      return deny(auth->tr_index, auth->tr_label, auth->sip_call_id, Rejection::account_id_invalid);
+      return deny(auth->tr_index, auth->tr_label, auth->sip_call_id, Rejection::account_id_invalid, received_us);
     AuthorizeCall authorize{*call_id,   auth->account, usable_caller(auth->caller), *digits,
                             config_.requested_seconds, auth->setup_time_us};
     return submit(Job::authorize, auth->tr_index, auth->tr_label, auth->sip_call_id,
@@ -363,14 +366,13 @@ void Connector::submit(Job job, std::int64_t tr_index, std::int64_t tr_label, st
 }
 
 void Connector::deny(std::int64_t tr_index, std::int64_t tr_label, const std::string& sip_call_id,
-                     Rejection reason) {
+                     Rejection reason, std::int64_t received_us) {
   const std::string name(rejection_name(reason));
   const SipStatus status = sip_status_for(name, config_.sip_codes);
-  {
-    std::lock_guard lock(mutex_);
-    ++stats_.denials;
-  }
   send(to_json(AuthReply{tr_index, tr_label, sip_call_id, false, 0, name, status.code, status.phrase}));
+  std::lock_guard lock(mutex_);
+  ++stats_.denials;
+  stats_.auth_reply_times.record(steady_us() - received_us);
 }
 
 void Connector::drain_done() {

@@ -121,7 +121,8 @@ class Connector {
   void drain_orders();
   void submit(Job job, std::int64_t tr_index, std::int64_t tr_label, std::string sip_call_id, Request request,
               std::int64_t received_us = 0);
-  void deny(std::int64_t tr_index, std::int64_t tr_label, const std::string& sip_call_id, Rejection reason);
+  void deny(std::int64_t tr_index, std::int64_t tr_label, const std::string& sip_call_id, Rejection reason,
+            std::int64_t received_us);
   bool disconnect(const std::string& call, const std::string& reason);
   void reconcile_loop();
   void reconcile(std::int64_t connected_at_us);

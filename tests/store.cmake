@@ -5,13 +5,15 @@
 add_library(huawu_store_test_support STATIC test_support.cc)
 target_link_libraries(huawu_store_test_support PUBLIC huawu_ledger PRIVATE huawu_flags)
 
-foreach(test_name store_test writer_test audit_test property_test crash_test calls_property_test principals_test)
+foreach(test_name store_test writer_test audit_test property_test crash_test calls_property_test principals_test
+    kamailio_connector_test)
   add_executable(${test_name} ${test_name}.cc)
   huawu_test_sources(${test_name})
   target_link_libraries(${test_name}
     PRIVATE huawu_store_test_support huawu_test_main huawu_ledger huawu_flags)
   catch_discover_tests(${test_name} TEST_PREFIX "${test_name}: " PROPERTIES LABELS store TIMEOUT 300)
 endforeach()
+target_link_libraries(kamailio_connector_test PRIVATE huawu_kamailio)
 
 # The child process the crash test starts and SIGKILLs.
 add_executable(crash_child crash_child.cc)

@@ -31,6 +31,10 @@ namespace huawu::kamailio {
 // The largest reply read over the FIFO; a bigger one is refused.
 inline constexpr std::size_t dialog_reply_bytes_max = 64 * 1024 * 1024;
 
+// Kamailio's DLG_STATE_DELETED: a dialog that ended and waits to be freed;
+// dlg.briefing still lists it, but it is no call to bill or cut.
+inline constexpr int dialog_state_deleted = 5;
+
 struct LiveDialog {
   std::string sip_call_id;
   std::uint32_t h_entry = 0;

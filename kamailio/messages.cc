@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "events/limits.h"
+#include "kamailio/cdr_file.h"
 
 namespace huawu::kamailio {
 
@@ -38,7 +39,7 @@ class Members {
   std::int64_t time(const char* name) {
     const std::string tv = text(name);
     if (!ok_) return 0;
-    const auto us = parse_tv(tv);
+    const auto us = parse_time_us(tv);
     if (!us) return refuse(name, "must be SECONDS.MICROSECONDS"), 0;
     return *us;
   }
@@ -127,27 +128,6 @@ std::optional<Inbound> parse_object(const json& message, std::string* why) {
 }
 
 }  // namespace
-
-std::optional<std::int64_t> parse_tv(std::string_view text) {
-  const std::size_t dot = text.find('.');
-  const std::string_view seconds = text.substr(0, dot);
-  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
-  // 12 digits of seconds reach the year 33658: far past any call.
-  if (seconds.empty() || seconds.size() > 12 || fraction.size() > 6) return std::nullopt;
-  if (dot != std::string_view::npos && fraction.empty()) return std::nullopt;
-  std::int64_t us = 0;
-  for (char c : seconds) {
-    if (c < '0' || c > '9') return std::nullopt;
-    us = us * 10 + (c - '0');
-  }
-  std::int64_t micro = 0;
-  for (std::size_t i = 0; i < 6; ++i) {
-    const char c = i < fraction.size() ? fraction[i] : '0';
-    if (c < '0' || c > '9') return std::nullopt;
-    micro = micro * 10 + (c - '0');
-  }
-  return us * 1'000'000 + micro;
-}
 
 std::optional<Inbound> parse_inbound(std::string_view text, std::string* why) {
   std::string ignored;

@@ -60,9 +60,7 @@ using Inbound = std::variant<AuthRequest, BadAuthRequest, CallStart, CallEnd, Ca
 // an unknown event, a required member missing or of the wrong type).
 std::optional<Inbound> parse_inbound(std::string_view json, std::string* why);
 
-// "SECONDS.MICROSECONDS" ($TV(Sn)), or whole seconds, as UTC microseconds;
-// nullopt for anything else (a sign, an exponent, more than 6 decimals).
-std::optional<std::int64_t> parse_tv(std::string_view text);
+// Times are Kamailio's $TV(Sn), "SECONDS.MICROSECONDS": parse_time_us (kamailio/cdr_file.h).
 
 struct AuthReply {
   std::int64_t tr_index = 0;

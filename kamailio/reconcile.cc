@@ -14,9 +14,6 @@ namespace huawu::kamailio {
 
 namespace {
 
-// Kamailio's DLG_STATE_DELETED: a dialog that ended and waits to be freed.
-constexpr int dialog_state_deleted = 5;
-
 // Submits every request at once (one group commit for many) and waits for
 // all their outcomes, in order.
 std::vector<Outcome> submit_all(Writer& writer, std::vector<Request> requests) {

@@ -33,8 +33,6 @@ std::string test_plan_csv() {
          "44,UK,120,0,1,1\n";
 }
 
-namespace {
-
 std::string quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -43,6 +41,8 @@ std::string quote(const std::string& s) {
   }
   return out + "'";
 }
+
+namespace {
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   posix_spawn_file_actions_t actions;

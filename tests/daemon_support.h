@@ -27,6 +27,9 @@ namespace huawu::test {
 //   44     UK                   120 fen/min, 1/1
 std::string test_plan_csv();
 
+// `s` as one word of a POSIX shell command line (single-quoted).
+std::string quote(const std::string& s);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // standard output only

@@ -19,6 +19,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/daemon_support.h"
+
 #ifndef HUAWU_KAMAILIO_RUN_SH
 #error "the build passes the path of ops/kamailio/run.sh as HUAWU_KAMAILIO_RUN_SH"
 #endif
@@ -77,15 +79,6 @@ std::string read_file(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
 }
 
 }  // namespace

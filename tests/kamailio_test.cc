@@ -9,6 +9,7 @@
 
 #include "events/limits.h"
 #include "kamailio/call_id.h"
+#include "kamailio/cdr_file.h"
 #include "kamailio/messages.h"
 #include "kamailio/netstring.h"
 #include "kamailio/requests.h"
@@ -95,13 +96,13 @@ TEST_CASE("SIP Call-IDs map to call ids without truncation or collision", "[kama
 }
 
 TEST_CASE("Kamailio's times are read exactly, in integers", "[kamailio]") {
-  CHECK(parse_tv("1764900000.123456") == 1'764'900'000'123'456);
-  CHECK(parse_tv("1764900000.5") == 1'764'900'000'500'000);
-  CHECK(parse_tv("1764900000") == 1'764'900'000'000'000);
-  CHECK(parse_tv("0.000001") == 1);
+  CHECK(parse_time_us("1764900000.123456") == 1'764'900'000'123'456);
+  CHECK(parse_time_us("1764900000.5") == 1'764'900'000'500'000);
+  CHECK(parse_time_us("1764900000") == 1'764'900'000'000'000);
+  CHECK(parse_time_us("0.000001") == 1);
   for (const char* bad : {"", ".5", "1.", "1.1234567", "-1.0", "1e9", "1,5", " 1.0", "1.0 ", "9999999999999.0"}) {
     INFO(bad);
-    CHECK_FALSE(parse_tv(bad).has_value());
+    CHECK_FALSE(parse_time_us(bad).has_value());
   }
 }
 

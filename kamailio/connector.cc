@@ -375,10 +375,13 @@ void Connector::deny(std::int64_t tr_index, std::int64_t tr_label, const std::st
                      Rejection reason, std::int64_t received_us) {
   const std::string name(rejection_name(reason));
   const SipStatus status = sip_status_for(name, config_.sip_codes);
+  {
+    // Counted before the reply leaves: whoever reads the reply sees it counted.
+    std::lock_guard lock(mutex_);
+    ++stats_.denials;
+    stats_.auth_reply_times.record(steady_us() - received_us);
+  }
   send(to_json(AuthReply{tr_index, tr_label, sip_call_id, false, 0, name, status.code, status.phrase}));
-  std::lock_guard lock(mutex_);
-  ++stats_.denials;
-  stats_.auth_reply_times.record(steady_us() - received_us);
 }
 
 void Connector::drain_done() {
@@ -403,6 +406,12 @@ void Connector::drain_done() {
     if (d.connection != connection_ || socket_ < 0) continue;
     const SwitchReply reply = switch_reply("", SwitchReplyKind::authorize, d.outcome);
     const bool grant = reply.reason.empty() && reply.granted_seconds > 0;
+    {
+      // Counted before the reply leaves: whoever reads the reply sees it counted.
+      std::lock_guard lock(mutex_);
+      ++(grant ? stats_.grants : stats_.denials);
+      stats_.auth_reply_times.record(steady_us() - d.received_us);
+    }
     if (grant) {
       // Kamailio's timer fires up to a second late (timer_margin_seconds).
       const std::int64_t timeout_seconds =
@@ -413,9 +422,6 @@ void Connector::drain_done() {
       const SipStatus status = sip_status_for(reason, config_.sip_codes);
       send(to_json(AuthReply{d.tr_index, d.tr_label, d.sip_call_id, false, 0, reason, status.code, status.phrase}));
     }
-    std::lock_guard lock(mutex_);
-    ++(grant ? stats_.grants : stats_.denials);
-    stats_.auth_reply_times.record(steady_us() - d.received_us);
   }
 }
 

@@ -98,6 +98,13 @@ void Connector::stop() {
 }
 
 void Connector::wake() {
+  {
+    // One write to the eventfd until the connector thread drains: answers of
+    // a whole writer batch wake it once.
+    std::lock_guard lock(mutex_);
+    if (woken_) return;
+    woken_ = true;
+  }
   const std::uint64_t one = 1;
   const ssize_t written = ::write(wake_fd_, &one, sizeof one);
   (void)written;  // the counter only saturates; a wake-up is pending then
@@ -160,7 +167,11 @@ void Connector::run() {
     drain_done();
     drain_orders();
     if (socket_ >= 0 && count == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) on_readable();
-    if (socket_ >= 0 && count == 2 && (fds[1].revents & POLLOUT)) flush_outbox();
+    // One hand-over to the writer for everything read this turn, one write to
+    // Kamailio for everything answered: on this machine a thread woken on the
+    // other core costs ~24 us (docs/architecture.md §1), a syscall a few.
+    submit_pending();
+    flush_outbox();
   }
   // Stopping: nothing new is read; every request submitted is answered, and
   // the answers go to Kamailio while the connection lasts.
@@ -356,10 +367,8 @@ void Connector::submit(Job job, std::int64_t tr_index, std::int64_t tr_label, st
     std::lock_guard lock(mutex_);
     ++in_flight_;
   }
-  // Blocks only while the writer's queue is full: then Kamailio waits too,
-  // and its 2 s timer fails the call closed.
-  writer_.submit(std::move(request), [this, connection = connection_, job, tr_index, tr_label, received_us,
-                                      sip_call_id = std::move(sip_call_id)](Outcome&& outcome) mutable {
+  pending_.emplace_back(std::move(request), [this, connection = connection_, job, tr_index, tr_label, received_us,
+                                             sip_call_id = std::move(sip_call_id)](Outcome&& outcome) mutable {
     {
       std::lock_guard lock(mutex_);
       done_.push_back(
@@ -369,6 +378,12 @@ void Connector::submit(Job job, std::int64_t tr_index, std::int64_t tr_label, st
     all_answered_.notify_all();
     wake();
   });
+}
+
+void Connector::submit_pending() {
+  // Blocks only while the writer's queue is full: then Kamailio waits too,
+  // and its 2 s timer fails the call closed.
+  if (!pending_.empty()) writer_.submit_many(pending_);
 }
 
 void Connector::deny(std::int64_t tr_index, std::int64_t tr_label, const std::string& sip_call_id,
@@ -389,6 +404,7 @@ void Connector::drain_done() {
   {
     std::lock_guard lock(mutex_);
     done.swap(done_);
+    woken_ = false;  // orders are drained right after, under the same wake-up
   }
   for (Done& d : done) {
     if (d.job == Job::settle) {
@@ -476,7 +492,7 @@ void Connector::send(const std::string& json) {
   outbox_ += netstring(json);
   if (outbox_.size() - outbox_sent_ > outbox_bytes_max)
     return close_connection("Kamailio is not reading (over " + std::to_string(outbox_bytes_max) + " bytes unsent)");
-  flush_outbox();
+  // Written at the end of the turn (run), with everything else answered in it.
 }
 
 void Connector::flush_outbox() {

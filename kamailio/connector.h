@@ -119,8 +119,11 @@ class Connector {
   void send(const std::string& json);
   void drain_done();
   void drain_orders();
+  // Queues a request for submit_pending, which hands the turn's requests to
+  // the writer at once.
   void submit(Job job, std::int64_t tr_index, std::int64_t tr_label, std::string sip_call_id, Request request,
               std::int64_t received_us = 0);
+  void submit_pending();
   void deny(std::int64_t tr_index, std::int64_t tr_label, const std::string& sip_call_id, Rejection reason,
             std::int64_t received_us);
   bool disconnect(const std::string& call, const std::string& reason);
@@ -141,6 +144,7 @@ class Connector {
   std::vector<Done> done_;             // guarded by mutex_
   std::vector<Order> orders_;          // guarded by mutex_
   std::uint64_t in_flight_ = 0;        // guarded by mutex_: submitted, not yet answered
+  bool woken_ = false;                 // guarded by mutex_: the eventfd was written and not yet drained
   std::condition_variable all_answered_;  // guarded by mutex_
   ConnectorStats stats_;               // guarded by mutex_
   std::uint64_t connect_failures_ = 0; // guarded by mutex_: since the last connect
@@ -154,6 +158,7 @@ class Connector {
   int socket_ = -1;
   std::uint64_t connection_ = 0;  // counts connections; answers for an older one are dropped
   NetstringReader reader_;
+  std::vector<std::pair<Request, Completion>> pending_;  // read this turn, for the writer
   std::string outbox_;
   std::size_t outbox_sent_ = 0;  // bytes of outbox_ already sent
   std::int64_t backoff_ms_ = 0;

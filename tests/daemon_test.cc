@@ -738,6 +738,10 @@ TEST_CASE("issues 4 and 5: an agent operator reaches only its own subtree, every
       {{"promo", "withdraw", "P000001"}, "promotion_not_found"},
       {{"promo", "show", "P000001"}, "promotion_not_found"},
       {{"promo", "list"}, "permission_denied"},
+      // Issue 15: the Kamailio connector is the provider's.
+      {{"calls", "cut", "some-call@host"}, "permission_denied"},
+      {{"kamailio", "status"}, "permission_denied"},
+      {{"kamailio", "backfill", "/nonexistent-cdr-dir"}, "permission_denied"},
   };
   for (const Row& row : refused) {
     std::vector<std::string> args = row.args;

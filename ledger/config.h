@@ -42,7 +42,7 @@ struct KamailioConfig {
   std::int64_t reconnect_min_ms = 100;           // the first retry; doubles up to the max
   std::int64_t reconnect_max_ms = 5000;
   std::string cdr_dir;     // acc CDR files backfilled after each (re)connect; empty: none
-  std::string rpc_socket;  // Kamailio's jsonrpcs datagram socket for dlg.list; empty: no dialog check
+  std::string rpc_socket;  // Kamailio's jsonrpcs FIFO or datagram socket (dlg.briefing); empty: no dialog check
   // Reason name -> SIP code, overriding the defaults (kamailio/sip_codes.h).
   std::map<std::string, int> sip_codes;
   bool operator==(const KamailioConfig&) const = default;

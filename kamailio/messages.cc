@@ -67,6 +67,16 @@ class Members {
 
 constexpr std::int64_t uint32_max = 0xffffffff;
 
+// What call_start and call_end both say of the dialog.
+template <class Message>
+void read_dialog(Members& m, Message& r) {
+  r.sip_call_id = m.text("call_id");
+  r.h_entry = static_cast<std::uint32_t>(m.integer("h_entry", 0, uint32_max));
+  r.h_id = static_cast<std::uint32_t>(m.integer("h_id", 0, uint32_max));
+  r.account = m.text("account");
+  r.answer_time_us = m.time("answer_tv");
+}
+
 std::optional<Inbound> parse_object(const json& message, std::string* why) {
   const auto event = message.find("event");
   if (event == message.end() || !event->is_string()) {
@@ -91,21 +101,13 @@ std::optional<Inbound> parse_object(const json& message, std::string* why) {
   }
   if (name == "call_start") {
     CallStart r;
-    r.sip_call_id = m.text("call_id");
-    r.h_entry = static_cast<std::uint32_t>(m.integer("h_entry", 0, uint32_max));
-    r.h_id = static_cast<std::uint32_t>(m.integer("h_id", 0, uint32_max));
-    r.account = m.text("account");
-    r.answer_time_us = m.time("answer_tv");
+    read_dialog(m, r);
     if (!m.ok()) return std::nullopt;
     return r;
   }
   if (name == "call_end") {
     CallEnd r;
-    r.sip_call_id = m.text("call_id");
-    r.h_entry = static_cast<std::uint32_t>(m.integer("h_entry", 0, uint32_max));
-    r.h_id = static_cast<std::uint32_t>(m.integer("h_id", 0, uint32_max));
-    r.account = m.text("account");
-    r.answer_time_us = m.time("answer_tv");
+    read_dialog(m, r);
     r.end_time_us = m.time("end_tv");
     r.reason = m.text("reason");
     if (!m.ok()) return std::nullopt;

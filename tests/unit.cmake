@@ -2,7 +2,7 @@
 # projection and decide. One executable per test file, each TEST_CASE
 # registered with CTest on its own as "<file>/<test case>" with the label
 # "unit", so `ctest -R money_test` or `ctest -L unit` picks them out.
-foreach(unit_test money_test ids_test codec_test balances_test decide_test rating_test rate_csv_test config_test switch_codec_test control_codec_test switch_sim_test calls_decide_test calls_projection_test reply_times_test agents_test agents_money_test scope_test cards_test calendar_test contracts_test amendments_test tickets_test promotions_test alerts_test)
+foreach(unit_test money_test ids_test codec_test fingerprint_test balances_test decide_test rating_test rate_csv_test config_test switch_codec_test control_codec_test switch_sim_test calls_decide_test calls_projection_test reply_times_test agents_test agents_money_test scope_test cards_test calendar_test contracts_test amendments_test tickets_test promotions_test alerts_test)
   add_executable(${unit_test} ${unit_test}.cc)
   huawu_test_sources(${unit_test})
   target_link_libraries(${unit_test} PRIVATE huawu_test_main huawu_ledger huawu_flags)

@@ -283,6 +283,26 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
   const std::int64_t ledger_time_us = batch->ledger_time_us;
 
   for (std::size_t i = first; i < n; ++i) {
+    try {
+      prepare_one(*batch, i, ledger_time_us);
+    } catch (const StorageError& e) {
+      // Fail-stop on a failed read, as on a failed write: what the store
+      // answers can no longer be trusted, so this request, the rest of the
+      // batch and every later one are refused (and nothing in flight is
+      // acknowledged) until a restart recovers from the log. Never let it
+      // escape the thread: that would end the process without a word.
+      if (!failed_) spdlog::critical("huawu: storage read failed while deciding: {}; refusing all further writes until restart", e.what());
+      failed_ = true;
+      for (std::size_t j = i; j < n; ++j) batch->outcomes[j] = rejected(Rejection::storage_failed);
+      break;
+    }
+  }
+  batch->last_sequence = next_sequence_ - 1;
+}
+
+void Writer::prepare_one(Prepared& batch_ref, std::size_t i, std::int64_t ledger_time_us) {
+  Prepared* const batch = &batch_ref;
+  {
     const Request& request = batch->requests[i].request;
     Outcome& outcome = batch->outcomes[i];
     // An earlier request with this key: not yet answered (this batch or the
@@ -306,18 +326,18 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
       if (earlier->fingerprint != request_fingerprint(request.command)) {
         outcome.rejection = Rejection::idempotency_key_reused;
         batch->retry_of_index[i] = not_a_retry;
-        continue;
+        return;
       }
       outcome.replayed = true;
       outcome.first_sequence = earlier->first_sequence;
       if (batch->retry_of_index[i] == not_a_retry) batch->retry_of_record[i] = earlier;
-      continue;
+      return;
     }
 
     Decision decision = decide(*pending_view_, request, ledger_time_us);
     if (decision.rejection != Rejection::none) {
       outcome.rejection = decision.rejection;
-      continue;
+      return;
     }
     HUAWU_ASSERT(!decision.events.empty(), "an accepted request appends events");
     outcome.first_sequence = next_sequence_;
@@ -326,7 +346,6 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
     batch->accepted.push_back(i);
     pending_keys_.try_emplace(request.idempotency_key, PendingKey{batch, i});
   }
-  batch->last_sequence = next_sequence_ - 1;
 }
 
 void Writer::commit_loop() {

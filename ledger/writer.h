@@ -137,6 +137,8 @@ class Writer {
   Prepared* new_batch();
   // Decides requests into a batch the committer has not taken yet.
   void prepare_into(Prepared& batch, std::vector<Pending> requests);
+  // Decides request `i` of the batch; throws StorageError when a read fails.
+  void prepare_one(Prepared& batch, std::size_t i, std::int64_t ledger_time_us);
   std::vector<Pending> take_locked(std::size_t most);  // mutex_ held
   // Applies and answers batches the committer handed back, in order.
   void finish_committed(std::vector<Prepared*>& committed);

@@ -356,6 +356,42 @@ TEST_CASE("storage_failed: after a failed append the writer refuses every write 
   CHECK(f.balance("a") == 105);
 }
 
+// Issue 16: a read that fails on the writer thread (a calls record or an
+// idempotency record the store cannot give back whole) used to escape the
+// thread and end the process; it is fail-stop like a failed append.
+TEST_CASE("storage_failed: a failed read while deciding stops writes instead of ending the process",
+          "[writer]") {
+  SECTION("a billed-call record of the wrong size") {
+    Fixture f;
+    REQUIRE_ACCEPTED(f.submit(open_request("open", "a", 100)));
+    f.ledger.reset();
+    test::RawStore(f.path).put("calls", call_key("sw1", "c-broken"), "xyz");
+    f.reopen();
+    const auto before = f.snapshot();
+    // No hold for the call: decide asks the store whether it was billed.
+    Request settle{SwitchRequest{"sw1", "s-1", SettleCall{"c-broken", 1, 1'000, 16}},
+                   switch_idempotency_key("sw1", "s-1"), "switch:sw1", 0};
+    CHECK(name_of(f.submit(std::move(settle)).rejection) == "storage_failed");
+    CHECK(name_of(f.submit(recharge_request("after", "a", 5)).rejection) == "storage_failed");
+    f.check_unchanged(before);
+  }
+  SECTION("an idempotency record that does not decode") {
+    Fixture f;
+    REQUIRE_ACCEPTED(f.submit(open_request("open", "a", 100)));
+    f.ledger.reset();
+    test::RawStore(f.path).put("idempotency", "retry-me", "not a record");
+    f.reopen();
+    const auto before = f.snapshot();
+    CHECK(name_of(f.submit(recharge_request("retry-me", "a", 5)).rejection) == "storage_failed");
+    CHECK(name_of(f.submit(recharge_request("after", "a", 5)).rejection) == "storage_failed");
+    f.check_unchanged(before);
+    // A restart serves again (the broken record is the operator's to repair).
+    f.reopen();
+    REQUIRE_ACCEPTED(f.submit(recharge_request("after", "a", 5)));
+    CHECK(f.balance("a") == 105);
+  }
+}
+
 TEST_CASE("group commit: concurrent requests from many threads all complete, gap-free",
           "[writer]") {
   Fixture f;

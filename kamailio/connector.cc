@@ -30,21 +30,6 @@ namespace huawu::kamailio {
 
 namespace {
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t steady_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // How long a connect may take before it counts as failed, and how long the
 // stopping connector tries to hand its last answers to Kamailio.
 constexpr int connect_timeout_ms = 1000;
@@ -172,6 +157,9 @@ void Connector::run() {
     // other core costs ~24 us (docs/architecture.md §1), a syscall a few.
     submit_pending();
     flush_outbox();
+    // The count follows the table once a turn, wherever the turn changed it.
+    std::lock_guard lock(mutex_);
+    stats_.live_dialogs = live_.size();
   }
   // Stopping: nothing new is read; every request submitted is answered, and
   // the answers go to Kamailio while the connection lasts.
@@ -234,7 +222,7 @@ bool Connector::try_connect() {
   reader_ = NetstringReader();
   outbox_.clear();
   outbox_sent_ = 0;
-  const std::int64_t connected_at_us = wall_us();
+  const std::int64_t connected_at_us = SystemClock().now_us();
   {
     std::lock_guard lock(mutex_);
     connect_failures_ = 0;
@@ -333,19 +321,13 @@ void Connector::on_message(const std::string& payload) {
   if (auto* start = std::get_if<CallStart>(&*message)) {
     auto call_id = huawu_call_id(start->sip_call_id);
     if (!call_id) return;
-    if (live_.size() < live_dialogs_max) live_[*call_id] = Dialog{start->sip_call_id, start->h_entry, start->h_id};
-    std::lock_guard lock(mutex_);
-    stats_.live_dialogs = live_.size();
+    if (live_.size() < live_dialogs_max) live_[*call_id] = LiveDialog{start->sip_call_id, start->h_entry, start->h_id};
     return;
   }
   if (auto* end = std::get_if<CallEnd>(&*message)) {
     auto call_id = huawu_call_id(end->sip_call_id);
     if (!call_id) return;
     live_.erase(*call_id);
-    {
-      std::lock_guard lock(mutex_);
-      stats_.live_dialogs = live_.size();
-    }
     return submit(Job::settle, 0, 0, end->sip_call_id,
                   kamailio_request(config_.switch_id, settle_key(*call_id),
                                    answered_settle(*call_id, end->answer_time_us, end->end_time_us, end->reason),
@@ -460,13 +442,9 @@ void Connector::drain_orders() {
         break;
       case Order::Kind::dialogs:
         // Kamailio's own list after a reconnect: what huawu can cut.
-        for (Dialog& dialog : order.dialogs) {
+        for (LiveDialog& dialog : order.dialogs) {
           auto call_id = huawu_call_id(dialog.sip_call_id);
           if (call_id && live_.size() < live_dialogs_max) live_.try_emplace(*call_id, std::move(dialog));
-        }
-        {
-          std::lock_guard lock(mutex_);
-          stats_.live_dialogs = live_.size();
         }
         break;
     }
@@ -480,7 +458,7 @@ bool Connector::disconnect(const std::string& call, const std::string& reason) {
     if (auto call_id = huawu_call_id(call)) it = live_.find(*call_id);
   }
   if (it == live_.end()) return false;
-  const Dialog& dialog = it->second;
+  const LiveDialog& dialog = it->second;
   send(to_json(Disconnect{dialog.sip_call_id, dialog.h_entry, dialog.h_id, reason}));
   std::lock_guard lock(mutex_);
   ++stats_.disconnects_sent;
@@ -565,10 +543,10 @@ void Connector::reconcile(std::int64_t connected_at_us) {
     spdlog::warn("huawu: kamailio: cannot list Kamailio's dialogs ({}); holds of calls it lost expire by time", why);
     return;
   }
-  std::vector<Dialog> live;
+  std::vector<LiveDialog> live;
   live.reserve(dialogs->size());
   for (const LiveDialog& d : *dialogs)
-    if (d.state != dialog_state_deleted) live.push_back(Dialog{d.sip_call_id, d.h_entry, d.h_id});
+    if (d.state != dialog_state_deleted) live.push_back(d);
   {
     std::lock_guard lock(mutex_);
     orders_.push_back(Order{Order::Kind::dialogs, {}, {}, std::move(live), nullptr});

@@ -28,7 +28,9 @@
 #include <vector>
 
 #include "events/event.h"
+#include "kamailio/dialog_list.h"
 #include "kamailio/netstring.h"
+#include "ledger/clock.h"
 #include "ledger/config.h"
 #include "ledger/reply_times.h"
 #include "ledger/store.h"
@@ -84,12 +86,6 @@ class Connector {
   const KamailioConfig& config() const { return config_; }
 
  private:
-  // A dialog Kamailio reported up (call_start, or its list after a reconnect).
-  struct Dialog {
-    std::string sip_call_id;
-    std::uint32_t h_entry = 0;
-    std::uint32_t h_id = 0;
-  };
   enum class Job : std::uint8_t { authorize, settle };
   // An answer from the writer for the connection it was asked on.
   struct Done {
@@ -106,7 +102,7 @@ class Connector {
     enum class Kind : std::uint8_t { disconnect, cut, dialogs } kind = Kind::disconnect;
     std::string call;                        // disconnect, cut: huawu's call id or the SIP Call-ID
     std::string reason;                      // disconnect
-    std::vector<Dialog> dialogs;             // dialogs: from Kamailio's list after a reconnect
+    std::vector<LiveDialog> dialogs;         // dialogs: from Kamailio's list after a reconnect
     std::shared_ptr<std::promise<CutResult>> answer;  // cut
   };
 
@@ -163,8 +159,9 @@ class Connector {
   std::size_t outbox_sent_ = 0;  // bytes of outbox_ already sent
   std::int64_t backoff_ms_ = 0;
   std::int64_t next_connect_ms_ = 0;
-  // Live dialogs by huawu call id.
-  std::unordered_map<std::string, Dialog> live_;
+  // Dialogs Kamailio reported up (call_start, or its list after a
+  // reconnect), by huawu call id.
+  std::unordered_map<std::string, LiveDialog> live_;
 
   std::thread reconciler_;
 };

@@ -22,6 +22,17 @@ class SystemClock final : public Clock {
   }
 };
 
+// The steady clock, for timers and durations inside a process (never the
+// ledger's time): the daemon's and the Kamailio connector's.
+inline std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+inline std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // A clock that tests set by hand.
 class ManualClock final : public Clock {
  public:

@@ -21,24 +21,6 @@ namespace huawu {
 
 namespace {
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t steady_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string as_string(const zmq::message_t& frame) { return std::string(frame.data<char>(), frame.size()); }
 
 // Sends the envelope frames (the peer's routing id, and any delimiter a REQ
@@ -179,7 +161,7 @@ void Daemon::wake() {
 }
 
 void Daemon::run() {
-  started_us_ = wall_us();
+  started_us_ = SystemClock().now_us();
   next_expiry_ms_ = steady_ms() + config_.expiry_interval_ms;
   // The first check soon after start: a daemon down for a while catches up.
   next_check_ms_ = steady_ms() + std::min<std::int64_t>(config_.alert_interval_seconds * 1000, 1000);

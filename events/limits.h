@@ -66,12 +66,19 @@ static_assert((call_duration_ms_max / 1000 + 3600) * rate_price_fen_max * 100 < 
 inline constexpr std::size_t writer_queue_requests_max = 65'536;
 inline constexpr std::size_t writer_batch_requests_max = 8'192;
 
+// The follower (ledger/follower.h): durable events handed over but not yet
+// applied. Past this the writer waits (backpressure instead of an unbounded
+// queue): at 10,000 events/s it is half a minute of a stalled read.
+inline constexpr std::size_t follower_backlog_events_max = 262'144;
+static_assert(follower_backlog_events_max >= 2 * writer_batch_requests_max * 4,
+              "two batches in flight of requests of a few events each fit");
+
 // A commit slower than this is logged: every request in it waited that long.
 inline constexpr double slow_commit_seconds = 0.050;
 
 // Projection checkpoints: written every this many events and at clean close.
-// A checkpoint pauses the writer while it serializes the whole state (about
-// 9 ms for 10,000 accounts), and a restart replays at most this many events
+// A checkpoint pauses the follower's reads while it serializes the whole
+// state (about 9 ms for 10,000 accounts), and a restart replays at most this many events
 // (a few seconds): rare pauses keep them out of the reply-time percentiles.
 inline constexpr std::uint64_t checkpoint_interval_events = 1'000'000;
 // A snapshot is one Cap'n Proto message; its reader limit.

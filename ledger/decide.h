@@ -4,6 +4,7 @@
 // clock (the ledger time comes in with the call) and never does I/O.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -22,12 +23,11 @@
 #include "projections/principals.h"
 #include "projections/promotions.h"
 #include "projections/rate_plans.h"
+#include "projections/ledger_state.h"
 #include "projections/tickets.h"
 
 namespace huawu {
 
-// What decide may read. The writer passes the committed state layered with
-// the events already decided earlier in the same batch.
 // Limits on what one authorization grants (from the daemon's configuration).
 struct CallPolicy {
   std::int64_t max_call_seconds = 7200;   // the most one authorization grants
@@ -51,50 +51,108 @@ struct ContractPolicy {
   std::int64_t sla_due_soon_minutes = 60;  // response deadlines (O-SLA)
 };
 
-class DecideView : public AgentsLookup, public CardsLookup {
+// What decide is configured with: the daemon's limits and keys, fixed while
+// it runs.
+struct DecideSettings {
+  CallPolicy call_policy;
+  CardPolicy card_policy;
+  // The key card PINs are derived with; null: cards cannot be issued or checked.
+  std::shared_ptr<const CardKey> card_key;
+  // The working-day schedule deadlines are computed with; null: the built-in one.
+  std::shared_ptr<const WorkCalendar> calendar;
+  ContractPolicy contract_policy;
+};
+
+// Which calls were billed, by call key: the store's `calls` family for
+// durable batches plus the writer's list of those still in flight. Not part
+// of the state because it grows with every call ever billed.
+class BilledCalls {
  public:
-  virtual bool ledger_created() const = 0;
-  virtual const AccountState* find_account(std::string_view account) const = 0;
-  virtual const RatePlanState* find_rate_plan(std::string_view plan) const = 0;
-  // The hold of a call (active or expired), or null.
-  virtual const HoldState* find_hold(std::string_view call_key) const = 0;
   // The sequence of the event that billed the call, when it was billed.
-  virtual std::optional<std::uint64_t> call_billed_at(std::string_view call_key) const = 0;
+  // Throws StorageError when the store cannot answer (the writer fail-stops).
+  virtual std::optional<std::uint64_t> billed_at(std::string_view call_key) const = 0;
+
+ protected:
+  ~BilledCalls() = default;
+};
+
+// What decide reads: one LedgerState (the writer's own, which runs ahead of
+// the committed one by the events decided but not yet durable), the settings
+// and the billed calls. Concrete on purpose: every question has one answer,
+// from the same projections replay and audit use.
+class DecideView {
+ public:
+  DecideView(const LedgerState& state, const DecideSettings& settings, const BilledCalls& billed)
+      : state_(state), settings_(settings), billed_(billed) {}
+
+  const LedgerState& state() const { return state_; }
+  const Agents& agents() const { return state_.agents(); }
+  const Cards& cards() const { return state_.cards(); }
+
+  bool ledger_created() const { return state_.info().created(); }
+  const AccountState* find_account(std::string_view account) const { return state_.balances().find(account); }
+  const RatePlanState* find_rate_plan(std::string_view plan) const { return state_.rate_plans().find(plan); }
+  // The hold of a call (active or expired), or null.
+  const HoldState* find_hold(std::string_view call_key) const { return state_.calls().find(call_key); }
+  std::optional<std::uint64_t> call_billed_at(std::string_view call_key) const { return billed_.billed_at(call_key); }
   // Active holds due by `time_us`, earliest first, until fn returns false.
-  virtual void for_each_due_hold(
-      std::int64_t time_us, const std::function<bool(const HoldState&)>& fn) const = 0;
-  virtual const CallPolicy& call_policy() const = 0;
-  // Agents, their funds and level prices: AgentsLookup.
-  // Principals; a view without them (some tests' fakes) knows none.
-  virtual const PrincipalState* find_principal(std::string_view) const { return nullptr; }
-  // Cards: batches, uses and failures (CardsLookup); the PIN key and the
-  // guard. A view without a key cannot issue cards or check PINs.
-  virtual const CardKey* card_key() const { return nullptr; }
-  virtual const CardPolicy& card_policy() const {
-    static const CardPolicy defaults;
-    return defaults;
+  template <class Fn>  // bool Fn(const HoldState&)
+  void for_each_due_hold(std::int64_t time_us, Fn&& fn) const {
+    state_.calls().for_each_due(time_us, [&](const std::string&, const HoldState& hold) { return fn(hold); });
   }
-  // Contracts (issue 6): the contracts and notices, and the working-day
-  // schedule deadlines are computed with (the built-in one unless configured).
-  virtual const ContractState* find_contract(std::string_view) const { return nullptr; }
-  virtual std::uint64_t notices_sent() const { return 0; }
-  virtual const WorkCalendar& work_calendar() const { return default_calendar(); }
-  virtual const ContractPolicy& contract_policy() const {
-    static const ContractPolicy defaults;
-    return defaults;
+  const CallPolicy& call_policy() const { return settings_.call_policy; }
+
+  const AgentState* find_agent(std::string_view agent) const { return agents().find(agent); }
+  const AgentFunds* agent_funds(std::string_view agent) const { return agents().agent_funds(agent); }
+  std::int64_t level_price_units(std::uint32_t level) const { return agents().level_price_units(level); }
+  std::int64_t effective_price_units(const AgentState& agent) const { return agents().effective_price_units(agent); }
+  const PrincipalState* find_principal(std::string_view name) const { return state_.principals().find(name); }
+
+  const CardKey* card_key() const { return settings_.card_key.get(); }
+  const CardPolicy& card_policy() const { return settings_.card_policy; }
+  const CardBatchState* find_card_batch(std::string_view batch) const { return cards().find_card_batch(batch); }
+  const CardBatchState* card_batch_of_serial(std::uint64_t serial) const { return cards().card_batch_of_serial(serial); }
+  const CardUse* find_card_use(std::uint64_t serial) const { return cards().find_card_use(serial); }
+  const CardFailures* card_failures(std::uint64_t serial) const { return cards().card_failures(serial); }
+  const CardFailures* account_card_failures(std::string_view account) const {
+    return cards().account_card_failures(account);
   }
+  std::uint64_t card_batches_issued() const { return cards().card_batches_issued(); }
+  std::uint64_t next_card_serial() const { return cards().next_card_serial(); }
+
+  const WorkCalendar& work_calendar() const { return settings_.calendar ? *settings_.calendar : default_calendar(); }
+  const ContractPolicy& contract_policy() const { return settings_.contract_policy; }
+  const ContractState* find_contract(std::string_view contract) const { return state_.contracts().find(contract); }
+  std::uint64_t notices_sent() const { return state_.contracts().notices_sent(); }
   // Every contract, in id order.
-  virtual void for_each_contract(const std::function<void(const ContractState&)>&) const {}
-  virtual const Waiver* find_waiver(std::string_view) const { return nullptr; }
-  virtual bool alert_raised(std::string_view) const { return false; }
-  // Tickets (A3.2): by id, how many were opened, and those without a response, in id order.
-  virtual const TicketState* find_ticket(std::string_view) const { return nullptr; }
-  virtual std::uint64_t tickets_opened() const { return 0; }
-  virtual void for_each_unanswered_ticket(const std::function<void(const TicketState&)>&) const {}
-  // Promotions (B3.2): by id, how many were requested, and those an agent requested.
-  virtual const PromotionState* find_promotion(std::string_view) const { return nullptr; }
-  virtual std::uint64_t promotions_requested() const { return 0; }
-  virtual void for_each_promotion_of(std::string_view, const std::function<void(const PromotionState&)>&) const {}
+  template <class Fn>  // void Fn(const ContractState&)
+  void for_each_contract(Fn&& fn) const {
+    state_.contracts().for_each([&](const std::string&, const ContractState& contract) { fn(contract); });
+  }
+  const Waiver* find_waiver(std::string_view obligation) const { return state_.contracts().find_waiver(obligation); }
+  bool alert_raised(std::string_view key) const { return state_.contracts().alert_raised(key); }
+
+  const TicketState* find_ticket(std::string_view ticket) const { return state_.tickets().find(ticket); }
+  std::uint64_t tickets_opened() const { return state_.tickets().opened(); }
+  // Tickets without a response, in id order.
+  template <class Fn>  // void Fn(const TicketState&)
+  void for_each_unanswered_ticket(Fn&& fn) const {
+    state_.tickets().for_each_unanswered(fn);
+  }
+  const PromotionState* find_promotion(std::string_view promotion) const {
+    return state_.promotions().find(promotion);
+  }
+  std::uint64_t promotions_requested() const { return state_.promotions().requested(); }
+  template <class Fn>  // void Fn(const PromotionState&), in request order
+  void for_each_promotion_of(std::string_view agent, Fn&& fn) const {
+    if (const std::vector<std::string>* ids = state_.promotions().of_agent(agent))
+      for (const std::string& id : *ids) fn(*find_promotion(id));
+  }
+
+ private:
+  const LedgerState& state_;
+  const DecideSettings& settings_;
+  const BilledCalls& billed_;
 };
 
 struct Decision {

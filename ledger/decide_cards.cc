@@ -132,7 +132,7 @@ Decision decide_card(const DecideView& view, const RedeemCard& c, Event event) {
   if (!card_pin_matches(*key, card.serial, c.pin))
     return failed_attempt(std::move(event), card.serial, c.account, CardKind::recharge, Rejection::card_pin_invalid);
   const CardBatchIssued& batch = card.batch->issued;
-  if (batch.kind == CardKind::recharge && !in_subtree(view, account->agent, batch.agent))
+  if (batch.kind == CardKind::recharge && !in_subtree(view.agents(), account->agent, batch.agent))
     return reject(Rejection::card_agent_mismatch);
   if (Rejection r = usable(view, card, CardKind::recharge, now_us); r != Rejection::none) return reject(r);
   // Bounded far below INT64_MAX (limits.h): the sum is exact.

@@ -20,7 +20,7 @@ Decision decide_contract(const DecideView& view, const SignContract& c, Event ev
                               view.work_calendar().version()};
   event.payload = signed_event;
   // The projection's rule statement judges the terms (one place for their ranges).
-  if (contract_event_problem(nullptr, view.notices_sent(), view, event) != nullptr)
+  if (contract_event_problem(nullptr, view.notices_sent(), view.agents(), event) != nullptr)
     return reject(Rejection::contract_terms_invalid);
   return accept(std::move(event));
 }

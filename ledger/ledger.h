@@ -27,9 +27,13 @@ class Ledger {
 
   Writer& writer() { return *writer_; }
   Store& store() { return *store_; }
-  // The committed state. Read it only while no request is in flight (the
-  // writer thread owns it while it commits).
-  const LedgerState& state() const { return state_; }
+  // The committed state, holding every request answered so far. Read it
+  // only while no request is in flight (the follower's thread applies to it);
+  // while requests are, read through writer().read_and_wait.
+  const LedgerState& state() const {
+    writer_->wait_for_reads();
+    return state_;
+  }
 
   // Drains the writer and writes a checkpoint. Idempotent; the destructor calls it.
   void close();

@@ -12,7 +12,6 @@
 #include "events/codec.h"
 #include "events/hash.h"
 #include "events/invariant.h"
-#include "ledger/pending_view.h"
 #include "ledger/decide.h"
 #include "ledger/idempotency.h"
 
@@ -67,20 +66,40 @@ struct Writer::Prepared {
   std::string commit_error;
 };
 
+std::optional<std::uint64_t> Writer::BilledInFlight::billed_at(std::string_view call_key) const {
+  if (auto it = in_flight.find(call_key); it != in_flight.end()) return it->second;
+  return store_.get_call(call_key);
+}
+
+FollowerOptions Writer::follower_options(Store& store, const WriterOptions& options, Writer* writer) {
+  FollowerOptions out;
+  out.store = &store;
+  out.checkpoint_interval_events = options.checkpoint_interval_events;
+  out.on_durable = options.on_durable;
+  // A checkpoint that cannot be written leaves the store refusing writes;
+  // the writer stops at once rather than at its next append.
+  out.on_failure = [writer](const std::string& why) { writer->fail_stop_from_follower(why); };
+  return out;
+}
+
 Writer::Writer(Store& store, LedgerState& state, Clock& clock, WriterOptions options)
     : store_(store),
-      state_(state),
       clock_(clock),
-      options_(options),
+      options_(std::move(options)),
+      settings_{options_.call_policy, options_.card_policy, options_.card_key, options_.calendar,
+                options_.contract_policy},
+      ahead_(state),
+      billed_(store),
+      view_(ahead_, settings_, billed_),
+      follower_(state, follower_options(store, options_, this)),
       append_(store.new_batch()) {
   HUAWU_ASSERT(options_.batch_requests_max > 0 && options_.queue_requests_max > 0, "limits");
-  HUAWU_ASSERT(state_.applied_through() == store_.head_sequence(), "state is current with the log");
-  pending_view_ = std::make_unique<PendingView>(state_, &store_, options_.call_policy, options_.card_policy,
-                                               options_.card_key, options_.calendar, options_.contract_policy);
+  HUAWU_ASSERT(state.applied_through() == store_.head_sequence(), "state is current with the log");
+  HUAWU_ASSERT(ahead_.applied_through() == state.applied_through(), "the writer's state starts as the follower's");
   next_sequence_ = store_.head_sequence() + 1;
+  answered_through_.store(store_.head_sequence(), std::memory_order_release);
   chain_head_ = store_.head_hash();
-  last_ledger_time_us_ = state_.last_ledger_time_us();
-  last_checkpoint_sequence_ = state_.applied_through();
+  last_ledger_time_us_ = ahead_.last_ledger_time_us();
   committer_ = std::thread([this] { commit_loop(); });
   thread_ = std::thread([this] { run(); });
   // Named so that top, perf and gdb show which thread is which.
@@ -104,32 +123,23 @@ void Writer::submit(Request request, Completion completion) {
   completion(rejected(Rejection::writer_stopped));
 }
 
-void Writer::read(ReadTask task) {
-  {
-    std::unique_lock lock(mutex_);
-    if (!stopped_) {
-      reads_.push_back(std::move(task));
-      lock.unlock();
-      not_empty_.notify_one();
-      return;
-    }
-  }
-  task(state_);  // the writer thread has ended: nothing else touches the state
+void Writer::read(ReadTask task) { follower_.read(answered_through(), std::move(task)); }
+
+void Writer::read_and_wait(const ReadTask& task, std::uint64_t at_least) {
+  follower_.read_and_wait(std::max(at_least, answered_through()), task);
 }
 
-void Writer::read_and_wait(const ReadTask& task) {
-  std::promise<void> done;
-  auto future = done.get_future();
-  read([&](const LedgerState& state) {
-    task(state);
-    done.set_value();
-  });
-  future.get();
+void Writer::wait_for_reads() { follower_.wait_for(answered_through()); }
+
+void Writer::fail_stop_from_follower(const std::string& why) {
+  // The writer thread sees the flag before its next decision.
+  if (!fail_stopped_.exchange(true, std::memory_order_acq_rel) && options_.on_fail_stop) options_.on_fail_stop(why);
 }
 
-void Writer::run_reads(std::vector<ReadTask>& reads) {
-  for (ReadTask& task : reads) task(state_);
-  reads.clear();
+void Writer::fail_stop(const std::string& why) {
+  failed_ = true;
+  spdlog::critical("huawu: {}; refusing all further writes until restart", why);
+  if (!fail_stopped_.exchange(true, std::memory_order_acq_rel) && options_.on_fail_stop) options_.on_fail_stop(why);
 }
 
 void Writer::submit_many(std::vector<std::pair<Request, Completion>>& requests) {
@@ -170,10 +180,12 @@ void Writer::close() {
   }
   commit_ready_.notify_all();
   if (committer_.joinable()) committer_.join();
+  // Everything durable is handed over: the follower applies it and writes
+  // the last checkpoint (none after a storage failure).
+  follower_.close(!failed_);
 }
 
 void Writer::run() {
-  std::vector<ReadTask> reads;
   std::vector<Prepared*> committed;
   for (;;) {
     std::vector<Pending> requests;
@@ -184,16 +196,13 @@ void Writer::run() {
       // being written, one being decided.
       const auto room = [&] { return 2 * options_.batch_requests_max - in_flight_requests_; };
       not_empty_.wait(lock, [&] {
-        return !reads_.empty() || !committed_.empty() || (!queue_.empty() && room() > 0) ||
+        return !committed_.empty() || (!queue_.empty() && room() > 0) ||
                (closing_ && queue_.empty() && in_flight_.empty());
       });
-      reads.swap(reads_);
       committed.swap(committed_);
       if (queue_.empty() && closing_ && in_flight_.size() == committed.size()) {
-        stopped_ = true;  // later reads run on their caller's thread
         lock.unlock();
         finish_committed(committed);
-        run_reads(reads);
         break;
       }
       if (room() > 0) requests = take_locked(std::min(room(), options_.batch_requests_max));
@@ -202,6 +211,7 @@ void Writer::run() {
 
     // Answer what is durable, in sequence order, then decide what came in.
     finish_committed(committed);
+    if (!failed_ && fail_stopped_.load(std::memory_order_acquire)) fail_stop("a checkpoint could not be written");
     if (failed_) {
       for (Pending& pending : requests) pending.completion(rejected(Rejection::storage_failed));
     } else if (!requests.empty()) {
@@ -228,11 +238,7 @@ void Writer::run() {
       }
       commit_ready_.notify_one();
     }
-    // Reads see every batch answered so far (not those in flight, whose
-    // requests are not acknowledged yet).
-    run_reads(reads);
   }
-  if (!failed_ && state_.applied_through() != last_checkpoint_sequence_) checkpoint();
 }
 
 void Writer::finish_committed(std::vector<Prepared*>& committed) {
@@ -241,11 +247,8 @@ void Writer::finish_committed(std::vector<Prepared*>& committed) {
     std::unique_ptr<Prepared> done = std::move(in_flight_.front());
     in_flight_.pop_front();
     in_flight_requests_ -= done->requests.size();
-    if (!done->commit_ok && !failed_) {
-      // Fail-stop: nothing of this batch or any later one is acknowledged.
-      failed_ = true;
-      spdlog::critical("huawu: {}; refusing all further writes until restart", done->commit_error);
-    }
+    // Fail-stop: nothing of this batch or any later one is acknowledged.
+    if (!done->commit_ok && !failed_) fail_stop(done->commit_error);
     if (failed_) refuse(*done, Rejection::storage_failed);
     else finish(*done);
   }
@@ -291,8 +294,7 @@ void Writer::prepare_into(Prepared& batch_ref, std::vector<Pending> requests) {
       // batch and every later one are refused (and nothing in flight is
       // acknowledged) until a restart recovers from the log. Never let it
       // escape the thread: that would end the process without a word.
-      if (!failed_) spdlog::critical("huawu: storage read failed while deciding: {}; refusing all further writes until restart", e.what());
-      failed_ = true;
+      if (!failed_) fail_stop(std::string("storage read failed while deciding: ") + e.what());
       for (std::size_t j = i; j < n; ++j) batch->outcomes[j] = rejected(Rejection::storage_failed);
       break;
     }
@@ -334,14 +336,21 @@ void Writer::prepare_one(Prepared& batch_ref, std::size_t i, std::int64_t ledger
       return;
     }
 
-    Decision decision = decide(*pending_view_, request, ledger_time_us);
+    Decision decision = decide(view_, request, ledger_time_us);
     if (decision.rejection != Rejection::none) {
       outcome.rejection = decision.rejection;
       return;
     }
     HUAWU_ASSERT(!decision.events.empty(), "an accepted request appends events");
     outcome.first_sequence = next_sequence_;
-    for (const Event& event : decision.events) pending_view_->apply(next_sequence_++, event);
+    // Run ahead: the next request sees these events at once. The batch they
+    // belong to is not durable yet, so their billed calls are kept aside
+    // until it is (the store's index has them from then on).
+    for (const Event& event : decision.events) {
+      if (const auto* settled = std::get_if<CallSettled>(&event.payload))
+        billed_.in_flight.insert_or_assign(call_key(settled->switch_id, settled->call_id), next_sequence_);
+      ahead_.apply(next_sequence_++, event);
+    }
     outcome.events = std::move(decision.events);
     batch->accepted.push_back(i);
     pending_keys_.try_emplace(request.idempotency_key, PendingKey{batch, i});
@@ -411,72 +420,65 @@ bool Writer::encode_and_append(Prepared& batch, std::string* why) {
   const bool ok = store_.append(append_, why);
   const auto appended = std::chrono::steady_clock::now();
   const double append_seconds = std::chrono::duration<double>(appended - encoded).count();
-  encode_seconds_ += std::chrono::duration<double>(encoded - started).count();
-  append_seconds_ += append_seconds;
+  encode_seconds_.store(encode_seconds_.load(std::memory_order_relaxed) +
+                            std::chrono::duration<double>(encoded - started).count(),
+                        std::memory_order_relaxed);
+  append_seconds_.store(append_seconds_.load(std::memory_order_relaxed) + append_seconds, std::memory_order_relaxed);
   // Every request of the batch waits this long for its reply: say so.
   if (append_seconds > limits::slow_commit_seconds)
     spdlog::warn("huawu: slow commit: {:.1f} ms to write and sync {} events ({} requests)",
                  append_seconds * 1e3, append_.head_sequence() - append_.first_sequence() + 1, batch.accepted.size());
-  ++batches_committed_;
+  batches_committed_.fetch_add(1, std::memory_order_relaxed);
   return ok;
 }
 
 void Writer::finish(Prepared& batch) {
-  // Apply is the only mutation of the committed state, in sequence order;
-  // then the pending overlay forgets what the committed state now holds.
+  // The batch is durable: its billed calls are in the store's index now, and
+  // its keys are answered from the idempotency family.
+  std::vector<Event> followed;
   for (std::size_t i : batch.accepted) {
     const Outcome& outcome = batch.outcomes[i];
-    for (std::size_t k = 0; k < outcome.events.size(); ++k)
-      state_.apply(outcome.first_sequence + k, outcome.events[k]);
-  }
-  HUAWU_ASSERT(batch.accepted.empty() || state_.applied_through() == batch.last_sequence,
-               "state caught up with the batch");
-  for (std::size_t i : batch.accepted) {
-    const Outcome& outcome = batch.outcomes[i];
-    for (std::size_t k = 0; k < outcome.events.size(); ++k)
-      pending_view_->forget(outcome.first_sequence + k, outcome.events[k]);
+    for (std::size_t k = 0; k < outcome.events.size(); ++k) {
+      const Event& event = outcome.events[k];
+      if (const auto* settled = std::get_if<CallSettled>(&event.payload)) {
+        auto it = billed_.in_flight.find(call_key(settled->switch_id, settled->call_id));
+        if (it != billed_.in_flight.end() && it->second == outcome.first_sequence + k) billed_.in_flight.erase(it);
+      }
+      followed.push_back(event);
+    }
     auto it = pending_keys_.find(batch.requests[i].request.idempotency_key);
     if (it != pending_keys_.end() && it->second.batch == &batch) pending_keys_.erase(it);
   }
-  if (options_.on_durable && !batch.accepted.empty()) {
-    HUAWU_ASSERT(batch.records.size() == batch.last_sequence - batch.outcomes[batch.accepted.front()].first_sequence + 1,
-                 "one record per event");
-    options_.on_durable(batch.outcomes[batch.accepted.front()].first_sequence, std::move(batch.records));
+  if (!batch.accepted.empty()) {
+    const std::uint64_t first = batch.outcomes[batch.accepted.front()].first_sequence;
+    HUAWU_ASSERT(followed.size() == batch.last_sequence - first + 1, "one event per sequence");
+    HUAWU_ASSERT(!options_.on_durable || batch.records.size() == followed.size(), "one record per event");
+    // Handed over before any reply: a read asked for after a reply sees it.
+    follower_.follow(first, std::move(followed), std::move(batch.records));
+    answered_through_.store(batch.last_sequence, std::memory_order_release);
   }
 
   // Retries get their original's events before any outcome moves.
   for (std::size_t i = 0; i < batch.outcomes.size(); ++i) {
-    if (batch.retry_of_index[i] != not_a_retry)
+    if (batch.retry_of_index[i] != not_a_retry) {
       batch.outcomes[i].events = batch.outcomes[batch.retry_of_index[i]].events;
-    else if (batch.retry_of_record[i])
-      batch.outcomes[i].events = read_events(store_, *batch.retry_of_record[i]);
+    } else if (batch.retry_of_record[i]) {
+      try {
+        batch.outcomes[i].events = read_events(store_, *batch.retry_of_record[i]);
+      } catch (const StorageError& e) {
+        // Fail-stop on a failed read: this retry is refused, and so is every
+        // later request, until a restart recovers from the log.
+        if (!failed_) fail_stop(std::string("storage read failed while answering a retry: ") + e.what());
+        batch.outcomes[i] = rejected(Rejection::storage_failed);
+      }
+    }
   }
   for (std::size_t i = 0; i < batch.requests.size(); ++i)
     batch.requests[i].completion(std::move(batch.outcomes[i]));
-
-  if (state_.applied_through() - last_checkpoint_sequence_ >= options_.checkpoint_interval_events)
-    checkpoint();
 }
 
 void Writer::refuse(Prepared& batch, Rejection rejection) {
   for (Pending& pending : batch.requests) pending.completion(rejected(rejection));
-}
-
-void Writer::checkpoint() {
-  // On the writer thread: nothing is decided while it runs, so its time is
-  // added to the replies of the requests waiting (logged for operators).
-  const auto started = std::chrono::steady_clock::now();
-  std::string why;
-  const std::string snapshot = state_.serialize();
-  if (!store_.put_snapshot("state", snapshot, &why)) {
-    failed_ = true;
-    spdlog::critical("huawu: {}; refusing all further writes until restart", why);
-    return;
-  }
-  last_checkpoint_sequence_ = state_.applied_through();
-  spdlog::info("huawu: checkpoint at sequence {}: {} bytes in {:.1f} ms", last_checkpoint_sequence_,
-               snapshot.size(),
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() * 1e3);
 }
 
 }  // namespace huawu

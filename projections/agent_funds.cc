@@ -36,11 +36,11 @@ std::vector<Posting> traffic_postings_of(const std::vector<Posting>& postings) {
 
 }  // namespace
 
-std::int64_t AgentsLookup::effective_price_units(const AgentState& agent) const {
+std::int64_t Agents::effective_price_units(const AgentState& agent) const {
   return agent.price_units_per_minute != 0 ? agent.price_units_per_minute : level_price_units(agent.level);
 }
 
-bool in_subtree(const AgentsLookup& agents, std::string_view agent, std::string_view root) {
+bool in_subtree(const Agents& agents, std::string_view agent, std::string_view root) {
   for (std::uint32_t steps = 0; !agent.empty() && steps <= limits::agent_level_max; ++steps) {
     if (agent == root) return true;
     const AgentState* state = agents.find_agent(agent);
@@ -102,7 +102,7 @@ std::int64_t reserved_seconds_of(std::int64_t granted_seconds, const CallRate& r
   return billed_seconds(granted_seconds * 1000, rate.first_block_seconds, rate.next_block_seconds);
 }
 
-const char* funds_update(const AgentsLookup& agents, const Event& event, const CallTraffic& call,
+const char* funds_update(const Agents& agents, const Event& event, const CallTraffic& call,
                          std::array<FundsUpdate, 2>& out, std::size_t* count) {
   *count = 0;
   auto start = [&](std::string_view id) -> AgentFunds* {

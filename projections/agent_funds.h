@@ -42,24 +42,12 @@ struct AgentFunds {
 // Traffic pools and credit lines are bounded so that every sum here is exact.
 inline constexpr std::int64_t traffic_seconds_max = 1'000'000'000'000;  // ~31,700 years of calls
 
-// What the rules read: agents and their funds (the committed projection, or
-// the writer's overlay on it).
-class AgentsLookup {
- public:
-  virtual ~AgentsLookup() = default;
-  virtual const AgentState* find_agent(std::string_view agent) const = 0;
-  // Null for an agent never added (an agent that exists has funds, maybe all 0).
-  virtual const AgentFunds* agent_funds(std::string_view agent) const = 0;
-  // The provider's wholesale price for a level; 0 when it set none.
-  virtual std::int64_t level_price_units(std::uint32_t level) const = 0;
-  // The price an agent buys at: its own, else its level's; 0: none.
-  std::int64_t effective_price_units(const AgentState& agent) const;
-};
+class Agents;  // projections/agents.h: the tree and its funds, what the rules read
 
 // True when `agent` is `root` or below it (walking up at most
 // limits::agent_level_max parents): an agent operator's reach, and the agents
 // a voucher serves.
-bool in_subtree(const AgentsLookup& agents, std::string_view agent, std::string_view root);
+bool in_subtree(const Agents& agents, std::string_view agent, std::string_view root);
 
 // The postings of an agent money event (payments, deposit releases, traffic
 // purchases; none for the others). `parent` is the agent's parent (empty:
@@ -95,7 +83,7 @@ struct FundsUpdate {
 // Why `event` cannot follow the funds in `agents` (nullptr when it can); on
 // success out[0..*count) are the agents whose funds change, with their funds
 // after it. `call` describes a call event (ignored for other events).
-const char* funds_update(const AgentsLookup& agents, const Event& event, const CallTraffic& call,
+const char* funds_update(const Agents& agents, const Event& event, const CallTraffic& call,
                          std::array<FundsUpdate, 2>& out, std::size_t* count);
 
 }  // namespace huawu

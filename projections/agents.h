@@ -75,7 +75,7 @@ struct AgentDayFigures {
 // Days are counted from 1970-01-01 in China time (UTC+8).
 std::int32_t china_day_number(std::int64_t utc_us);
 
-class Agents final : public AgentsLookup {
+class Agents final {
  public:
   // `call` says what a call event means for its user's agent (LedgerState
   // works it out from the accounts and holds); ignored for other events.
@@ -84,10 +84,13 @@ class Agents final : public AgentsLookup {
   void apply(std::uint64_t sequence, const Event& event, const CallTraffic& call = {});
 
   const AgentState* find(std::string_view agent) const;
-  const AgentState* find_agent(std::string_view agent) const override { return find(agent); }
-  const AgentFunds* agent_funds(std::string_view agent) const override;
+  const AgentState* find_agent(std::string_view agent) const { return find(agent); }
+  // Null for an agent never added (an agent that exists has funds, maybe all 0).
+  const AgentFunds* agent_funds(std::string_view agent) const;
   // The provider's price for a level, 0 when it set none.
-  std::int64_t level_price_units(std::uint32_t level) const override;
+  std::int64_t level_price_units(std::uint32_t level) const;
+  // The price an agent buys at: its own, else its level's; 0: none.
+  std::int64_t effective_price_units(const AgentState& agent) const;
   // Direct sub-agents, in id order ("" for the provider's level-1 agents).
   const std::set<std::string, std::less<>>& children(std::string_view parent) const;
   // Users opened bound to the agent (open or closed since).

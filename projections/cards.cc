@@ -7,7 +7,7 @@
 #include "events/card_number.h"
 #include "events/invariant.h"
 #include "events/limits.h"
-#include "projections/agent_funds.h"
+#include "projections/agents.h"
 
 namespace huawu {
 
@@ -72,7 +72,7 @@ std::string card_batch_id(std::uint64_t n) {
   return id;
 }
 
-const char* card_event_problem(const CardsLookup& cards, const AgentsLookup& agents, const Event& event) {
+const char* card_event_problem(const Cards& cards, const Agents& agents, const Event& event) {
   if (const auto* issued = std::get_if<CardBatchIssued>(&event.payload)) {
     if (!event.postings.empty()) return "a card batch moves no money until its cards are used";
     if (issued->batch != card_batch_id(cards.card_batches_issued() + 1)) return "card batches are numbered in order";
@@ -115,11 +115,11 @@ const char* card_event_problem(const CardsLookup& cards, const AgentsLookup& age
   return nullptr;
 }
 
-const char* Cards::problem(const Event& event, const AgentsLookup& agents) const {
+const char* Cards::problem(const Event& event, const Agents& agents) const {
   return card_event_problem(*this, agents, event);
 }
 
-void Cards::apply(std::uint64_t sequence, const Event& event, const AgentsLookup& agents) {
+void Cards::apply(std::uint64_t sequence, const Event& event, const Agents& agents) {
   const char* why = problem(event, agents);
   HUAWU_ASSERT(why == nullptr, why);
   if (const auto* issued = std::get_if<CardBatchIssued>(&event.payload)) {

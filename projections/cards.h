@@ -19,7 +19,8 @@
 
 namespace huawu {
 
-class AgentsLookup;
+class Agents;
+class Cards;
 
 struct VoidedRange {
   std::uint64_t first_serial = 0;
@@ -76,23 +77,9 @@ bool card_failure_counts(const CardRedemptionFailed& failed);
 // The batch id of the n-th batch (1-based): "B000001".
 std::string card_batch_id(std::uint64_t n);
 
-// What decide (and the rules below) read about cards; the projection and the
-// writer's overlay answer it. A view without cards (some tests' fakes) knows none.
-class CardsLookup {
- public:
-  virtual ~CardsLookup() = default;
-  virtual const CardBatchState* find_card_batch(std::string_view) const { return nullptr; }
-  virtual const CardBatchState* card_batch_of_serial(std::uint64_t) const { return nullptr; }
-  virtual const CardUse* find_card_use(std::uint64_t) const { return nullptr; }
-  virtual const CardFailures* card_failures(std::uint64_t) const { return nullptr; }
-  virtual const CardFailures* account_card_failures(std::string_view) const { return nullptr; }
-  virtual std::uint64_t card_batches_issued() const { return 0; }
-  virtual std::uint64_t next_card_serial() const { return 1; }
-};
-
 // Why a card event cannot follow the state `cards` shows (agents: whether a
 // batch's agent exists), or nullptr. The one statement of the card rules.
-const char* card_event_problem(const CardsLookup& cards, const AgentsLookup& agents, const Event& event);
+const char* card_event_problem(const Cards& cards, const Agents& agents, const Event& event);
 
 // Account cards generated and activated for one agent (obligation O-ACCOUNTS, clause A2.4).
 struct AccountCardCounts {
@@ -101,18 +88,18 @@ struct AccountCardCounts {
   std::uint64_t voided = 0;
 };
 
-class Cards final : public CardsLookup {
+class Cards final {
  public:
-  const char* problem(const Event& event, const AgentsLookup& agents) const;
-  void apply(std::uint64_t sequence, const Event& event, const AgentsLookup& agents);
+  const char* problem(const Event& event, const Agents& agents) const;
+  void apply(std::uint64_t sequence, const Event& event, const Agents& agents);
 
-  const CardBatchState* find_card_batch(std::string_view batch) const override;
-  const CardBatchState* card_batch_of_serial(std::uint64_t serial) const override;
-  const CardUse* find_card_use(std::uint64_t serial) const override;
-  const CardFailures* card_failures(std::uint64_t serial) const override;
-  const CardFailures* account_card_failures(std::string_view account) const override;
-  std::uint64_t card_batches_issued() const override { return batches_.size(); }
-  std::uint64_t next_card_serial() const override { return next_serial_; }
+  const CardBatchState* find_card_batch(std::string_view batch) const;
+  const CardBatchState* card_batch_of_serial(std::uint64_t serial) const;
+  const CardUse* find_card_use(std::uint64_t serial) const;
+  const CardFailures* card_failures(std::uint64_t serial) const;
+  const CardFailures* account_card_failures(std::string_view account) const;
+  std::uint64_t card_batches_issued() const { return batches_.size(); }
+  std::uint64_t next_card_serial() const { return next_serial_; }
 
   AccountCardCounts account_cards_of(std::string_view agent) const;
   template <class Fn>  // Fn(const CardBatchState&), in issue order

@@ -292,7 +292,7 @@ Rejection amendment_rejection(const ContractState& contract, const ContractAmend
   return Rejection::none;
 }
 
-const char* contract_event_problem(const ContractState* current, std::uint64_t notices_sent, const AgentsLookup& agents,
+const char* contract_event_problem(const ContractState* current, std::uint64_t notices_sent, const Agents& agents,
                                    const Event& event) {
   if (const auto* signed_event = std::get_if<ContractSigned>(&event.payload)) {
     if (!event.postings.empty()) return "a contract signature moves no money";
@@ -352,7 +352,7 @@ const char* alert_kind_name(AlertKind kind) {
 
 // ---- the projection -------------------------------------------------------
 
-const char* Contracts::problem(const Event& event, const AgentsLookup& agents) const {
+const char* Contracts::problem(const Event& event, const Agents& agents) const {
   if (const auto* waived = std::get_if<ObligationWaived>(&event.payload)) {
     if (!event.postings.empty()) return "a waiver moves no money";
     if (waived->obligation.empty() || !is_valid_text(waived->obligation, limits::name_length_max))
@@ -374,7 +374,7 @@ const char* Contracts::problem(const Event& event, const AgentsLookup& agents) c
   return contract_event_problem(find(id), notices_sent_, agents, event);
 }
 
-void Contracts::apply(std::uint64_t sequence, const Event& event, const AgentsLookup& agents) {
+void Contracts::apply(std::uint64_t sequence, const Event& event, const Agents& agents) {
   const char* why = problem(event, agents);
   HUAWU_ASSERT(why == nullptr, why);
   if (const auto* signed_event = std::get_if<ContractSigned>(&event.payload)) {

@@ -22,7 +22,7 @@
 
 namespace huawu {
 
-class AgentsLookup;
+class Agents;
 
 // When an obligation's requirement was first met: the event and its business
 // time (when it happened, which a payment recorded late says).
@@ -91,7 +91,7 @@ std::string notice_id(std::uint64_t n);
 
 // Why a contract event cannot follow (`current`: the contract's state, null
 // when not signed yet), or nullptr: the one statement of the contract rules.
-const char* contract_event_problem(const ContractState* current, std::uint64_t notices_sent, const AgentsLookup& agents,
+const char* contract_event_problem(const ContractState* current, std::uint64_t notices_sent, const Agents& agents,
                                    const Event& event);
 // The contract id a contract event (signature, notice, amendment) is about; empty for other events.
 std::string_view contract_of(const Payload& payload);
@@ -119,8 +119,8 @@ const char* alert_kind_name(AlertKind kind);
 
 class Contracts {
  public:
-  const char* problem(const Event& event, const AgentsLookup& agents) const;
-  void apply(std::uint64_t sequence, const Event& event, const AgentsLookup& agents);
+  const char* problem(const Event& event, const Agents& agents) const;
+  void apply(std::uint64_t sequence, const Event& event, const Agents& agents);
 
   const ContractState* find(std::string_view contract) const;
   std::uint64_t notices_sent() const { return notices_sent_; }

@@ -2,6 +2,7 @@
 
 #include "events/bytes.h"
 #include "events/ids.h"
+#include "projections/agents.h"
 #include "events/invariant.h"
 #include "projections/agent_funds.h"
 
@@ -15,7 +16,7 @@ std::string_view principal_of(const Payload& payload) {
   return {};
 }
 
-const char* principal_event_problem(const PrincipalState* current, const AgentsLookup& agents, const Event& event) {
+const char* principal_event_problem(const PrincipalState* current, const Agents& agents, const Event& event) {
   if (!event.postings.empty()) return "a principal event with postings";
   if (const auto* added = std::get_if<PrincipalAdded>(&event.payload)) {
     if (current) return "principal added twice";
@@ -37,13 +38,13 @@ void apply_to_principal(PrincipalState& principal, std::uint64_t sequence, const
     principal.password_changed_sequence = sequence;
 }
 
-const char* Principals::problem(const Event& event, const AgentsLookup& agents) const {
+const char* Principals::problem(const Event& event, const Agents& agents) const {
   const std::string_view name = principal_of(event.payload);
   if (name.empty()) return nullptr;
   return principal_event_problem(find(name), agents, event);
 }
 
-void Principals::apply(std::uint64_t sequence, const Event& event, const AgentsLookup& agents) {
+void Principals::apply(std::uint64_t sequence, const Event& event, const Agents& agents) {
   const char* why = problem(event, agents);
   HUAWU_ASSERT(why == nullptr, why);
   const std::string_view name = principal_of(event.payload);

@@ -11,7 +11,7 @@
 
 namespace huawu {
 
-class AgentsLookup;
+class Agents;
 
 struct PrincipalState {
   PrincipalRole role = PrincipalRole::provider;
@@ -26,7 +26,7 @@ bool is_valid_principal_name(std::string_view name);
 
 // Why a principal event cannot follow `current` (null: no such principal),
 // or nullptr. `agents` answers whether an agent principal's agent exists.
-const char* principal_event_problem(const PrincipalState* current, const AgentsLookup& agents, const Event& event);
+const char* principal_event_problem(const PrincipalState* current, const Agents& agents, const Event& event);
 
 // Applies a principal event to the principal's state (shared by the
 // projection and the writer's overlay).
@@ -37,8 +37,8 @@ std::string_view principal_of(const Payload& payload);
 
 class Principals {
  public:
-  const char* problem(const Event& event, const AgentsLookup& agents) const;
-  void apply(std::uint64_t sequence, const Event& event, const AgentsLookup& agents);
+  const char* problem(const Event& event, const Agents& agents) const;
+  void apply(std::uint64_t sequence, const Event& event, const Agents& agents);
 
   const PrincipalState* find(std::string_view name) const;
   std::size_t size() const { return principals_.size(); }

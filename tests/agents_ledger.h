@@ -1,7 +1,7 @@
 #pragma once
 // A ledger decided one request at a time for the agent tests: decide against
-// a PendingView, record the events as pending, apply them to a LedgerState,
-// forget them, as the writer does for a batch of one, with the whole-state
+// a LedgerState and apply each decided event to it at once, as the writer
+// does (tests/decide_fixture.h), with the whole-state
 // invariants (double entry per unit, funds equal to their ledger accounts,
 // reservations equal to the active holds) checked after every request. Keeps
 // every event, so a test can rebuild the state from sequence 1.
@@ -16,7 +16,7 @@
 #include "events/rejection.h"
 #include "ledger/command.h"
 #include "ledger/decide.h"
-#include "ledger/pending_view.h"
+#include "tests/decide_fixture.h"
 #include "projections/ledger_state.h"
 
 namespace Catch {
@@ -41,7 +41,7 @@ inline std::shared_ptr<const CardKey> test_card_key() {
 class AgentsLedger {
  public:
   explicit AgentsLedger(CardPolicy card_policy = {})
-      : pending_(state_, nullptr, CallPolicy{}, card_policy, test_card_key()) {
+      : view_(LedgerState{}, DecideSettings{CallPolicy{}, card_policy, test_card_key(), nullptr, {}}) {
     REQUIRE(submit(CreateLedger{"telco-1", "Acme Telecom"}) == Rejection::none);
     // 10 fen a minute on 60/60 blocks; 6/6 blocks to 852.
     REQUIRE(submit(ImportRatePlan{"retail", "retail.csv",
@@ -56,22 +56,10 @@ class AgentsLedger {
     Request request{std::move(command), "k-" + std::to_string(next_key_++), std::move(actor), 0};
     if (const auto* sw = std::get_if<SwitchRequest>(&request.command))
       request.idempotency_key = switch_idempotency_key(sw->switch_id, sw->request_key);
-    last_ = decide(pending_, request, now_us_);
-    std::uint64_t sequence = state_.applied_through();
-    for (const Event& event : last_.events) pending_.apply(++sequence, event);
-    sequence = state_.applied_through();
-    for (const Event& event : last_.events) {
-      ++sequence;
-      const std::string problem = state_.problem(sequence, event);
-      INFO(problem);
-      REQUIRE(problem.empty());
-      state_.apply(sequence, event);
-      events_.push_back(event);
-    }
-    sequence = state_.applied_through() - last_.events.size();
-    for (const Event& event : last_.events) pending_.forget(++sequence, event);
+    last_ = view_.commit(request, now_us_);
+    events_.insert(events_.end(), last_.events.begin(), last_.events.end());
     std::string why;
-    const bool held = state_.check_invariants(&why);
+    const bool held = state().check_invariants(&why);
     INFO(why);
     REQUIRE(held);
     return last_.rejection;
@@ -93,18 +81,17 @@ class AgentsLedger {
     now_us_ = time_us;
   }
   std::int64_t now_us() const { return now_us_; }
-  const LedgerState& state() const { return state_; }
-  const Agents& agents() const { return state_.agents(); }
-  const AgentFunds& funds(const std::string& agent) const { return *state_.agents().agent_funds(agent); }
+  const LedgerState& state() const { return view_.ahead_state(); }
+  const Agents& agents() const { return state().agents(); }
+  const AgentFunds& funds(const std::string& agent) const { return *state().agents().agent_funds(agent); }
   const Decision& last() const { return last_; }
   const std::vector<Event>& events() const { return events_; }
   std::int64_t ledger_units(LedgerAccountKind kind, const std::string& owner, Unit unit = Unit::cny_units) const {
-    return state_.balances().ledger_account_units(LedgerAccountKey{kind, owner, unit});
+    return state().balances().ledger_account_units(LedgerAccountKey{kind, owner, unit});
   }
 
  private:
-  LedgerState state_;
-  PendingView pending_;
+  AheadView view_;
   std::int64_t now_us_ = agents_start_us;
   std::uint64_t next_key_ = 0;
   Decision last_;
@@ -131,24 +118,6 @@ inline LedgerState require_replay_equals_live(const AgentsLedger& ledger) {
   REQUIRE(restored.deserialize(ledger.state().serialize(), &why));
   CHECK(restored.serialize() == ledger.state().serialize());
   return restored;
-}
-
-// A writer batch commits: its events applied to the state in order (each
-// checked first), then forgotten by the overlay, as the writer does.
-// `last_sequence` is the overlay's last pending sequence.
-inline void commit_batch(LedgerState& state, PendingView& view, const std::vector<Event>& batch,
-                         std::uint64_t last_sequence) {
-  std::uint64_t committed = state.applied_through();
-  for (const Event& event : batch) {
-    ++committed;
-    const std::string problem = state.problem(committed, event);
-    INFO(problem);
-    REQUIRE(problem.empty());
-    state.apply(committed, event);
-  }
-  REQUIRE(committed == last_sequence);
-  committed -= batch.size();
-  for (const Event& event : batch) view.forget(++committed, event);
 }
 
 inline AuthorizeCall authorize_call(std::string call, std::string account, std::int64_t seconds = 60,

@@ -1,8 +1,8 @@
 // The agent tree (issue 4): clause B3.1 (an agent manages sub-agents in its
 // own name, to any depth), clause 4.1 (the wholesale price per level, set by
 // the parent or by the provider's table), suspension of a subtree, and every
-// bad input as a named rejection. Requests are decided against a PendingView
-// and applied to a LedgerState one at a time, as the writer does, with the
+// bad input as a named rejection. Requests are decided against a LedgerState
+// and applied to it one at a time, as the writer does, with the
 // whole-state invariants checked after each.
 #include <catch2/catch.hpp>
 
@@ -14,7 +14,6 @@
 #include "events/rejection.h"
 #include "ledger/command.h"
 #include "ledger/decide.h"
-#include "ledger/pending_view.h"
 #include "projections/ledger_state.h"
 #include "tests/agents_ledger.h"
 #include "tests/property_seed.h"

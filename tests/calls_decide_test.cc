@@ -1,8 +1,8 @@
 // decide for calls (ledger/decide_calls.cc, issue 3, clause A2.1): grants,
 // holds, settles, call records, expiry and every named refusal, as tables in
 // the manner of decide_test.cc: one request a row, the expected result beside
-// it. Rows run in order against a LedgerState through a PendingView, the way
-// the writer decides; accepted events are applied before the next row.
+// it. Rows run in order against a LedgerState, the way the writer decides;
+// accepted events are applied before the next row.
 //
 // Worked examples use the plan below. Prices are units a minute (1 fen = 100
 // units), so 750 units/min = 12.5 units a second.
@@ -24,9 +24,9 @@
 #include "events/limits.h"
 #include "events/rejection.h"
 #include "ledger/command.h"
-#include "ledger/pending_view.h"
 #include "ledger/rating.h"
 #include "projections/ledger_state.h"
+#include "tests/decide_fixture.h"
 #include "tests/posting_builders.h"
 
 namespace Catch {
@@ -268,49 +268,13 @@ void require_holds_match_accounts(const LedgerState& state) {
   });
 }
 
-// The committed calls the Store's `calls` family remembers, so that a view
-// over a LedgerState alone still knows which calls were billed after their
-// events were applied and forgotten by the PendingView (as the writer does).
-class WithBilledCalls final : public DecideView {
- public:
-  WithBilledCalls(const DecideView& inner,
-                  const std::map<std::string, std::uint64_t, std::less<>>& billed)
-      : inner_(inner), billed_(billed) {}
-  bool ledger_created() const override { return inner_.ledger_created(); }
-  const AccountState* find_account(std::string_view a) const override {
-    return inner_.find_account(a);
-  }
-  const RatePlanState* find_rate_plan(std::string_view p) const override {
-    return inner_.find_rate_plan(p);
-  }
-  const HoldState* find_hold(std::string_view k) const override { return inner_.find_hold(k); }
-  std::optional<std::uint64_t> call_billed_at(std::string_view key) const override {
-    if (auto pending = inner_.call_billed_at(key)) return pending;
-    auto it = billed_.find(key);
-    return it == billed_.end() ? std::nullopt : std::optional<std::uint64_t>(it->second);
-  }
-  void for_each_due_hold(std::int64_t t,
-                         const std::function<bool(const HoldState&)>& fn) const override {
-    inner_.for_each_due_hold(t, fn);
-  }
-  const CallPolicy& call_policy() const override { return inner_.call_policy(); }
-  const AgentState* find_agent(std::string_view a) const override { return inner_.find_agent(a); }
-  std::int64_t level_price_units(std::uint32_t l) const override { return inner_.level_price_units(l); }
-  const AgentFunds* agent_funds(std::string_view a) const override { return inner_.agent_funds(a); }
-
- private:
-  const DecideView& inner_;
-  const std::map<std::string, std::uint64_t, std::less<>>& billed_;
-};
-
-// A ledger decided one request at a time: decide against the PendingView,
-// record the events as pending, apply them to the committed state, forget
-// them, as the writer does for a batch of one.
+// A ledger decided one request at a time, as the writer does: decide against
+// the state, apply each decided event to it at once (checked first), with
+// the billed calls the store would index kept beside it.
 class Scenario {
  public:
-  explicit Scenario(CallPolicy policy = {})
-      : pending_(state_, nullptr, policy), view_(pending_, billed_) {}
-  // The views refer to the members: a Scenario stays where it was made.
+  explicit Scenario(CallPolicy policy = {}) : settings_{policy, {}, nullptr, nullptr, {}} {}
+  // The view refers to the members: a Scenario stays where it was made.
   Scenario(const Scenario&) = delete;
   Scenario& operator=(const Scenario&) = delete;
 
@@ -318,7 +282,7 @@ class Scenario {
   std::int64_t now_us() const { return now_us_; }
   // When a hold granted `granted` seconds now expires.
   std::int64_t expires(std::int64_t granted) const {
-    return now_us_ + (granted + pending_.call_policy().hold_grace_seconds) * second_us;
+    return now_us_ + (granted + settings_.call_policy.hold_grace_seconds) * second_us;
   }
   void advance(std::int64_t seconds) { now_us_ += seconds * second_us; }
   const LedgerState& state() const { return state_; }
@@ -361,21 +325,11 @@ class Scenario {
 
  private:
   void apply(const Decision& decision) {
-    std::uint64_t sequence = state_.applied_through();
-    for (const Event& event : decision.events) pending_.apply(++sequence, event);
-    sequence = state_.applied_through();
     for (const Event& event : decision.events) {
-      ++sequence;
-      const std::string problem = state_.problem(sequence, event);
-      INFO(problem);
-      REQUIRE(problem.empty());
-      state_.apply(sequence, event);
+      test::apply_checked(state_, event);
       if (const auto* s = std::get_if<CallSettled>(&event.payload))
-        billed_.emplace(call_key(s->switch_id, s->call_id), sequence);
+        billed_.calls.emplace(call_key(s->switch_id, s->call_id), state_.applied_through());
     }
-    sequence = state_.applied_through() - decision.events.size();
-    for (const Event& event : decision.events) pending_.forget(++sequence, event);
-    REQUIRE(pending_.pending_accounts() == 0);
     std::string why;
     const bool held = state_.check_invariants(&why);
     INFO(why);
@@ -384,67 +338,30 @@ class Scenario {
   }
 
   LedgerState state_;
-  PendingView pending_;
-  std::map<std::string, std::uint64_t, std::less<>> billed_;
-  WithBilledCalls view_;
+  DecideSettings settings_;
+  test::BilledMap billed_;
+  DecideView view_{state_, settings_, billed_};
   std::int64_t now_us_ = start_us;
   std::size_t rows_ = 0;
 };
 
-// ---- grants against a fake view --------------------------------------------------------
+// ---- grants against a LedgerState fixture ---------------------------------------------
 
-// decide reads only through DecideView: a map of accounts with exact
-// available balances, one plan, holds and billed calls given by the test.
-class FakeView final : public DecideView {
- public:
-  FakeView() {
-    plans.emplace("p1", build_rate_plan(2, 1, RatePlanImported{"p1", "p1.csv", p1_rates}));
+// A ledger with one plan (p1) and one account `acct` on it with exactly
+// `available_units` to spend, and a view over it.
+struct GrantFixture {
+  explicit GrantFixture(std::int64_t available_units, CallPolicy policy = {}) : settings{policy, {}, nullptr, nullptr, {}} {
+    test::fixture_created(state);
+    test::apply_checked(state, test::fixture_event(RatePlanImported{"p1", "p1.csv", p1_rates}));
+    test::fixture_account(state, "acct", available_units, "p1");
   }
-  std::map<std::string, AccountState, std::less<>> accounts;
-  std::map<std::string, std::shared_ptr<const RatePlanState>, std::less<>> plans;
-  std::map<std::string, HoldState, std::less<>> holds;
-  std::map<std::string, std::uint64_t, std::less<>> billed;
-  CallPolicy policy;
-
-  bool ledger_created() const override { return true; }
-  const AccountState* find_account(std::string_view account) const override {
-    auto it = accounts.find(account);
-    return it == accounts.end() ? nullptr : &it->second;
-  }
-  const RatePlanState* find_rate_plan(std::string_view plan) const override {
-    auto it = plans.find(plan);
-    return it == plans.end() ? nullptr : it->second.get();
-  }
-  const HoldState* find_hold(std::string_view key) const override {
-    auto it = holds.find(key);
-    return it == holds.end() ? nullptr : &it->second;
-  }
-  std::optional<std::uint64_t> call_billed_at(std::string_view key) const override {
-    auto it = billed.find(key);
-    return it == billed.end() ? std::nullopt : std::optional<std::uint64_t>(it->second);
-  }
-  void for_each_due_hold(std::int64_t time_us,
-                         const std::function<bool(const HoldState&)>& fn) const override {
-    std::set<std::pair<std::int64_t, std::string>> due;
-    for (const auto& [key, h] : holds)
-      if (!h.expired && h.expires_at_us <= time_us) due.emplace(h.expires_at_us, key);
-    for (const auto& [at, key] : due)
-      if (!fn(holds.at(key))) return;
-  }
-  const CallPolicy& call_policy() const override { return policy; }
-  // No agents: these tests are about grants.
-  const AgentState* find_agent(std::string_view) const override { return nullptr; }
-  std::int64_t level_price_units(std::uint32_t) const override { return 0; }
-  const AgentFunds* agent_funds(std::string_view) const override { return nullptr; }
+  GrantFixture(const GrantFixture&) = delete;
+  GrantFixture& operator=(const GrantFixture&) = delete;
+  LedgerState state;
+  DecideSettings settings;
+  test::BilledMap billed;
+  DecideView view{state, settings, billed};
 };
-
-AccountState available(std::int64_t units, std::string plan = "p1") {
-  AccountState a;
-  a.rate_plan = std::move(plan);
-  a.balance_units = units;
-  a.opened_sequence = 3;
-  return a;
-}
 
 TEST_CASE("calls decide: the grant is what the available balance pays, whole blocks",
           "[decide][calls]") {
@@ -506,14 +423,14 @@ TEST_CASE("calls decide: the grant is what the available balance pays, whole blo
     {499,         free_with_fee, 300,         0,        0,    r801},
   };
   // clang-format on
-  FakeView view;
   for (std::size_t i = 0; i < std::size(rows); ++i) {
     const GrantRow& row = rows[i];
     INFO("row " << i << ": available " << row.available_units << " callee " << row.callee
                 << " requested " << row.requested << " max " << row.max_call_seconds);
-    view.accounts.clear();
-    view.accounts.emplace("acct", available(row.available_units));
-    view.policy.max_call_seconds = row.max_call_seconds;
+    CallPolicy policy;
+    policy.max_call_seconds = row.max_call_seconds;
+    const GrantFixture fixture(row.available_units, policy);
+    const DecideView& view = fixture.view;
     Request request = authorize("call-" + std::to_string(i), "acct", row.callee, row.requested);
     assign_keys(request, "row-" + std::to_string(i));
     const std::string call = "call-" + std::to_string(i);
@@ -537,7 +454,6 @@ TEST_CASE("calls decide: exactly k blocks affordable, one unit less one block fe
   };
   const std::pair<const char*, CallRate> plans[] = {
       {china, r86}, {mobile, r8613}, {america, r1}, {britain, r44}, {hong_kong, r852}};
-  FakeView view;
   int rows = 0;
   for (const auto& [callee, rate] : plans) {
     for (std::int64_t k = 1; k <= 60; ++k) {
@@ -545,11 +461,10 @@ TEST_CASE("calls decide: exactly k blocks affordable, one unit less one block fe
       const std::int64_t exact = cost_of(rate, seconds);
       for (const std::int64_t units : {exact, exact - 1}) {
         INFO("callee " << callee << " k " << k << " available " << units);
-        view.accounts.clear();
-        view.accounts.emplace("acct", available(units));
+        const GrantFixture fixture(units);
         Request request = authorize("c", "acct", callee, 7200);
         assign_keys(request, "r" + std::to_string(rows++));
-        const Decision d = decide(view, request, start_us);
+        const Decision d = decide(fixture.view, request, start_us);
         REQUIRE(d.events.size() == 1);
         const std::int64_t expected_seconds =
             units == exact ? seconds : seconds - (k == 1 ? seconds : rate.next_block_seconds);
@@ -996,26 +911,21 @@ TEST_CASE("calls decide: arrears never pass the balance limit", "[decide][calls]
     CHECK(s.state().problem(s.next_sequence(), event).empty());
   }
 
-  // The same through a settle past its grant, from a fake view at the bound.
-  FakeView view;
-  AccountState near = available(750);
-  near.owed_units = limits::balance_units_max - 100;
-  view.accounts.emplace("acct", near);
-  Request auth = authorize("c1", "acct", china, 60);
-  assign_keys(auth, "auth");
-  const Decision authorized_call = decide(view, auth, start_us);
+  // The same through a settle past its grant, at the bound: the debtor pays
+  // for a minute at the dearest price, is granted it, and the call runs the
+  // longest a call may, far past its grant and past what arrears may hold.
+  s.setup({recharge("debtor", price_max)});
+  const Decision authorized_call = s.commit(authorize("c1", "debtor", china, 60));
   REQUIRE(authorized_call.events.size() == 1);
-  const auto& a = std::get<CallAuthorized>(authorized_call.events[0].payload);
-  view.accounts.at("acct").balance_units = 0;
-  view.accounts.at("acct").held_units = 750;
-  view.holds.emplace(call_key(sw, "c1"), hold_of(10, start_us, a));
-  Request over = settle("c1", 600'000);  // 7,500: 6,750 past what the hold pays
+  REQUIRE(std::get<CallAuthorized>(authorized_call.events[0].payload).granted_seconds == 60);
+  Request over = settle("c1", longest_ms);
   assign_keys(over, "over");
-  const Decision settled_call = decide(view, over, start_us);
+  const Decision settled_call = decide(s.view(), over, s.now_us());
   REQUIRE(settled_call.events.size() == 1);
-  const char* problem = account_event_problem(&view.accounts.at("acct"), settled_call.events[0]);
+  const char* problem = account_event_problem(s.state().balances().find("debtor"), settled_call.events[0]);
   INFO((problem ? problem : ""));
   CHECK(problem == nullptr);
+  CHECK(s.state().problem(s.next_sequence(), settled_call.events[0]).empty());
 }
 
 // ---- expiry in bulk ------------------------------------------------------------------------
@@ -1071,7 +981,7 @@ TEST_CASE("calls decide: parallel authorizations in one batch never hold more th
   Scenario committed;
   committed.setup({create(), import("p1", p1_rates), open("hal", 10'000), open("ivy", 777)});
   const std::string before = committed.state().serialize();
-  PendingView view(committed.state());
+  test::AheadView view(committed.state());
   std::mt19937_64 random(42);
   const char* callees[] = {china, mobile, america, britain, hong_kong, free_with_fee, toll_free};
   std::map<std::string, std::int64_t> held;
@@ -1163,7 +1073,7 @@ std::vector<Request> mixed_calls() {
   return requests;
 }
 
-TEST_CASE("calls decide through a PendingView: one batch equals one commit per request",
+TEST_CASE("calls decide against a state that runs ahead: one batch equals one commit per request",
           "[decide][calls][batch]") {
   const std::vector<Request> requests = mixed_calls();
 
@@ -1177,9 +1087,7 @@ TEST_CASE("calls decide through a PendingView: one batch equals one commit per r
   Scenario base;
   batch_base(base);
   const std::string committed_before = base.state().serialize();
-  PendingView view(base.state());
-  std::map<std::string, std::uint64_t, std::less<>> no_billed;  // the base billed nothing
-  WithBilledCalls batch_view(view, no_billed);
+  test::AheadView batch_view(base.state());
   std::vector<Event> decided;
   std::uint64_t sequence = base.state().applied_through();
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -1189,7 +1097,7 @@ TEST_CASE("calls decide through a PendingView: one batch equals one commit per r
     REQUIRE(decision.events == expected[i].events);
     for (const Event& event : decision.events) {
       decided.push_back(event);
-      view.apply(++sequence, event);
+      batch_view.apply(++sequence, event);
     }
     REQUIRE(base.state().serialize() == committed_before);
   }
@@ -1224,7 +1132,7 @@ TEST_CASE("calls decide through a PendingView: one batch equals one commit per r
 }
 
 // Two ExpireHolds in one batch: the second skips the holds the first expired.
-TEST_CASE("calls decide through a PendingView: a batch expires each hold once",
+TEST_CASE("calls decide against a state that runs ahead: a batch expires each hold once",
           "[decide][calls][batch]") {
   constexpr std::size_t max = limits::holds_expired_per_request_max;
   Scenario base;
@@ -1232,7 +1140,7 @@ TEST_CASE("calls decide through a PendingView: a batch expires each hold once",
   for (std::size_t i = 0; i < max + 3; ++i)
     base.commit(authorize("x" + std::to_string(i), "many", britain, 60));
   base.advance(60 + grace_s);
-  PendingView view(base.state());
+  test::AheadView view(base.state());
   std::vector<std::size_t> counts;
   std::set<std::string> expired;
   std::uint64_t sequence = base.state().applied_through();
@@ -1251,25 +1159,32 @@ TEST_CASE("calls decide through a PendingView: a batch expires each hold once",
   CHECK(view.find_account("many")->held_units == 0);
 }
 
-// Without a store, a PendingView knows billed calls only while their events
-// are pending; the writer gives it the store so that committed ones count.
-TEST_CASE("calls decide: a PendingView without a store forgets applied billed calls",
+// Which calls were billed is not in the state (it grows with every call):
+// decide asks BilledCalls, which the writer answers from the calls in flight
+// and then the store's index. A billed call's hold is gone from the state,
+// and a second settle of it is refused by that answer alone.
+TEST_CASE("calls decide: billed calls are answered by the billed-call index, not the state",
           "[decide][calls]") {
   Scenario s;
   s.setup({create(), import("p1", p1_rates), open("alice", 10'000)});
-  LedgerState state = s.state();
-  PendingView view(state);
+  test::AheadView view(s.state());
   Request rec = record("c1", "alice", china, 1'000);
   assign_keys(rec, "k1");
   const Decision d = decide(view, rec, start_us);
   REQUIRE(d.events.size() == 1);
-  const std::uint64_t sequence = state.applied_through() + 1;
+  const std::uint64_t sequence = view.ahead_state().applied_through() + 1;
   view.apply(sequence, d.events[0]);
   CHECK(view.call_billed_at(call_key(sw, "c1")) == sequence);
-  state.apply(sequence, d.events[0]);
-  view.forget(sequence, d.events[0]);
+  CHECK(view.ahead_state().calls().find(call_key(sw, "c1")) == nullptr);
+  Request again = record("c1", "alice", china, 1'000);
+  assign_keys(again, "k2");
+  const Decision twice = decide(view, again, start_us);
+  REQUIRE(twice.events.size() == 1);
+  CHECK(std::get<CallRejected>(twice.events[0].payload).reason == "call_already_settled");
+  // Forgotten by the index (as a store that lost it would), the call is billed again.
+  view.billed_calls().clear();
   CHECK(view.call_billed_at(call_key(sw, "c1")) == std::nullopt);
-  CHECK(state.calls().find(call_key(sw, "c1")) == nullptr);
+  CHECK(std::holds_alternative<CallSettled>(decide(view, again, start_us).events.at(0).payload));
 }
 
 }  // namespace

@@ -632,7 +632,7 @@ TEST_CASE("random call traffic agrees with a reference model and keeps every inv
     const std::int64_t now_us = clock.now_us();
 
     const std::vector<test::Checked> completed =
-        test::submit_all_checked(ledger->writer(), ledger->state(), requests, accounts_problem);
+        test::submit_all_checked(ledger->writer(), requests, accounts_problem);
 
     for (std::size_t i = 0; i < requests.size(); ++i, ++index) {
       const Request& request = requests[i];

@@ -5,7 +5,7 @@
 // B2.2 (an account card opens the account it names), 6.3 (a user moves to
 // another agent only with written consent), and closing an account with its
 // balance refunded, transferred or forfeited. Requests go through
-// test::AgentsLedger (decide against a PendingView, apply, invariants after
+// test::AgentsLedger (decide against a state that runs ahead, apply, invariants after
 // every request); one case decides two requests in one writer batch.
 #include <catch2/catch.hpp>
 
@@ -27,7 +27,7 @@
 #include "events/codec.h"
 #include "events/limits.h"
 #include "ledger/card_pin.h"
-#include "ledger/pending_view.h"
+#include "tests/decide_fixture.h"
 #include "tests/agents_ledger.h"
 
 namespace huawu {
@@ -853,7 +853,7 @@ TEST_CASE("A2.3: a voucher redeemed twice within one writer batch is credited on
   open(ledger, "u-bj-2", "bj");
   LedgerState state;
   rebuild(ledger, state);
-  PendingView view(state, nullptr, CallPolicy{}, CardPolicy{}, test::test_card_key());
+  test::AheadView view(state, DecideSettings{CallPolicy{}, CardPolicy{}, test::test_card_key(), nullptr, {}});
   const std::int64_t now = ledger.now_us();
   std::uint64_t sequence = state.applied_through();
 
@@ -895,7 +895,7 @@ TEST_CASE("A2.3: a voucher redeemed twice within one writer batch is credited on
   REQUIRE(r1.rejection == Rejection::none);
   view.apply(++sequence, r1.events.at(0));
 
-  // The batch commits: apply to the state, then forget, as the writer does.
+  // The batch becomes durable: applied to the committed state, which then equals the one that ran ahead.
   std::vector<Event> batch{d1.events[0]};
   batch.insert(batch.end(), a1.events.begin(), a1.events.end());
   batch.push_back(i1.events[0]);
@@ -922,7 +922,7 @@ TEST_CASE("A2.3: voids and failed attempts pending in one writer batch count for
   open(ledger, "u2", "bj");
   LedgerState state;
   rebuild(ledger, state);
-  PendingView view(state, nullptr, CallPolicy{}, CardPolicy{2, 600}, test::test_card_key());
+  test::AheadView view(state, DecideSettings{CallPolicy{}, CardPolicy{2, 600}, test::test_card_key(), nullptr, {}});
   const std::int64_t now = ledger.now_us();
   std::uint64_t sequence = state.applied_through();
   int n = 0;
@@ -956,7 +956,7 @@ TEST_CASE("A2.3: voids and failed attempts pending in one writer batch count for
   CHECK(std::holds_alternative<CardRedeemed>(fine.events.at(0).payload));
   REQUIRE(view.card_failures(first + 2) != nullptr);
   CHECK(view.card_failures(first + 2)->times_us.size() == 2);  // card_locked not counted
-  // Committed and forgotten, as the writer does: the state now answers the same.
+  // Durable and applied to the committed state: it now answers the same.
   commit_batch(state, view, decided, sequence);
   std::string why;
   CHECK(state.check_invariants(&why));
@@ -984,7 +984,7 @@ TEST_CASE("A2.3: a ledger without the PIN key a batch was issued with checks no 
   std::array<unsigned char, 32> other_bytes{};
   other_bytes.fill(0x5A);
   const auto other_key = std::make_shared<const CardKey>(make_card_key(other_bytes));
-  PendingView other(state, nullptr, CallPolicy{}, CardPolicy{}, other_key);
+  test::AheadView other(state, DecideSettings{CallPolicy{}, CardPolicy{}, other_key, nullptr, {}});
   CHECK(decide(other, request(RedeemCard{"u1", voucher(first), pin_of(first)}, "o-1"), now).rejection ==
         Rejection::card_key_missing);
   CHECK(decide(other, request(RedeemCard{"u1", voucher(first), derive_card_pin(*other_key, first)}, "o-2"), now)
@@ -996,7 +996,7 @@ TEST_CASE("A2.3: a ledger without the PIN key a batch was issued with checks no 
   REQUIRE(issued.rejection == Rejection::none);
   CHECK(std::get<CardBatchIssued>(issued.events.at(0).payload).key_id == other_key->id);
 
-  PendingView keyless(state, nullptr, CallPolicy{}, CardPolicy{}, nullptr);
+  test::AheadView keyless(state, DecideSettings{CallPolicy{}, CardPolicy{}, nullptr, nullptr, {}});
   CHECK(decide(keyless, request(IssueCards{"bj", CardKind::recharge, 1, yuan, "", 0}, "n-1"), now).rejection ==
         Rejection::card_key_missing);
   CHECK(decide(keyless, request(RedeemCard{"u1", voucher(first), pin_of(first)}, "n-2"), now).rejection ==
@@ -1309,7 +1309,7 @@ TEST_CASE("A2.4: a mixed card scenario rebuilds byte for byte, survives a snapsh
   REQUIRE(restored.cards().account_card_failures(c2) != nullptr);
   CHECK(restored.cards().account_card_failures(c2)->times_us ==
         ledger.state().cards().account_card_failures(c2)->times_us);
-  PendingView view(restored, nullptr, CallPolicy{}, CardPolicy{3, 600}, test::test_card_key());
+  test::AheadView view(restored, DecideSettings{CallPolicy{}, CardPolicy{3, 600}, test::test_card_key(), nullptr, {}});
   CHECK(decide(view, request(RedeemCard{c2, voucher(bj_vouchers + 1), pin_of(bj_vouchers + 1)}, "x-1"), ledger.now_us())
             .rejection == Rejection::card_already_redeemed);
   CHECK(decide(view, request(RedeemCard{c2, voucher(bj_vouchers + 15), pin_of(bj_vouchers + 15)}, "x-2"),

@@ -17,9 +17,9 @@
 #include "events/event.h"
 #include "events/limits.h"
 #include "events/rejection.h"
-#include "ledger/pending_view.h"
 #include "ledger/command.h"
 #include "projections/ledger_state.h"
+#include "tests/decide_fixture.h"
 #include "tests/posting_builders.h"
 
 namespace Catch {
@@ -129,7 +129,7 @@ void run_table(LedgerState& state, std::vector<Row> rows) {
     const std::int64_t ledger_time_us = start_us + static_cast<std::int64_t>(i) * second_us;
     INFO("row " << i << ": expect " << rejection_name(rows[i].expect.rejection));
 
-    PendingView view(state);
+    test::AheadView view(state);
     const std::string state_before = state.serialize();
     const Decision decision = decide(view, request, ledger_time_us);
     // Pure: the same inputs give the same decision, and nothing was written.
@@ -267,7 +267,7 @@ TEST_CASE("decide: balance_limit_exceeded is reachable through recharges", "[dec
   LedgerState state;
   std::uint64_t sequence = 0;
   auto commit = [&](const Request& request, std::int64_t ledger_time_us) {
-    PendingView view(state);
+    test::AheadView view(state);
     Decision decision = decide(view, request, ledger_time_us);
     for (const Event& event : decision.events) state.apply(++sequence, event);
     return decision;
@@ -290,47 +290,25 @@ TEST_CASE("decide: balance_limit_exceeded is reachable through recharges", "[dec
   CHECK(state.check_invariants(&why));
 }
 
-// ---- boundaries against a fake view -------------------------------------------------------
+// ---- boundaries against a LedgerState fixture -----------------------------------------------
 
-// decide reads only through DecideView, so a map is enough to put an account
-// anywhere, e.g. a few units below the balance limit.
-class FakeView final : public DecideView {
- public:
-  bool created = true;
-  std::map<std::string, AccountState, std::less<>> accounts;
-
-  bool ledger_created() const override { return created; }
-  const AccountState* find_account(std::string_view account) const override {
-    auto it = accounts.find(account);
-    return it == accounts.end() ? nullptr : &it->second;
-  }
-  // No rate plans or calls: these tests are about accounts.
-  const RatePlanState* find_rate_plan(std::string_view) const override { return nullptr; }
-  const HoldState* find_hold(std::string_view) const override { return nullptr; }
-  std::optional<std::uint64_t> call_billed_at(std::string_view) const override { return std::nullopt; }
-  void for_each_due_hold(std::int64_t, const std::function<bool(const HoldState&)>&) const override {}
-  const CallPolicy& call_policy() const override { return policy; }
-  const AgentState* find_agent(std::string_view) const override { return nullptr; }
-  std::int64_t level_price_units(std::uint32_t) const override { return 0; }
-  const AgentFunds* agent_funds(std::string_view) const override { return nullptr; }
-  CallPolicy policy;
+// A ledger with accounts put where a test needs them (tests/decide_fixture.h),
+// e.g. a few units below the balance limit, and a view over it.
+struct Fixture {
+  LedgerState state;
+  DecideSettings settings;
+  test::BilledMap billed;
+  DecideView view{state, settings, billed};
 };
 
-AccountState account_with(std::int64_t balance_units, AccountStatus status = AccountStatus::open) {
-  AccountState a;
-  a.status = status;
-  a.balance_units = balance_units;
-  a.opened_sequence = 2;
-  a.closed_sequence = status == AccountStatus::closed ? 3 : 0;
-  return a;
-}
-
 TEST_CASE("decide: limits at their exact boundaries", "[decide]") {
-  FakeView view;
-  view.accounts.emplace("full", account_with(balance_max - 5));
-  view.accounts.emplace("empty", account_with(0));
-  view.accounts.emplace("gone", account_with(0, AccountStatus::closed));
-  const FakeView untouched = view;
+  Fixture f;
+  test::fixture_created(f.state);
+  test::fixture_account(f.state, "full", balance_max - 5);
+  test::fixture_account(f.state, "empty", 0);
+  test::fixture_closed_account(f.state, "gone");
+  const std::string untouched = f.state.serialize();
+  const DecideView& view = f.view;
 
   const std::string id_longest(limits::account_id_length_max, 'n');
   const std::string plan_too_long(limits::account_id_length_max + 1, 'p');
@@ -372,14 +350,15 @@ TEST_CASE("decide: limits at their exact boundaries", "[decide]") {
     // Pure: the same inputs give the same decision; the view is unchanged
     // (all rows see the same accounts).
     require_same_decision(decide(view, request, start_us), decision);
-    REQUIRE(view.created == untouched.created);
-    REQUIRE(view.accounts == untouched.accounts);
+    REQUIRE(f.state.serialize() == untouched);
   }
 }
 
 TEST_CASE("decide: the actor must be short, non-empty, well-formed text", "[decide]") {
-  FakeView view;
-  view.accounts.emplace("alice", account_with(100));
+  Fixture f;
+  test::fixture_created(f.state);
+  test::fixture_account(f.state, "alice", 100);
+  const DecideView& view = f.view;
   for (const std::string& bad_actor :
        {std::string(), std::string(limits::actor_length_max + 1, 'a'), std::string("op\0x", 4),
         std::string("\xff")}) {
@@ -393,9 +372,8 @@ TEST_CASE("decide: the actor must be short, non-empty, well-formed text", "[deci
 }
 
 TEST_CASE("decide: a ledger that does not exist refuses all but its creation", "[decide]") {
-  FakeView view;
-  view.created = false;
-  view.accounts.emplace("alice", account_with(100));  // even if an account were visible
+  Fixture f;  // no LedgerCreated
+  const DecideView& view = f.view;
   const Request requests[] = {open("bob"), recharge("alice", 1), close("alice", true)};
   for (Request request : requests) {
     request.idempotency_key = "k";
@@ -407,8 +385,10 @@ TEST_CASE("decide: a ledger that does not exist refuses all but its creation", "
 }
 
 TEST_CASE("decide: only the times differ between two ledger times", "[decide]") {
-  FakeView view;
-  view.accounts.emplace("alice", account_with(10));
+  Fixture f;
+  test::fixture_created(f.state);
+  test::fixture_account(f.state, "alice", 10);
+  const DecideView& view = f.view;
   const Request request = keyed("k", recharge("alice", 5, "ref"));
   Decision early = decide(view, request, start_us);
   const Decision late = decide(view, request, start_us + second_us);
@@ -442,24 +422,24 @@ std::vector<Request> batch_requests() {
   return requests;
 }
 
-TEST_CASE("decide through a PendingView: one batch equals one commit per request",
+TEST_CASE("decide against a state that runs ahead: one batch equals one commit per request",
           "[decide][batch]") {
   const std::vector<Request> requests = batch_requests();
 
-  // One commit per request.
+  // One commit per request, each against a fresh view of the committed state.
   LedgerState one_by_one;
   std::vector<Decision> expected;
-  std::uint64_t sequence = 0;
   for (const Request& request : requests) {
-    PendingView view(one_by_one);
+    test::AheadView view(one_by_one);
     expected.push_back(decide(view, request, start_us));
-    for (const Event& event : expected.back().events) one_by_one.apply(++sequence, event);
+    for (const Event& event : expected.back().events) test::apply_checked(one_by_one, event);
   }
 
-  // One batch: the committed state stays untouched until the end.
+  // One batch, decided against the writer's state as it runs ahead: the
+  // committed state stays untouched until the batch is durable.
   LedgerState batched;
   const std::string empty_state = batched.serialize();
-  PendingView view(batched);
+  test::AheadView view(batched);
   std::vector<Event> decided;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     INFO("request " << i);
@@ -477,16 +457,16 @@ TEST_CASE("decide through a PendingView: one batch equals one commit per request
   CHECK(expected[6].rejection == Rejection::account_has_balance);
   CHECK(expected[8].rejection == Rejection::account_closed);
 
-  for (std::size_t i = 0; i < decided.size(); ++i) batched.apply(i + 1, decided[i]);
+  test::commit_batch(batched, view, decided, decided.size());
   CHECK(batched.serialize() == one_by_one.serialize());
 }
 
 // While the writer pipelines, a batch is decided on top of the batch still in
-// flight to disk; neither touches the committed state. Once the batch in
-// flight is applied, the overlay forgets the accounts only it had touched.
-TEST_CASE("decide through a PendingView sees the batch in flight", "[decide][batch]") {
+// flight to disk: the writer's state has both, the committed state neither
+// until each is durable.
+TEST_CASE("decide against a state that runs ahead sees the batch in flight", "[decide][batch]") {
   LedgerState committed;
-  PendingView view(committed);
+  test::AheadView view(committed);
   std::vector<Event> in_flight;
   for (const Request& request :
        {keyed("k1", create("telco-1", "Acme")), keyed("k2", open("alice", 10)),
@@ -504,29 +484,22 @@ TEST_CASE("decide through a PendingView sees the batch in flight", "[decide][bat
   REQUIRE(recharged.rejection == Rejection::none);
   CHECK(std::get<WalletRecharged>(recharged.events.at(0).payload).balance_after_units == 15);
   view.apply(4, recharged.events.at(0));
-  CHECK(view.pending_accounts() == 2);
   CHECK_FALSE(committed.info().created());
   CHECK(committed.balances().find("alice") == nullptr);
 
-  // The batch in flight becomes durable and is applied.
-  for (std::size_t i = 0; i < in_flight.size(); ++i) {
-    committed.apply(i + 1, in_flight[i]);
-    view.forget(i + 1, in_flight[i]);
-  }
-  // bob was only touched by the applied batch: forgotten, read from committed.
-  // alice was changed again by the pending recharge: kept.
-  CHECK(view.pending_accounts() == 1);
-  CHECK(view.find_account("bob") == committed.balances().find("bob"));
+  // The batch in flight becomes durable and is applied: the committed state
+  // has it, the writer's still has the recharge decided after it too.
+  for (const Event& event : in_flight) test::apply_checked(committed, event);
+  CHECK(committed.balances().find("bob")->balance_units == 7);
+  CHECK(view.find_account("bob")->balance_units == 7);
   CHECK(view.find_account("alice")->balance_units == 15);
   CHECK(committed.balances().find("alice")->balance_units == 10);
   const Decision again = decide(view, keyed("k6", recharge("alice", 1)), start_us);
   REQUIRE(again.rejection == Rejection::none);
   CHECK(std::get<WalletRecharged>(again.events.at(0).payload).balance_after_units == 16);
 
-  // The recharge is applied too: nothing stays pending.
-  committed.apply(4, recharged.events.at(0));
-  view.forget(4, recharged.events.at(0));
-  CHECK(view.pending_accounts() == 0);
+  // The recharge is durable too: the two states are the same.
+  test::commit_batch(committed, view, {recharged.events.at(0)}, 4);
   CHECK(view.find_account("alice")->balance_units == 15);
 }
 

@@ -264,7 +264,7 @@ TEST_CASE("random requests agree with a reference model and keep every invariant
     clock.advance_us(std::uniform_int_distribution<std::int64_t>(0, 5 * test::second_us)(bursts));
 
     const std::vector<test::Checked> completed =
-        test::submit_all_checked(ledger->writer(), ledger->state(), requests);
+        test::submit_all_checked(ledger->writer(), requests);
 
     for (std::size_t i = 0; i < requests.size(); ++i, ++index) {
       const Request& request = requests[i];

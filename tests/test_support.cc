@@ -95,20 +95,22 @@ std::vector<Outcome> submit_all(Writer& writer, std::vector<Request> requests) {
   return outcomes;
 }
 
-std::vector<Checked> submit_all_checked(Writer& writer, const LedgerState& state, const std::vector<Request>& requests,
-                                        const StateCheck& check) {
+std::vector<Checked> submit_all_checked(Writer& writer, const std::vector<Request>& requests, const StateCheck& check) {
   std::vector<Checked> checked(requests.size());
   std::latch done(static_cast<std::ptrdiff_t>(requests.size()));
   for (std::size_t i = 0; i < requests.size(); ++i) {
     writer.submit(requests[i], [&, i](Outcome&& outcome) {
-      Checked& slot = checked[i];
-      slot.outcome = std::move(outcome);
-      slot.invariants_hold = state.check_invariants(&slot.why);
-      if (slot.invariants_hold && check) {
-        slot.why = check(state);
-        slot.invariants_hold = slot.why.empty();
-      }
-      done.count_down();
+      checked[i].outcome = std::move(outcome);
+      // The committed state as of this reply (the follower's, on its thread).
+      writer.read([&, i](const LedgerState& state) {
+        Checked& slot = checked[i];
+        slot.invariants_hold = state.check_invariants(&slot.why);
+        if (slot.invariants_hold && check) {
+          slot.why = check(state);
+          slot.invariants_hold = slot.why.empty();
+        }
+        done.count_down();
+      });
     });
   }
   done.wait();

@@ -75,10 +75,10 @@ struct Checked {
 };
 using StateCheck = std::function<std::string(const LedgerState&)>;
 
-// Submits every request without waiting, then waits for all. Each completion
-// runs on the writer thread, after its batch is applied: the one safe place
-// to read the state mid-run; there it runs check_invariants and then `check`.
-std::vector<Checked> submit_all_checked(Writer& writer, const LedgerState& state, const std::vector<Request>& requests,
+// Submits every request without waiting, then waits for all. After each
+// reply a read of the committed state (on the follower's thread, holding at
+// least that reply) runs check_invariants and then `check`.
+std::vector<Checked> submit_all_checked(Writer& writer, const std::vector<Request>& requests,
                                         const StateCheck& check = {});
 
 // Submits the requests so that the writer decides all of them in one batch:

@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
 #include <sstream>
 
@@ -55,10 +56,17 @@ class DaemonAccess final : public LedgerAccess {
   std::optional<Scope> scope_;
 };
 
-Daemon* running_daemon = nullptr;
+// Read by the signal handler and by the writer's fail-stop hook (on the
+// writer's or the follower's thread).
+std::atomic<Daemon*> running_daemon{nullptr};
+static_assert(std::atomic<Daemon*>::is_always_lock_free, "read in a signal handler");
+// Set when the writer fail-stopped: every later write would be refused, so
+// the daemon stops and `huawu serve` exits 3 (a supervisor restarts it,
+// which recovers from the log).
+std::atomic<bool> storage_failed{false};
 
 extern "C" void on_stop_signal(int) {
-  if (running_daemon) running_daemon->stop();  // async-signal-safe
+  if (Daemon* daemon = running_daemon.load()) daemon->stop();  // async-signal-safe
 }
 
 bool set_up_logging(const DaemonConfig& config, std::ostream& err) {
@@ -133,6 +141,10 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   options.on_durable = [p = publisher.get()](std::uint64_t first, std::vector<std::string>&& records) {
     p->publish(first, std::move(records));
   };
+  options.on_fail_stop = [](const std::string&) {
+    storage_failed.store(true);
+    if (Daemon* daemon = running_daemon.load()) daemon->stop();
+  };
   SystemClock clock;
   auto ledger = Ledger::open(config.data_dir, clock, &why, options);
   if (!ledger) {
@@ -160,7 +172,8 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   if (connector)
     daemon->on_holds_expired(
         [c = connector.get()](const std::vector<HoldExpired>& expired) { c->on_holds_expired(expired); });
-  running_daemon = daemon.get();
+  running_daemon.store(daemon.get());
+  if (storage_failed.load()) daemon->stop();  // failed before the daemon was there to stop
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -173,7 +186,7 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   daemon->run();
   // Every request taken was answered. Close the control workers, then drain
   // the writer and write a checkpoint; publish what was committed last.
-  running_daemon = nullptr;
+  running_daemon.store(nullptr);
   // Kamailio's requests in flight are answered before the writer drains.
   if (connector) connector->stop();
   if (daemon->reply_times().count() > 0)
@@ -183,6 +196,15 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   connector.reset();
   ledger->close();
   const Writer& writer = ledger->writer();
+  if (storage_failed.load()) {
+    spdlog::critical("huawu: stopped after a storage failure at sequence {} (the log above says which); "
+                     "everything acknowledged is durable; restart to recover from the log",
+                     writer.answered_through());
+    err << "huawu: stopped: storage failure; restart to recover from the log\n";
+    publisher.reset();
+    spdlog::shutdown();
+    return exit_storage;
+  }
   spdlog::info("huawu: stopped cleanly at sequence {}; checkpoint written; {} batches committed "
                "(committer: {:.2f} s encoding, {:.2f} s writing and syncing)",
                ledger->state().applied_through(), writer.batches_committed(), writer.encode_seconds(),

@@ -171,4 +171,40 @@ TEST_CASE("SIGKILL of the daemon under load loses no acknowledged settle and bil
               << " acknowledged billings, " << retries_checked << " retries checked, " << events << " events");
 }
 
+// Issue 16: a storage read that fails on the writer's thread (here a billed-
+// call record of the wrong size, which the settle of an unknown call looks
+// up) is fail-stop: the request is refused, and the daemon stops with exit 3
+// instead of refusing every later write while it looks alive. A restart
+// serves again.
+TEST_CASE("a storage failure stops the daemon with exit 3; a restart serves again", "[daemon][fail-stop]") {
+  TempDir dir;
+  const std::string data = dir.sub("data");
+  REQUIRE(run_huawu(data, {"init"}).exit_code == 0);
+  const std::string plan = dir.sub("plan.csv");
+  std::ofstream(plan) << test_plan_csv();
+  REQUIRE(run_huawu(data, {"rates", "import", "std", plan}).exit_code == 0);
+  REQUIRE(run_huawu(data, {"account", "open", "a", "--initial", "100000", "--plan", "std"}).exit_code == 0);
+  RawStore(data).put("calls", call_key("sw1", "c-broken"), "xyz");
+  {
+    DaemonProcess daemon(data);
+    SwitchClient sw(daemon.switch_endpoint());
+    const SwitchReply refused = sw.call(settle("sw1", "s-1", "c-broken", 1'000));
+    CHECK(refused.reason == "storage_failed");
+    const std::optional<int> status = daemon.wait_for_exit(std::chrono::seconds(20));
+    REQUIRE(status.has_value());
+    CHECK(*status == 3);
+  }
+  std::ifstream log(data + ".log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK(text.find("storage read failed while deciding") != std::string::npos);
+  CHECK(text.find("stopped after a storage failure") != std::string::npos);
+  // Nothing acknowledged was lost, and other requests are served after a restart.
+  DaemonProcess again(data);
+  SwitchClient sw(again.switch_endpoint());
+  const SwitchReply granted = sw.call(authorize("sw1", "a-1", "c-1", "a", "8621", 60));
+  CHECK(granted.reason.empty());
+  CHECK(granted.granted_seconds == 60);
+  CHECK(again.stop() == 0);
+}
+
 }  // namespace huawu::test

@@ -88,6 +88,9 @@ class DaemonProcess {
 
   // SIGTERM and wait: returns the exit status (0 for a clean stop).
   int stop();
+  // Waits up to `timeout` for the daemon to end by itself: its exit status,
+  // or nullopt while it still runs.
+  std::optional<int> wait_for_exit(std::chrono::milliseconds timeout);
   // SIGKILL and wait.
   void kill();
 

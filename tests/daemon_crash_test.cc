@@ -176,7 +176,7 @@ TEST_CASE("SIGKILL of the daemon under load loses no acknowledged settle and bil
 // up) is fail-stop: the request is refused, and the daemon stops with exit 3
 // instead of refusing every later write while it looks alive. A restart
 // serves again.
-TEST_CASE("a storage failure stops the daemon with exit 3; a restart serves again", "[daemon][fail-stop]") {
+TEST_CASE("a storage failure stops the daemon with exit 3, and a restart serves again", "[daemon][fail-stop]") {
   TempDir dir;
   const std::string data = dir.sub("data");
   REQUIRE(run_huawu(data, {"init"}).exit_code == 0);

@@ -100,6 +100,7 @@ std::string_view rejection_name(Rejection rejection) {
     case Rejection::nothing_to_alert: return "nothing_to_alert";
     case Rejection::destination_invalid: return "destination_invalid";
     case Rejection::call_id_invalid: return "call_id_invalid";
+    case Rejection::permission_denied: return "permission_denied";
   }
   return "unknown";
 }

@@ -114,9 +114,13 @@ enum class Rejection : std::uint8_t {
   // cannot make a switch request of, answered without asking the ledger.
   destination_invalid,            // the R-URI user is not 1-32 digits (after an optional '+')
   call_id_invalid,                // an empty SIP Call-ID, or one over limits::sip_call_id_bytes_max
+  // Issue 16 (ledger/scope.h): a change the acting principal may not make:
+  // an auditor's, an agent operator's to the ledger as a whole or to another
+  // principal. A target outside an agent's reach gets its not-found instead.
+  permission_denied,
 };
 
-inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::call_id_invalid) + 1;
+inline constexpr std::uint8_t rejection_count = static_cast<std::uint8_t>(Rejection::permission_denied) + 1;
 
 // The stable snake_case name shown to people and in JSON ("account_not_found").
 std::string_view rejection_name(Rejection rejection);

@@ -2,6 +2,7 @@
 
 #include "events/ids.h"
 #include "events/limits.h"
+#include "ledger/scope.h"
 
 namespace huawu {
 
@@ -24,6 +25,22 @@ Rejection check_open_account(const DecideView& view, const std::string& account,
   if (state->status == AccountStatus::closed) return Rejection::account_closed;
   *out = state;
   return Rejection::none;
+}
+
+Rejection check_scope(const DecideView& view, const Request& request) {
+  const std::string_view name = principal_of_actor(request.actor);
+  if (name.empty()) return Rejection::none;  // the local operator, a switch, the daemon itself
+  const PrincipalState* principal = view.find_principal(name);
+  // The daemon names only principals it authenticated; one unknown to the
+  // state deciding is refused rather than trusted.
+  if (!principal) return Rejection::permission_denied;
+  switch (principal->role) {
+    case PrincipalRole::provider: return Rejection::none;
+    case PrincipalRole::auditor: return Rejection::permission_denied;  // reads everything, changes nothing
+    case PrincipalRole::agent: break;
+  }
+  const Scope scope{std::string(name), principal->agent};
+  return scope_rejection(scope_answer(scope, command_target(request.command), view.state()));
 }
 
 namespace {
@@ -145,6 +162,7 @@ Decision decide(const DecideView& view, const Request& request, std::int64_t led
     return reject(Rejection::text_invalid);
   const bool creating = std::holds_alternative<CreateLedger>(request.command);
   if (!creating && !view.ledger_created()) return reject(Rejection::ledger_not_created);
+  if (const Rejection refused = check_scope(view, request); refused != Rejection::none) return reject(refused);
   return std::visit(Decider{view, request, ledger_time_us}, request.command);
 }
 

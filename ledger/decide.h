@@ -193,6 +193,11 @@ Decision decide_agent(const DecideView& view, const SetAgentCredit& command, Eve
 Decision decide_principal(const DecideView& view, const AddPrincipal& command, Event event);
 Decision decide_principal(const DecideView& view, const SetPrincipalPassword& command, Event event);
 
+// The acting principal's reach (ledger/scope.h), against the state deciding:
+// an agent operator's target outside its subtree gets the answer a missing
+// one gets; an auditor changes nothing.
+Rejection check_scope(const DecideView& view, const Request& request);
+
 // Shared by the parts of decide: external cash -> the wallet (negative: the
 // other way); an amount within 1..limits::amount_units_max; an account that
 // exists and is open, or why not.

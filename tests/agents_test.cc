@@ -262,5 +262,79 @@ TEST_CASE("Agents::deserialize refuses an image whose tree is broken", "[agents]
   CHECK_FALSE(why.empty());
 }
 
+// Issue 16: scope is decided in decide, against the state it decides on.
+// An agent operator's request names its principal as the actor; a target
+// outside its agent's subtree gets the answer a missing one gets, a
+// ledger-wide change or another principal's password permission_denied; an
+// auditor changes nothing; the provider's operators and the local operator
+// reach everything. Rows: request, actor, expected rejection.
+TEST_CASE("issue 16: scope in decide: an agent operator reaches its own subtree only", "[agents][scope]") {
+  test::AgentsLedger ledger;
+  const std::string hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+  REQUIRE(ledger.submit(AddAgent{"bj", "", "Beijing", 500}) == Rejection::none);
+  REQUIRE(ledger.submit(AddAgent{"bj-1", "bj", "Haidian", 0}) == Rejection::none);
+  REQUIRE(ledger.submit(AddAgent{"sh", "", "Shanghai", 500}) == Rejection::none);
+  REQUIRE(ledger.submit(OpenAccount{"u-bj", "retail", 1'000, "bj-1"}) == Rejection::none);
+  REQUIRE(ledger.submit(OpenAccount{"u-sh", "retail", 1'000, "sh"}) == Rejection::none);
+  REQUIRE(ledger.submit(OpenAccount{"u-own", "retail", 1'000, ""}) == Rejection::none);
+  REQUIRE(ledger.submit(AddPrincipal{"op-bj", PrincipalRole::agent, "bj", hash}) == Rejection::none);
+  REQUIRE(ledger.submit(AddPrincipal{"op-sh", PrincipalRole::agent, "sh", hash}) == Rejection::none);
+  REQUIRE(ledger.submit(AddPrincipal{"audit", PrincipalRole::auditor, "", hash}) == Rejection::none);
+  REQUIRE(ledger.submit(AddPrincipal{"ops", PrincipalRole::provider, "", hash}) == Rejection::none);
+  const std::string bj = "principal:op-bj", sh = "principal:op-sh";
+  struct Row {
+    Command command;
+    std::string actor;
+    Rejection expect;
+  };
+  // clang-format off
+  const std::vector<Row> rows = {
+    {RechargeWallet{"u-bj", 100, ""},                 bj,                    Rejection::none},
+    {RechargeWallet{"u-sh", 100, ""},                 bj,                    Rejection::account_not_found},
+    {RechargeWallet{"u-own", 100, ""},                bj,                    Rejection::account_not_found},
+    {RechargeWallet{"u-nobody", 100, ""},             bj,                    Rejection::account_not_found},
+    {RechargeWallet{"u-sh", 100, ""},                 sh,                    Rejection::none},
+    {OpenAccount{"u-bj-2", "retail", 0, "bj-1"},      bj,                    Rejection::none},
+    {OpenAccount{"u-sh-2", "retail", 0, "sh"},        bj,                    Rejection::agent_not_found},
+    {OpenAccount{"u-own-2", "retail", 0, ""},         bj,                    Rejection::permission_denied},
+    {AddAgent{"bj-2", "bj", "Chaoyang", 0},           bj,                    Rejection::none},
+    {AddAgent{"sh-1", "sh", "Pudong", 0},             bj,                    Rejection::agent_not_found},
+    {AddAgent{"top", "", "Top", 500},                 bj,                    Rejection::agent_not_found},
+    {SuspendAgent{"bj-1", "late payment"},            bj,                    Rejection::none},
+    {ResumeAgent{"bj-1"},                             bj,                    Rejection::none},
+    {SuspendAgent{"bj", "itself"},                    bj,                    Rejection::agent_not_found},
+    {SuspendAgent{"sh", "another"},                   bj,                    Rejection::agent_not_found},
+    {SetLevelPrice{1, 400},                           bj,                    Rejection::permission_denied},
+    {ImportRatePlan{"cheap", "c.csv", {Rate{"86", "China", 1, 0, 60, 60}}}, bj, Rejection::permission_denied},
+    {AddPrincipal{"op-bj-2", PrincipalRole::agent, "bj-1", hash}, bj,      Rejection::permission_denied},
+    {SetPrincipalPassword{"op-bj", hash},             bj,                    Rejection::none},
+    {SetPrincipalPassword{"op-sh", hash},             bj,                    Rejection::permission_denied},
+    {TransferAccount{"u-sh", "bj", ConsentParty::provider, "C-1"}, bj,       Rejection::account_not_found},
+    {RechargeWallet{"u-sh", 100, ""},                 "principal:audit",     Rejection::permission_denied},
+    {RechargeWallet{"u-sh", 100, ""},                 "principal:ghost",     Rejection::permission_denied},
+    {RechargeWallet{"u-sh", 100, ""},                 "principal:ops",       Rejection::none},
+    {SetLevelPrice{1, 400},                           "principal:ops",       Rejection::none},
+    {RechargeWallet{"u-sh", 100, ""},                 "local:operator",      Rejection::none},
+  };
+  // clang-format on
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    INFO("row " << i << " as " << rows[i].actor);
+    const std::size_t events_before = ledger.events().size();
+    CHECK(ledger.submit(rows[i].command, rows[i].actor) == rows[i].expect);
+    if (rows[i].expect != Rejection::none) {
+      CHECK(ledger.events().size() == events_before);
+    } else {
+      // The event records who acted.
+      REQUIRE(ledger.events().size() > events_before);
+      CHECK(ledger.events().back().actor == rows[i].actor);
+    }
+  }
+  // Moved out of its reach, the account is out of reach at once: the rule
+  // reads the state the request is decided on.
+  REQUIRE(ledger.submit(TransferAccount{"u-bj", "sh", ConsentParty::provider, "C-2"}) == Rejection::none);
+  CHECK(ledger.submit(RechargeWallet{"u-bj", 1, ""}, bj) == Rejection::account_not_found);
+  CHECK(ledger.submit(RechargeWallet{"u-bj", 1, ""}, sh) == Rejection::none);
+}
+
 }  // namespace
 }  // namespace huawu

@@ -749,4 +749,63 @@ TEST_CASE("follower: the committed state equals the writer's after every batch, 
   REQUIRE_ACCEPTED(f.submit(recharge_request("after", "t0-0", 1)));
 }
 
+// Issue 16: scope is decided by the writer against the state it decides on,
+// so a transfer of the target racing an agent operator's request can never
+// let the operator act on an account outside its reach (the check used to
+// run on the committed state before the submit: time of check to time of
+// use). Every recharge the operator got accepted is checked against the
+// account's agent at that point of the log.
+TEST_CASE("scope race: an agent operator's requests and concurrent transfers of its target", "[writer][scope]") {
+  Fixture f;
+  const std::string hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+  const auto op = [](Command command, std::string key) {
+    return Request{std::move(command), std::move(key), "local:operator", 0};
+  };
+  REQUIRE_ACCEPTED(f.submit(op(AddAgent{"bj", "", "Beijing", 500}, "a-bj")));
+  REQUIRE_ACCEPTED(f.submit(op(AddAgent{"sh", "", "Shanghai", 500}, "a-sh")));
+  REQUIRE_ACCEPTED(f.submit(op(OpenAccount{"u", "", 0, "bj"}, "o-u")));
+  REQUIRE_ACCEPTED(f.submit(op(AddPrincipal{"op-bj", PrincipalRole::agent, "bj", hash}, "p-op")));
+
+  constexpr int rounds = 400;
+  std::atomic<bool> done{false};
+  std::thread mover([&] {
+    for (int i = 0; i < rounds; ++i) {
+      const std::string to = i % 2 == 0 ? "sh" : "bj";
+      f.writer().submit_and_wait(
+          op(TransferAccount{"u", to, ConsentParty::provider, "C-" + std::to_string(i)}, "t-" + std::to_string(i)));
+    }
+    done = true;
+  });
+  int accepted = 0, refused = 0;
+  for (int i = 0; !done.load() || i < rounds; ++i) {
+    const Outcome outcome = f.submit(Request{RechargeWallet{"u", 1, ""}, "r-" + std::to_string(i), "principal:op-bj", 0});
+    if (outcome.rejection == Rejection::none) ++accepted;
+    else {
+      // Out of reach: the answer a missing account gets.
+      REQUIRE(name_of(outcome.rejection) == "account_not_found");
+      ++refused;
+    }
+  }
+  mover.join();
+  INFO(accepted << " accepted, " << refused << " refused");
+  CHECK(accepted > 0);
+
+  // Replay: every accepted recharge by the operator found the account bound to bj.
+  std::string agent_of_u;
+  int recharges_seen = 0;
+  for (const StoredEvent& stored : test::read_log(f.ledger->store())) {
+    const Event& event = stored.event;
+    if (const auto* opened = std::get_if<AccountOpened>(&event.payload)) agent_of_u = opened->agent;
+    if (const auto* moved = std::get_if<AccountTransferred>(&event.payload)) agent_of_u = moved->to_agent;
+    if (std::holds_alternative<WalletRecharged>(event.payload)) {
+      ++recharges_seen;
+      CHECK(event.actor == "principal:op-bj");
+      INFO("sequence " << stored.sequence);
+      REQUIRE(agent_of_u == "bj");
+    }
+  }
+  CHECK(recharges_seen == accepted);
+  CHECK(f.balance("u") == accepted);
+}
+
 }  // namespace huawu

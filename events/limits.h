@@ -81,6 +81,10 @@ inline constexpr double slow_commit_seconds = 0.050;
 // state (about 9 ms for 10,000 accounts), and a restart replays at most this many events
 // (a few seconds): rare pauses keep them out of the reply-time percentiles.
 inline constexpr std::uint64_t checkpoint_interval_events = 1'000'000;
+// Checkpoints kept for point-in-time reads (ledger/history.h), each a whole
+// state: a read at sequence N replays at most one interval after the nearest
+// one; before the oldest kept, from sequence 1.
+inline constexpr std::size_t checkpoints_kept_max = 8;
 // A snapshot is one Cap'n Proto message; its reader limit.
 inline constexpr std::uint64_t snapshot_reader_words_max = std::uint64_t{1} << 34;
 

@@ -144,7 +144,7 @@ void Follower::checkpoint() {
   const auto started = std::chrono::steady_clock::now();
   std::string why;
   const std::string snapshot = state_.serialize();
-  if (!options_.store->put_snapshot("state", snapshot, &why)) {
+  if (!options_.store->put_checkpoint(state_.applied_through(), snapshot, limits::checkpoints_kept_max, &why)) {
     failed_ = true;
     spdlog::critical("huawu: {}; refusing all further writes until restart", why);
     if (options_.on_failure) options_.on_failure(why);

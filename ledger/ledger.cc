@@ -8,7 +8,7 @@
 
 namespace huawu {
 
-bool replay_into(const Store& store, LedgerState& state, std::string* why) {
+bool replay_into(const Store& store, LedgerState& state, std::string* why, std::uint64_t through) {
   std::uint64_t expected = state.applied_through() + 1;
   Hash prev_hash{};
   if (state.applied_through() > 0) {
@@ -23,6 +23,7 @@ bool replay_into(const Store& store, LedgerState& state, std::string* why) {
   }
   bool ok = true;
   store.scan_events(expected, [&](std::uint64_t sequence, std::string_view bytes) {
+    if (sequence > through) return false;
     std::string reason;
     auto record = decode_stored(bytes, &reason);
     if (record && (record->sequence != sequence || sequence != expected)) reason = "out of sequence";
@@ -43,7 +44,10 @@ bool replay_into(const Store& store, LedgerState& state, std::string* why) {
     ++expected;
     return true;
   });
-  if (ok && state.applied_through() != store.head_sequence()) {
+  if (ok && through != UINT64_MAX && state.applied_through() != through) {
+    *why = "log ends at " + std::to_string(state.applied_through()) + " before sequence " + std::to_string(through);
+    ok = false;
+  } else if (ok && through == UINT64_MAX && state.applied_through() != store.head_sequence()) {
     *why = "log ends at " + std::to_string(state.applied_through()) + " but head says " +
            std::to_string(store.head_sequence());
     ok = false;

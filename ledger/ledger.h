@@ -48,11 +48,12 @@ class Ledger {
 
 // Loads the latest usable checkpoint into `state` and replays the log after
 // it; a missing or unusable checkpoint means a replay from sequence 1.
-bool recover_state(const Store& store, LedgerState& state, std::string* why);
+[[nodiscard]] bool recover_state(const Store& store, LedgerState& state, std::string* why);
 
-// Replays events (from, head] of `store` into `state`, checking that each
-// event's chain hash is intact and links to the one before. Returns false with
-// *why naming the first bad sequence.
-bool replay_into(const Store& store, LedgerState& state, std::string* why);
+// Replays events (from, through] of `store` into `state` (through the head
+// by default), checking that each event's chain hash is intact and links to
+// the one before. Returns false with *why naming the first bad sequence.
+[[nodiscard]] bool replay_into(const Store& store, LedgerState& state, std::string* why,
+                               std::uint64_t through = UINT64_MAX);
 
 }  // namespace huawu

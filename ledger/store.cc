@@ -295,4 +295,59 @@ std::optional<std::string> Store::get_snapshot(std::string_view name) const {
   return get(snapshots_, name);
 }
 
+namespace {
+
+// "state@" + the 8-byte big-endian sequence: byte order is sequence order.
+constexpr std::string_view kept_prefix = "state@";
+std::string kept_key(std::uint64_t sequence) { return std::string(kept_prefix) + sequence_key(sequence); }
+
+}  // namespace
+
+std::vector<std::uint64_t> Store::kept_checkpoints() const {
+  std::vector<std::uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
+  for (it->Seek(slice(kept_prefix)); it->Valid() && it->key().starts_with(slice(kept_prefix)); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() != kept_prefix.size() + 8) throw StorageError("kept checkpoint key of " + std::to_string(key.size()) + " bytes");
+    out.push_back(sequence_from_key({key.data() + kept_prefix.size(), 8}));
+  }
+  if (!it->status().ok()) throw StorageError("checkpoint scan failed: " + it->status().ToString());
+  return out;
+}
+
+bool Store::put_checkpoint(std::uint64_t sequence, std::string_view bytes, std::size_t kept_max, std::string* why) {
+  HUAWU_ASSERT(kept_max > 0, "at least one checkpoint is kept");
+  if (failed_) {
+    *why = "the store refused an earlier write; restart to recover";
+    return false;
+  }
+  rocksdb::WriteBatch batch;
+  batch.Put(snapshots_, slice("state"), slice(bytes));
+  batch.Put(snapshots_, kept_key(sequence), slice(bytes));
+  std::vector<std::uint64_t> kept = kept_checkpoints();
+  if (kept.empty() || kept.back() != sequence) kept.push_back(sequence);
+  // Bounded: the oldest go first (a point-in-time read before them replays from sequence 1).
+  for (std::size_t i = 0; i + kept_max < kept.size(); ++i) batch.Delete(snapshots_, kept_key(kept[i]));
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  const rocksdb::Status status = db_->Write(options, &batch);
+  if (!status.ok()) {
+    failed_ = true;
+    *why = "checkpoint write failed: " + status.ToString();
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::pair<std::uint64_t, std::string>> Store::checkpoint_at_or_before(std::uint64_t sequence) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), snapshots_));
+  it->SeekForPrev(kept_key(sequence));
+  if (!it->status().ok()) throw StorageError("checkpoint seek failed: " + it->status().ToString());
+  if (!it->Valid() || !it->key().starts_with(slice(kept_prefix))) return std::nullopt;
+  const rocksdb::Slice key = it->key();
+  if (key.size() != kept_prefix.size() + 8) throw StorageError("kept checkpoint key of " + std::to_string(key.size()) + " bytes");
+  return std::make_pair(sequence_from_key({key.data() + kept_prefix.size(), 8}),
+                        std::string(it->value().data(), it->value().size()));
+}
+
 }  // namespace huawu

@@ -90,7 +90,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  std::uint64_t head_sequence() const { return head_sequence_; }
+  // Any thread (point-in-time reads run beside the committer).
+  std::uint64_t head_sequence() const { return head_sequence_.load(std::memory_order_acquire); }
+  // The committer's thread only (and the writer's constructor).
   const Hash& head_hash() const { return head_hash_; }
 
   // An empty batch for this store.
@@ -119,8 +121,20 @@ class Store {
   // a crash could lose.
   // A failed checkpoint write puts the store in the failed state like a failed
   // append (returns false with *why).
-  bool put_snapshot(std::string_view name, std::string_view bytes, std::string* why);
+  [[nodiscard]] bool put_snapshot(std::string_view name, std::string_view bytes, std::string* why);
   std::optional<std::string> get_snapshot(std::string_view name) const;
+
+  // A checkpoint of the state after `sequence`: the latest ("state", what a
+  // restart loads) and, in the same write, a kept copy under "state@" and the
+  // sequence (what point-in-time reads start from). Only the newest
+  // `kept_max` kept copies stay. Fails like put_snapshot.
+  [[nodiscard]] bool put_checkpoint(std::uint64_t sequence, std::string_view bytes, std::size_t kept_max,
+                                    std::string* why);
+  // The kept checkpoint with the greatest sequence at or before `sequence`
+  // (its sequence and bytes), or nullopt: replay from sequence 1.
+  std::optional<std::pair<std::uint64_t, std::string>> checkpoint_at_or_before(std::uint64_t sequence) const;
+  // The sequences of the kept checkpoints, in order.
+  std::vector<std::uint64_t> kept_checkpoints() const;
 
   const std::string& path() const { return path_; }
 
@@ -147,7 +161,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* credentials_ = nullptr;
   // Only one thread appends (the writer's committer); the head changes only
   // inside append(). A checkpoint may fail on another thread, hence atomic.
-  std::uint64_t head_sequence_ = 0;
+  std::atomic<std::uint64_t> head_sequence_{0};
   Hash head_hash_{};
   std::atomic<bool> failed_ = false;
 };

@@ -7,12 +7,14 @@
 #include <chrono>
 #include <future>
 #include <latch>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "events/codec.h"
 #include "events/limits.h"
 #include "events/rejection.h"
+#include "ledger/history.h"
 #include "tests/test_support.h"
 
 namespace huawu {
@@ -806,6 +808,59 @@ TEST_CASE("scope race: an agent operator's requests and concurrent transfers of 
   }
   CHECK(recharges_seen == accepted);
   CHECK(f.balance("u") == accepted);
+}
+
+// Issue 16: point-in-time reads (ledger/history.h): the state after any
+// sequence equals a replay from sequence 1 to it, whichever kept checkpoint
+// it starts from; the kept ones are bounded; a ledger time finds the last
+// sequence at or before it.
+TEST_CASE("point in time: the state at any sequence, from the nearest kept checkpoint", "[writer][history]") {
+  WriterOptions options;
+  options.checkpoint_interval_events = 40;
+  Fixture f(options);
+  REQUIRE_ACCEPTED(f.submit(open_request("open", "a", 0)));
+  std::map<std::uint64_t, std::int64_t> balance_at;  // sequence -> balance after it
+  std::map<std::uint64_t, std::int64_t> time_at;     // sequence -> its ledger time
+  for (int i = 1; i <= 600; ++i) {
+    if (i % 7 == 0) f.clock.advance_us(test::second_us);
+    const Outcome outcome = f.submit(recharge_request("r-" + std::to_string(i), "a", i));
+    REQUIRE_ACCEPTED(outcome);
+    balance_at[outcome.first_sequence] = std::get<WalletRecharged>(outcome.events.at(0).payload).balance_after_units;
+    time_at[outcome.first_sequence] = outcome.events.at(0).ledger_time_us;
+  }
+  const Store& store = f.ledger->store();
+  const std::vector<std::uint64_t> kept = store.kept_checkpoints();
+  CHECK(kept.size() == limits::checkpoints_kept_max);  // bounded: the oldest were dropped
+  CHECK(kept.front() > 40);
+  for (const std::uint64_t sequence : {std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, kept.front() - 1,
+                                       kept.front(), kept.front() + 1, kept.back() - 3, kept.back(),
+                                       store.head_sequence()}) {
+    INFO("sequence " << sequence);
+    LedgerState at;
+    std::string why;
+    REQUIRE(state_at_sequence(store, sequence, at, &why));
+    CHECK(at.applied_through() == sequence);
+    LedgerState from_one;
+    REQUIRE(replay_into(store, from_one, &why, sequence));
+    CHECK(at.serialize() == from_one.serialize());
+    if (balance_at.count(sequence)) CHECK(at.balances().find("a")->balance_units == balance_at.at(sequence));
+  }
+  LedgerState past_head;
+  std::string why;
+  CHECK_FALSE(state_at_sequence(store, store.head_sequence() + 1, past_head, &why));
+  CHECK(why.find("not in the log") != std::string::npos);
+
+  // A ledger time: the last sequence at or before it.
+  CHECK(sequence_at_time(store, test::start_time_us - 1) == 0);
+  CHECK(sequence_at_time(store, test::start_time_us) >= 2);
+  for (const auto& [sequence, time_us] : time_at) {
+    const std::uint64_t found = sequence_at_time(store, time_us);
+    REQUIRE(found >= sequence);
+    REQUIRE(time_at.count(found));
+    CHECK(time_at.at(found) == time_us);
+    if (time_at.count(found + 1)) CHECK(time_at.at(found + 1) > time_us);
+  }
+  CHECK(sequence_at_time(store, INT64_MAX) == store.head_sequence());
 }
 
 }  // namespace huawu

@@ -27,6 +27,8 @@ class Connector;
 
 namespace huawu::cli {
 
+class CardCsv;
+
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_refused = 1;
 inline constexpr int exit_bad_input = 2;
@@ -82,6 +84,7 @@ struct Context {
   std::ostream& out;
   std::ostream& err;
   LedgerAccess& access;
+  CardCsv* card_csv = nullptr;  // `cards issue` in the command: the PIN file it reserved (cli/card_csv.h)
 };
 
 // Prints an error (JSON {"ok":false,"error","message"} with --json, else a

@@ -5,6 +5,7 @@
 
 #include "cli/context.h"
 #include "cli/format.h"
+#include "cli/verb_args.h"
 
 namespace huawu::cli {
 
@@ -12,7 +13,8 @@ namespace {
 
 // A refusal as the verb would print it: a JSON line with --json, else a line on err.
 ControlReply refusal(const ControlRequest& request, const std::string& error, const std::string& hint = "") {
-  const bool json = std::find(request.args.begin(), request.args.end(), "--json") != request.args.end();
+  const bool json = request.call ? call_has_flag(*request.call, "--json")
+                                 : std::find(request.args.begin(), request.args.end(), "--json") != request.args.end();
   if (json) return ControlReply{1, json_line(nlohmann::json{{"ok", false}, {"error", error}, {"message", "refused: " + error}}) + "\n", ""};
   return ControlReply{1, "", "huawu: refused: " + error + hint + "\n"};
 }
@@ -26,7 +28,8 @@ std::variant<Caller, ControlReply> ControlAuth::admit(const ControlRequest& requ
     principals = state.principals().size();
     if (const PrincipalState* p = state.principals().find(request.principal)) named = *p;
   });
-  const bool login = !request.args.empty() && request.args[0] == "login";
+  // `login` is the one request that is not a verb call: an exchange of the password for a token.
+  const bool login = !request.call && !request.args.empty() && request.args[0] == "login";
   if (principals == 0) {
     if (login) return refusal(request, "no_principals", ": add one first (huawu principal add); until then no login is needed");
     return Caller{"", "local:operator", PrincipalRole::provider, ""};

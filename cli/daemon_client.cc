@@ -50,9 +50,11 @@ ControlReply ask(const std::string& data_dir, const ControlRequest& control_requ
 
 }  // namespace
 
-std::optional<ControlReply> forward_to_daemon(const std::string& data_dir, const std::vector<std::string>& args) {
+std::optional<ControlReply> forward_to_daemon(const std::string& data_dir, const VerbCall& call) {
   if (!daemon_serving(data_dir)) return std::nullopt;
-  return ask(data_dir, control_request_from_environment(args, "local:operator"));
+  ControlRequest request = control_request_from_environment({}, "local:operator");
+  request.call = call;
+  return ask(data_dir, request);
 }
 
 int login_to_daemon(const std::string& data_dir, const std::string& principal, const std::string& password) {

@@ -8,14 +8,14 @@
 
 namespace huawu::cli {
 
-// When a daemon serves `data_dir`, sends it the arguments and returns its
+// When a daemon serves `data_dir`, sends it the verb's typed call and returns its
 // reply: the verb's output and exit code; nullopt when no daemon serves the
 // directory. Exit 3 (storage trouble) with a message when the daemon stops
 // before answering.
 // The request names the principal in $HUAWU_PRINCIPAL with the session token
 // in $HUAWU_TOKEN (from `huawu login`); without them it asks as the local
 // operator, which a daemon accepts only while the ledger has no principals.
-std::optional<ControlReply> forward_to_daemon(const std::string& data_dir, const std::vector<std::string>& args);
+std::optional<ControlReply> forward_to_daemon(const std::string& data_dir, const VerbCall& call);
 
 // A control request for `args` from the caller named by the environment.
 ControlRequest control_request_from_environment(std::vector<std::string> args, const std::string& default_principal);

@@ -1,6 +1,6 @@
 // huawu: the command operators, agents and auditors use. Every verb and its
-// options are in app.cc; a verb that acts on a ledger goes to the daemon
-// serving the data directory when there is one.
+// options are in the verb table (cli/verb_table.h); a verb that acts on a
+// ledger goes to the daemon serving the data directory when there is one.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +17,5 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("huawu"));
   spdlog::set_level(spdlog::level::warn);
   std::vector<std::string> args(argv + 1, argv + argc);
-  return huawu::cli::run_app(args, huawu::cli::Side::command, std::cout, std::cerr, nullptr,
-                             huawu::cli::forward_to_daemon);
+  return huawu::cli::run_app(args, std::cout, std::cerr, huawu::cli::forward_to_daemon);
 }

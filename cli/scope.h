@@ -1,9 +1,10 @@
 #pragma once
 // What an agent operator may reach (issue 4, clauses A2.2, A2.4 and 5): its
 // own agent's subtree, i.e. its sub-agents and every user bound to an agent
-// in it. Each verb of the huawu command names its target (cli/app.cc) and the
-// check runs before the verb, against the committed state. A target outside
-// the subtree gets the very answer a target that does not exist gets
+// in it. Each verb of the huawu command names its target in the verb table
+// (cli/verb_table.h TargetRule) and the check runs before the verb, against
+// the committed state (cli/dispatch.cc). A target outside the subtree gets
+// the very answer a target that does not exist gets
 // (account_not_found, agent_not_found), so an agent learns nothing about
 // others; ledger-wide verbs (the log, the audit, rate imports, level prices,
 // principals) are the provider's and refused with permission_denied.

@@ -9,10 +9,9 @@
 
 #include <atomic>
 #include <filesystem>
-#include <sstream>
 
-#include "cli/app.h"
 #include "cli/control_auth.h"
+#include "cli/dispatch.h"
 #include "ledger/calendar_file.h"
 #include "cli/local_verbs.h"
 #include "ledger/daemon.h"
@@ -156,13 +155,13 @@ int verb_serve(const std::string& config_path, const std::optional<std::string>&
   if (config.kamailio.enabled)
     connector = std::make_unique<kamailio::Connector>(config.kamailio, ledger->writer(), ledger->store());
   ControlAuth auth(*ledger);
-  ControlHandler control = [&auth, &ledger, &connector](const ControlRequest& request) {
+  // A typed call is checked and run from the verb table as it came; only a
+  // command line (older commands, switch-sim) is parsed here (cli/dispatch.h).
+  ControlHandler control = [&auth, &ledger, &connector, &config](const ControlRequest& request) {
     auto admitted = auth.admit(request);
     if (auto* reply = std::get_if<ControlReply>(&admitted)) return std::move(*reply);
     DaemonAccess access(*ledger, std::get<Caller>(std::move(admitted)), connector.get());
-    std::ostringstream verb_out, verb_err;
-    const int code = run_app(request.args, Side::daemon, verb_out, verb_err, &access, {});
-    return ControlReply{code, verb_out.str(), verb_err.str()};
+    return answer_control(request, access, config.data_dir);
   };
   auto daemon = Daemon::start(config, *ledger, publisher->endpoint(), std::move(control), &why);
   if (!daemon) {

@@ -37,6 +37,28 @@ ControlRequest golden_request() { return {"local:operator", {"balance", "1380013
 
 ControlReply golden_reply() { return {1, "", "refused: account_not_found\n"}; }
 
+// `huawu recharge-card redeem A1 --card 1000000000000016 --pin 123456 --json`, typed
+// (cli/verb_ids.h: recharge_card_redeem = 6).
+ControlRequest golden_call_request() {
+  ControlRequest r{"local:operator", {}, "", ""};
+  r.call = VerbCall{6,
+                    {{"ACCOUNT", std::string("A1")},
+                     {"--card", std::string("1000000000000016")},
+                     {"--pin", std::string("123456")},
+                     {"--json", FlagGiven{}}}};
+  return r;
+}
+
+// Every kind of argument, with a token.
+ControlRequest golden_kinds_request() {
+  ControlRequest r{"ops-li", {}, "", "0123abcd"};
+  r.call = VerbCall{63,
+                    {{"--level", std::int64_t{-3}},
+                     {"--set", std::vector<std::string>{"term-months=36", "renewals=once"}},
+                     {"--rate", 2.5}}};
+  return r;
+}
+
 void require_request_refused(std::string_view bytes, const char* reason_fragment) {
   std::string why;
   std::optional<ControlRequest> decoded;
@@ -93,6 +115,23 @@ TEST_CASE("requests round-trip with edge values", "[control_codec]") {
   for (std::size_t i = 0; i < limits::control_args_max; ++i)
     biggest.args.push_back(every_byte(limits::control_arg_bytes_max));
   requests.push_back(biggest);
+  // Typed calls: every kind, edge integers and numbers, an empty call and the biggest one.
+  requests.push_back(golden_call_request());
+  requests.push_back(golden_kinds_request());
+  ControlRequest edges{"p", {}, "", ""};
+  edges.call = VerbCall{65535,
+                        {{"a", INT64_MIN}, {"b", INT64_MAX}, {"c", -0.0}, {"d", 1e308},
+                         {"e", std::vector<std::string>{}}, {"f", std::string()}, {"中文", std::string("nul\0in", 6)}}};
+  requests.push_back(edges);
+  ControlRequest empty_call{"p", {}, "", ""};
+  empty_call.call = VerbCall{};
+  requests.push_back(empty_call);
+  ControlRequest biggest_call{std::string(limits::actor_length_max, 'p'), {}, "", ""};
+  biggest_call.call = VerbCall{1, {}};
+  biggest_call.call->args.push_back({std::string(verb_arg_name_bytes_max, 'n'), every_byte(limits::control_arg_bytes_max)});
+  biggest_call.call->args.push_back(
+      {"--set", std::vector<std::string>(verb_call_values_max - 2, every_byte(limits::control_arg_bytes_max))});
+  requests.push_back(biggest_call);
 
   for (const ControlRequest& request : requests) {
     INFO(request.args.size() << " args");
@@ -194,6 +233,34 @@ constexpr std::string_view golden_token_request_hex =
     "0000000000000000150000004a0000006f70732d6c6900000500000042000000"
     "050000001a00000062616c616e63650041310000000000003031323361626364"
     "0000000000000000";
+// v3: a typed call (ControlRequest.call, VerbCall, VerbArg):
+//   echo '(principal = "local:operator", call = (verb = 6, args = [(name = "ACCOUNT", value = (text = "A1")),
+//     (name = "--card", value = (text = "1000000000000016")), (name = "--pin", value = (text = "123456")),
+//     (name = "--json", value = (flag = void))]))' | capnp encode events/control.capnp ControlRequest | xxd -p
+//   echo '(principal = "ops-li", token = "0123abcd", call = (verb = 63, args = [(name = "--level",
+//     value = (integer = -3)), (name = "--set", value = (list = ["term-months=36", "renewals=once"])),
+//     (name = "--rate", value = (number = 2.5))]))' | capnp encode events/control.capnp ControlRequest | xxd -p
+constexpr std::string_view golden_call_request_hex =
+    "00000000240000000000000000000500110000007a0000000000000000000000"
+    "0000000000000000000000000000000008000000010001006c6f63616c3a6f70"
+    "657261746f720000060000000000000001000000870000001000000002000200"
+    "000000000000000000000000000000003500000042000000350000001a000000"
+    "000000000000000000000000000000002d0000003a0000002d0000008a000000"
+    "000000000000000000000000000000002d000000320000002d0000003a000000"
+    "02000000000000000000000000000000250000003a0000000000000000000000"
+    "4143434f554e540041310000000000002d2d6361726400003130303030303030"
+    "303030303030313600000000000000002d2d70696e0000003132333435360000"
+    "2d2d6a736f6e0000";
+constexpr std::string_view golden_kinds_request_hex =
+    "00000000210000000000000000000500110000003a0000000000000000000000"
+    "0000000000000000090000004a0000000c000000010001006f70732d6c690000"
+    "303132336162636400000000000000003f000000000000000100000067000000"
+    "0c000000020002000100000000000000fdffffffffffffff2500000042000000"
+    "0000000000000000030000000000000000000000000000001900000032000000"
+    "190000001600000004000000000000000000000000000440250000003a000000"
+    "00000000000000002d2d6c6576656c002d2d736574000000050000007a000000"
+    "09000000720000007465726d2d6d6f6e7468733d3336000072656e6577616c73"
+    "3d6f6e63650000002d2d726174650000";
 constexpr std::string_view golden_reply_hex =
     "000000000900000000000000010002000100000000000000050000000a000000"
     "05000000e20000000000000000000000726566757365643a206163636f756e74"
@@ -215,6 +282,27 @@ TEST_CASE("golden bytes: ControlRequest", "[control_codec][golden]") {
   const ControlRequest with_token{"ops-li", {"balance", "A1"}, "", "0123abcd"};
   CHECK(hex(encode_control_request(with_token)) == golden_token_request_hex);
   CHECK(decode_control_request(unhex(golden_token_request_hex), &why) == with_token);
+}
+
+TEST_CASE("golden bytes: ControlRequest with a typed call", "[control_codec][golden]") {
+  for (const auto& [request, golden] : {std::pair{golden_call_request(), golden_call_request_hex},
+                                        std::pair{golden_kinds_request(), golden_kinds_request_hex}}) {
+    const std::string bytes = encode_control_request(request);
+    INFO("encode_control_request now gives " << hex(bytes));
+    CHECK(hex(bytes) == golden);
+    std::string why;
+    const auto decoded = decode_control_request(unhex(golden), &why);
+    INFO(why);
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == request);
+  }
+  // A request without a call is the very bytes an older command sent: a
+  // daemon of before typed calls reads it.
+  CHECK(hex(encode_control_request(golden_request())) == golden_request_hex);
+  // An older daemon's reader of a typed request sees no args: it answers with usage, never misreads.
+  const auto old_view = decode_control_request(unhex(golden_call_request_hex), nullptr);
+  REQUIRE(old_view.has_value());
+  CHECK(old_view->args.empty());
 }
 
 TEST_CASE("golden bytes: ControlReply", "[control_codec][golden]") {
@@ -276,8 +364,8 @@ TEST_CASE("empty input or a non-struct root or a capability is refused",
 }
 
 TEST_CASE("every truncation of a valid frame is refused", "[control_codec][refuse]") {
-  for (const std::string& bytes :
-       {encode_control_request(golden_request()), encode_control_reply(golden_reply())}) {
+  for (const std::string& bytes : {encode_control_request(golden_request()), encode_control_reply(golden_reply()),
+                                   encode_control_request(golden_kinds_request())}) {
     for (std::size_t size = 0; size < bytes.size(); ++size) {
       INFO("cut to " << size << " of " << bytes.size());
       std::string why;
@@ -358,6 +446,32 @@ TEST_CASE("request fields", "[control_codec][refuse]") {
   r = golden_request();
   r.args.push_back(std::string(limits::control_arg_bytes_max + 1, 'a'));
   require_refused(r, "arg 3 longer than 4096 bytes");
+}
+
+TEST_CASE("typed call fields", "[control_codec][refuse]") {
+  ControlRequest r = golden_call_request();
+  r.call->args[2].value = std::string(limits::control_arg_bytes_max + 1, 'p');
+  require_refused(r, "argument --pin longer than 4096 bytes");
+
+  r = golden_call_request();
+  r.call->args.push_back({"--set", std::vector<std::string>{"ok", std::string(limits::control_arg_bytes_max + 1, 's')}});
+  require_refused(r, "a value of argument --set longer than 4096 bytes");
+
+  r = golden_call_request();
+  r.call->args[0].name = std::string(verb_arg_name_bytes_max + 1, 'n');
+  require_refused(r, "argument name empty or longer than 64 bytes");
+  r.call->args[0].name.clear();
+  require_refused(r, "argument name empty or longer than 64 bytes");
+
+  // Every text value counts, a list's items too: 64 in all.
+  r = golden_call_request();
+  r.call->args.assign(verb_call_values_max + 1, VerbArg{"--x", FlagGiven{}});
+  require_refused(r, "more than 64 values in the verb call");
+  r.call->args = {{"--set", std::vector<std::string>(verb_call_values_max, "v")}};
+  require_refused(r, "more than 64 values in the verb call");
+  r.call->args = {{"--set", std::vector<std::string>(verb_call_values_max - 1, "v")}};
+  std::string why;
+  CHECK(control_request_valid(r, &why));
 }
 
 TEST_CASE("reply fields", "[control_codec][refuse]") {
@@ -448,6 +562,8 @@ TEST_CASE("mutated and truncated valid frames never crash the decoders", "[contr
       encode_control_request({"operator", {"account", "open", "13800138000", "--initial", "50"}, "", ""}),
       encode_control_reply(golden_reply()),
       encode_control_reply({0, "13800138000 62.3456\n", ""}),
+      encode_control_request(golden_call_request()),
+      encode_control_request(golden_kinds_request()),
   };
   Outcomes outcomes;
   for (int i = 0; i < 20'000; ++i) {

@@ -1,11 +1,12 @@
 // huawu_cards_bench: the redemption half of the cards benchmark
 // (ops/bench/cards.sh, issue 5). Talks to a running daemon over its control
 // socket (ipc://DATA/control.sock) exactly as the `huawu` command does: one
-// ControlRequest{principal, args, password, token} per verb on a DEALER
-// socket, one ControlReply{exit_code, out, err} back.
+// ControlRequest with a typed VerbCall (the verb's id and its arguments, as
+// `huawu` parses them from its command line) per verb on a DEALER socket,
+// one ControlReply{exit_code, out, err} back.
 //
 //   1. (--open-agent) opens the accounts PREFIX000001..PREFIXnnnnnn of that
-//      agent with `account open ID --agent A --plan P --json`;
+//      agent with `account open ID --agent A --plan P --json` (as typed calls);
 //   2. redeems the first --redeems vouchers of the CSV `huawu cards issue`
 //      wrote (number,pin,batch,kind,face_yuan,expires), voucher i into account
 //      i mod --accounts, with `recharge-card redeem ACCOUNT --card N --pin P
@@ -33,6 +34,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "cli/verb_ids.h"
 #include "events/control_codec.h"
 #include "events/limits.h"
 #include "events/money.h"
@@ -78,9 +80,11 @@ class Connection {
   }
 
   // The reply, or exit 3 with the reason in err when none came or it did not decode.
-  huawu::ControlReply ask(std::vector<std::string> args) {
-    const std::string frame = huawu::encode_control_request(
-        huawu::ControlRequest{"local:operator", std::move(args), "", ""});
+  huawu::ControlReply ask(huawu::cli::VerbId verb, std::vector<huawu::VerbArg> args) {
+    huawu::ControlRequest request{"local:operator", {}, "", ""};
+    args.push_back({"--json", huawu::FlagGiven{}});
+    request.call = huawu::VerbCall{static_cast<std::uint16_t>(verb), std::move(args)};
+    const std::string frame = huawu::encode_control_request(request);
     socket_.send(zmq::buffer(frame), zmq::send_flags::none);
     zmq::message_t reply;
     if (!socket_.recv(reply, zmq::recv_flags::none)) return {3, "", "no reply within 120 s"};
@@ -93,6 +97,11 @@ class Connection {
  private:
   zmq::socket_t socket_;
 };
+
+// `huawu recharge-card redeem ACCOUNT --card NUMBER --pin PIN --json`, typed.
+huawu::ControlReply redeem(Connection& c, const std::string& account, const Voucher& v) {
+  return c.ask(huawu::cli::VerbId::recharge_card_redeem, {{"ACCOUNT", account}, {"--card", v.number}, {"--pin", v.pin}});
+}
 
 std::string account_id(const Options& o, std::uint64_t index) {
   char digits[32];
@@ -222,7 +231,7 @@ int main(int argc, char** argv) {
         context, endpoint, o, o.accounts,
         [&](Connection& c, std::uint64_t i) {
           const std::string id = account_id(o, i);
-          const auto r = c.ask({"account", "open", id, "--agent", o.open_agent, "--plan", o.open_plan, "--json"});
+          const auto r = c.ask(huawu::cli::VerbId::account_open, {{"ID", id}, {"--agent", o.open_agent}, {"--plan", o.open_plan}});
           if (r.exit_code != 0 || r.out.find("\"ok\":true") == std::string::npos)
             anomalies.report("account open " + id + ": " + summary(r));
         },
@@ -238,8 +247,7 @@ int main(int argc, char** argv) {
       context, endpoint, o, o.redeems,
       [&](Connection& c, std::uint64_t i) {
         const std::string account = account_id(o, i % o.accounts);
-        const auto r = c.ask({"recharge-card", "redeem", account, "--card", vouchers[i].number, "--pin",
-                              vouchers[i].pin, "--json"});
+        const auto r = redeem(c, account, vouchers[i]);
         if (r.exit_code != 0 || r.out.find("\"ok\":true") == std::string::npos)
           anomalies.report("redeem " + vouchers[i].number + " into " + account + ": " + summary(r));
       },
@@ -258,8 +266,7 @@ int main(int argc, char** argv) {
       context, endpoint, o, o.replays,
       [&](Connection& c, std::uint64_t i) {
         const std::string account = account_id(o, i % o.accounts);
-        const auto r = c.ask({"recharge-card", "redeem", account, "--card", vouchers[i].number, "--pin",
-                              vouchers[i].pin, "--json"});
+        const auto r = redeem(c, account, vouchers[i]);
         if (r.exit_code != 1 || (r.out + r.err).find("card_already_redeemed") == std::string::npos)
           anomalies.report("replay of " + vouchers[i].number + " into " + account +
                            " not refused card_already_redeemed: " + summary(r));
@@ -275,7 +282,7 @@ int main(int argc, char** argv) {
       context, endpoint, o, o.accounts,
       [&](Connection& c, std::uint64_t i) {
         const std::string id = account_id(o, i);
-        const auto r = c.ask({"balance", id, "--json"});
+        const auto r = c.ask(huawu::cli::VerbId::balance, {{"ID", id}});
         const auto j = nlohmann::json::parse(r.out, nullptr, false);
         if (r.exit_code != 0 || !j.is_object() || !j.contains("balance_units") ||
             !j["balance_units"].is_number_integer()) {

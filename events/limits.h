@@ -73,6 +73,12 @@ inline constexpr std::size_t follower_backlog_events_max = 262'144;
 static_assert(follower_backlog_events_max >= 2 * writer_batch_requests_max * 4,
               "two batches in flight of requests of a few events each fit");
 
+// The nice value of the daemon's query threads (its control workers) where
+// the idle scheduling class is refused (ledger/daemon.cc): the switch path's
+// threads keep nice 0.
+inline constexpr int query_thread_nice = 19;
+static_assert(query_thread_nice > 0 && query_thread_nice <= 19);
+
 // A commit slower than this is logged: every request in it waited that long.
 inline constexpr double slow_commit_seconds = 0.050;
 

@@ -65,6 +65,10 @@ bool daemon_serving(const std::string& data_dir);
 // Runs one control request (the `huawu` verbs); called on a worker thread.
 using ControlHandler = std::function<ControlReply(const ControlRequest&)>;
 
+// Puts the calling thread in the idle scheduling class (else at nice
+// limits::query_thread_nice): it runs only on CPU time nothing else wants.
+void run_this_thread_when_idle();
+
 struct DaemonEndpoints {
   std::string switch_endpoint;
   std::string publish_endpoint;

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/verb_ids.h"
+#include "events/control_codec.h"
 #include "ledger/daemon.h"
 #include "tests/daemon_support.h"
 #include "tests/test_support.h"
@@ -263,6 +265,72 @@ TEST_CASE("issue 5: closing with refund, transfer or forfeit, and a transfer bet
   CHECK(json_of(moved)["agent"] == "gd");
   REQUIRE(daemon.stop() == 0);
   CHECK(run_huawu(data, {"audit", "verify"}).exit_code == 0);
+}
+
+// Issue 16: the control socket takes a typed call (the verb's id and typed
+// arguments, as `huawu` parses them) and answers a call that does not fit its
+// verb with a named refusal, exit 2, before anything reaches the ledger.
+TEST_CASE("issue 16: typed calls on the control socket, and each misfit refused by name", "[daemon][cards]") {
+  TempDir dir;
+  const std::string data = dir.sub("data");
+  REQUIRE(run_huawu(data, {"init"}).exit_code == 0);
+  DaemonProcess daemon(data);
+  REQUIRE(run_huawu(data, {"account", "open", "t1", "--initial", "5"}).exit_code == 0);
+  zmq::context_t context(1);
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.connect(control_endpoint(data));
+  auto ask = [&](std::uint16_t verb, std::vector<VerbArg> args) {
+    ControlRequest request{"local:operator", {}, "", ""};
+    request.call = VerbCall{verb, std::move(args)};
+    socket.send(zmq::buffer(encode_control_request(request)), zmq::send_flags::none);
+    zmq::message_t frame;
+    REQUIRE(socket.recv(frame, zmq::recv_flags::none));
+    auto reply = decode_control_reply(std::string_view(frame.data<char>(), frame.size()), nullptr);
+    REQUIRE(reply.has_value());
+    return *reply;
+  };
+  const auto id = [](cli::VerbId verb) { return static_cast<std::uint16_t>(verb); };
+  const VerbArg json{"--json", FlagGiven{}};
+
+  const ControlReply recharge = ask(id(cli::VerbId::recharge), {{"ID", std::string("t1")}, {"AMOUNT", std::string("2.5")}, json});
+  CHECK(recharge.exit_code == 0);
+  CHECK(nlohmann::json::parse(recharge.out)["ok"] == true);
+  const ControlReply balance = ask(id(cli::VerbId::balance), {{"ID", std::string("t1")}, json});
+  REQUIRE(balance.exit_code == 0);
+  CHECK(nlohmann::json::parse(balance.out)["balance_units"] == 75000);
+  // The same balance as the command prints it.
+  CHECK(balance.out == run_huawu(data, {"balance", "t1", "--json"}).out);
+
+  struct Misfit {
+    std::uint16_t verb;
+    std::vector<VerbArg> args;
+    const char* error;
+  };
+  const std::vector<Misfit> misfits = {
+      {999, {json}, "verb_unknown"},
+      {id(cli::VerbId::serve), {json}, "verb_not_forwardable"},
+      {id(cli::VerbId::balance), {json}, "argument_missing"},
+      {id(cli::VerbId::balance), {{"ID", std::int64_t{1}}, json}, "argument_kind"},
+      {id(cli::VerbId::balance), {{"ID", std::string("t1")}, {"--pin", std::string("1")}, json}, "argument_unknown"},
+      {id(cli::VerbId::recharge), {{"ID", std::string("t1")}, {"AMOUNT", std::string("1")}, {"ID", std::string("t1")}, json},
+       "argument_repeated"},
+      {id(cli::VerbId::pricing_set_level), {{"LEVEL", std::int64_t{-1}}, {"PRICE", std::string("9")}, json},
+       "argument_out_of_range"},
+  };
+  for (const Misfit& m : misfits) {
+    INFO(m.error);
+    const ControlReply reply = ask(m.verb, m.args);
+    CHECK(reply.exit_code == 2);
+    CHECK(nlohmann::json::parse(reply.out)["error"] == m.error);
+  }
+  // An oversized value never decodes: the frame is refused, exit 2.
+  const ControlReply big = ask(id(cli::VerbId::balance), {{"ID", std::string(limits::control_arg_bytes_max + 1, 'x')}});
+  CHECK(big.exit_code == 2);
+  CHECK_THAT(big.err, Catch::Matchers::Contains("argument ID longer than 4096 bytes"));
+  // Nothing refused changed the ledger: still 7.5 yuan.
+  CHECK(balance_units(data, "t1") == 75000);
+  REQUIRE(daemon.stop() == 0);
 }
 
 }  // namespace huawu::test

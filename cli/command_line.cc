@@ -105,7 +105,10 @@ void CommandLine::add_args(Node& node, const std::vector<ArgSpec>& args, bool en
     switch (arg.kind) {
       case ArgKind::text: slot.option = node.app->add_option(name, slot.text, help); break;
       case ArgKind::integer:
-        slot.option = node.app->add_option(name, slot.integer, help)->check(CLI::Range(arg.min, arg.max));
+        // The range is checked without a word in --help, which names the type as it always has.
+        slot.option = node.app->add_option(name, slot.integer, help)
+                          ->check(CLI::Range(arg.min, arg.max).description(""))
+                          ->type_name(arg.min >= 0 ? "UINT" : "INT");
         break;
       case ArgKind::flag: slot.option = node.app->add_flag(name, slot.flag, help); break;
       case ArgKind::list: slot.option = node.app->add_option(name, slot.list, help); break;

@@ -155,7 +155,7 @@ class DecideView {
   const BilledCalls& billed_;
 };
 
-struct Decision {
+struct [[nodiscard]] Decision {
   Rejection rejection = Rejection::none;
   std::vector<Event> events;  // empty iff rejected
 };
@@ -196,14 +196,14 @@ Decision decide_principal(const DecideView& view, const SetPrincipalPassword& co
 // The acting principal's reach (ledger/scope.h), against the state deciding:
 // an agent operator's target outside its subtree gets the answer a missing
 // one gets; an auditor changes nothing.
-Rejection check_scope(const DecideView& view, const Request& request);
+[[nodiscard]] Rejection check_scope(const DecideView& view, const Request& request);
 
 // Shared by the parts of decide: external cash -> the wallet (negative: the
 // other way); an amount within 1..limits::amount_units_max; an account that
 // exists and is open, or why not.
 std::vector<Posting> cash_to_wallet(const std::string& account, std::int64_t amount_units);
-Rejection check_amount(std::int64_t amount_units);
-Rejection check_open_account(const DecideView& view, const std::string& account, const AccountState** out);
+[[nodiscard]] Rejection check_amount(std::int64_t amount_units);
+[[nodiscard]] Rejection check_open_account(const DecideView& view, const std::string& account, const AccountState** out);
 
 // The parts of decide for cards, closing and transfers (decide_cards.cc).
 Decision decide_card(const DecideView& view, const IssueCards& command, Event event);

@@ -97,7 +97,7 @@ class Writer {
   // Queues a request; blocks while the queue is full. After close() the
   // completion runs at once with writer_stopped.
   void submit(Request request, Completion completion);
-  Outcome submit_and_wait(Request request);
+  [[nodiscard]] Outcome submit_and_wait(Request request);
   // Queues many at once (one lock and one wake-up for all: the daemon's I/O
   // thread hands over every frame it read in one turn). Blocks while the
   // queue is full. Leaves `requests` empty.

@@ -112,7 +112,8 @@ TEST_CASE("the writer's state running ahead: a promotion requested and approved,
   test::AheadView view(state);
   const std::int64_t now = base.now_us();
   std::vector<Event> batch;
-  auto decide_and_hold = [&](Command command, const std::string& key) {
+  // Decides, requires acceptance and keeps the events in the batch; returns the events.
+  auto decide_and_hold = [&](Command command, const std::string& key) -> std::vector<Event> {
     const Decision d = decide(view, request(std::move(command), key), now);
     INFO(rejection_name(d.rejection));
     REQUIRE(d.rejection == Rejection::none);
@@ -120,16 +121,16 @@ TEST_CASE("the writer's state running ahead: a promotion requested and approved,
       view.apply(++sequence, event);
       batch.push_back(event);
     }
-    return d;
+    return d.events;
   };
   decide_and_hold(RequestPromotion{"bj", "retail", 5'000, "2025-01-01", "2025-01-01"}, "p1");
   CHECK(decide(view, request(RequestPromotion{"bj", "retail", 5'000, "2025-01-01", "2025-01-01"}, "p2"), now)
             .events.at(0)
             .payload == Payload{PromotionRequested{"P000002", "bj", "retail", 5'000, "2025-01-01", "2025-01-01"}});
   decide_and_hold(ApprovePromotion{"P000001", "F-1"}, "a1");
-  const Decision call =
+  const std::vector<Event> call =
       decide_and_hold(SwitchRequest{"sw1", "r1", test::authorize_call("c1", "u", 60)}, switch_idempotency_key("sw1", "r1"));
-  CHECK(std::get<CallAuthorized>(call.events.at(0).payload).rate.promotion == "P000001");
+  CHECK(std::get<CallAuthorized>(call.at(0).payload).rate.promotion == "P000001");
   decide_and_hold(OpenTicket{"u", "static", now - 3'600'000'000}, "t1");
   CHECK(view.tickets_opened() == 1);
   decide_and_hold(RespondTicket{"T000001", now, TicketParty::agent}, "t2");

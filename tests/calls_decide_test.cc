@@ -1138,7 +1138,7 @@ TEST_CASE("calls decide against a state that runs ahead: a batch expires each ho
   Scenario base;
   base.setup({create(), import("p1", p1_rates), open("many", 1'000'000'000)});
   for (std::size_t i = 0; i < max + 3; ++i)
-    base.commit(authorize("x" + std::to_string(i), "many", britain, 60));
+    REQUIRE(std::holds_alternative<CallAuthorized>(base.commit(authorize("x" + std::to_string(i), "many", britain, 60)).events.at(0).payload));
   base.advance(60 + grace_s);
   test::AheadView view(base.state());
   std::vector<std::size_t> counts;

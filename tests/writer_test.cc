@@ -770,11 +770,13 @@ TEST_CASE("scope race: an agent operator's requests and concurrent transfers of 
 
   constexpr int rounds = 400;
   std::atomic<bool> done{false};
+  std::atomic<bool> transfers_refused{false};
   std::thread mover([&] {
     for (int i = 0; i < rounds; ++i) {
       const std::string to = i % 2 == 0 ? "sh" : "bj";
-      f.writer().submit_and_wait(
+      const Outcome moved = f.writer().submit_and_wait(
           op(TransferAccount{"u", to, ConsentParty::provider, "C-" + std::to_string(i)}, "t-" + std::to_string(i)));
+      if (moved.rejection != Rejection::none) transfers_refused = true;
     }
     done = true;
   });
@@ -789,6 +791,7 @@ TEST_CASE("scope race: an agent operator's requests and concurrent transfers of 
     }
   }
   mover.join();
+  CHECK_FALSE(transfers_refused.load());
   INFO(accepted << " accepted, " << refused << " refused");
   CHECK(accepted > 0);
 

@@ -79,6 +79,9 @@ static_assert(follower_backlog_events_max >= 2 * writer_batch_requests_max * 4,
 inline constexpr int query_thread_nice = 19;
 static_assert(query_thread_nice > 0 && query_thread_nice <= 19);
 
+// Reads handed to the follower and not yet taken by it; past this a reader waits.
+inline constexpr std::size_t follower_reads_waiting_max = 65'536;
+
 // A commit slower than this is logged: every request in it waited that long.
 inline constexpr double slow_commit_seconds = 0.050;
 

@@ -40,6 +40,9 @@ void Follower::follow(std::uint64_t first_sequence, std::vector<Event> events, s
 void Follower::read(std::uint64_t at_least, ReadTask task) {
   {
     std::unique_lock lock(mutex_);
+    // Bounded like the batches: a caller waits while this many reads are
+    // handed over and not yet taken by the follower.
+    progress_.wait(lock, [&] { return stopped_ || reads_.size() < limits::follower_reads_waiting_max; });
     if (!stopped_) {
       reads_.push_back(Read{at_least, std::move(task)});
       lock.unlock();
@@ -84,9 +87,11 @@ void Follower::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return closing_ || !batches_.empty() || !reads_.empty(); });
       batches.swap(batches_);
+      const bool reads_taken = !reads_.empty();
       for (Read& read : reads_) reads.push_back(std::move(read));
       reads_.clear();
       closing = closing_;
+      if (reads_taken) progress_.notify_all();
     }
     // Apply first, then read: a read asked for after a reply finds its write.
     std::size_t applied_events = 0;

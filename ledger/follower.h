@@ -66,7 +66,8 @@ class Follower {
   void follow(std::uint64_t first_sequence, std::vector<Event> events, std::vector<std::string> records);
 
   // Runs `task` on the follower's thread once the state has applied
-  // `at_least`. After close() it runs at once on the caller's thread.
+  // `at_least`. Blocks while limits::follower_reads_waiting_max reads wait
+  // to be taken. After close() it runs at once on the caller's thread.
   void read(std::uint64_t at_least, ReadTask task);
   void read_and_wait(std::uint64_t at_least, const ReadTask& task);
 

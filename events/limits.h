@@ -103,6 +103,15 @@ inline constexpr std::uint64_t snapshot_reader_words_max = std::uint64_t{1} << 3
 inline constexpr std::size_t switch_frame_bytes_max = 4096;
 inline constexpr std::uint64_t switch_reader_words_max = switch_frame_bytes_max / 8 * 2;
 inline constexpr int switch_reader_nesting_max = 8;
+// The switch socket reads frames up to this size, so that one past the
+// protocol's 4,096 bytes is answered malformed_request (and the switch learns
+// why) instead of ZeroMQ dropping the connection without a word; a larger
+// frame does drop it (ZMQ_MAXMSGSIZE).
+inline constexpr std::int64_t switch_socket_frame_bytes_max = 16 * switch_frame_bytes_max;
+static_assert(switch_socket_frame_bytes_max > static_cast<std::int64_t>(switch_frame_bytes_max));
+// The daemon's control workers: queries and commands from the huawu command
+// run this many at once (idle-class, ledger/daemon.cc).
+inline constexpr std::size_t control_workers = 4;
 inline constexpr std::size_t switch_id_length_max = 64;
 inline constexpr std::size_t call_id_length_max = 64;
 inline constexpr std::size_t request_key_length_max = 64;

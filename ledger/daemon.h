@@ -31,6 +31,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "events/limits.h"
 #include "events/control_protocol.h"
 #include "events/switch_protocol.h"
 #include "ledger/config.h"
@@ -103,10 +104,8 @@ class Daemon {
   const ReplyTimes& reply_times() const { return reply_times_total_; }
   static constexpr std::int64_t reply_times_log_interval_ms = 60'000;
 
-  static constexpr std::size_t control_workers = 4;
-  // Frames larger than this make ZeroMQ drop the connection; anything up to it
-  // is read and, if malformed, answered with an error.
-  static constexpr std::int64_t frame_bytes_max = 64 * 1024;
+  static constexpr std::size_t control_workers = limits::control_workers;
+  static constexpr std::int64_t frame_bytes_max = limits::switch_socket_frame_bytes_max;
 
  private:
   Daemon() = default;

@@ -1,3 +1,4 @@
+#include "ledger/daemon.h"
 #include "cli/dispatch.h"
 
 #include <sstream>
@@ -138,7 +139,12 @@ ControlReply answer_control(const ControlRequest& request, LedgerAccess& access,
   const VerbSpec* verb = check_call(call, true, &refusal);
   if (!verb) return refused(refusal, call_has_flag(call, "--json"));
   Context ctx{data_dir, false, out, err, access};
-  const int code = run_on_ledger(*verb, std::move(call), ctx);
+  // A query (CPU-bound for seconds on a large ledger: statements, audits)
+  // runs idle-class so that it never lengthens an authorization; a change
+  // keeps its priority, since it mostly waits for its commit.
+  int code = exit_ok;
+  if (verb->access == Access::reads) run_when_idle([&] { code = run_on_ledger(*verb, std::move(call), ctx); });
+  else code = run_on_ledger(*verb, std::move(call), ctx);
   return ControlReply{code, out.str(), err.str()};
 }
 

@@ -73,8 +73,8 @@ inline constexpr std::size_t follower_backlog_events_max = 262'144;
 static_assert(follower_backlog_events_max >= 2 * writer_batch_requests_max * 4,
               "two batches in flight of requests of a few events each fit");
 
-// The nice value of the daemon's query threads (its control workers) where
-// the idle scheduling class is refused (ledger/daemon.cc): the switch path's
+// The nice value a control worker runs a query at where the idle scheduling
+// class is refused (ledger/daemon.cc run_when_idle): the switch path's
 // threads keep nice 0.
 inline constexpr int query_thread_nice = 19;
 static_assert(query_thread_nice > 0 && query_thread_nice <= 19);
@@ -109,9 +109,10 @@ inline constexpr int switch_reader_nesting_max = 8;
 // frame does drop it (ZMQ_MAXMSGSIZE).
 inline constexpr std::int64_t switch_socket_frame_bytes_max = 16 * switch_frame_bytes_max;
 static_assert(switch_socket_frame_bytes_max > static_cast<std::int64_t>(switch_frame_bytes_max));
-// The daemon's control workers: queries and commands from the huawu command
-// run this many at once (idle-class, ledger/daemon.cc).
-inline constexpr std::size_t control_workers = 4;
+// The daemon's control workers: commands from the huawu command run this
+// many at once. A change holds its worker until its commit is synced (about
+// 0.5 ms here), so this many in flight bound a command's throughput.
+inline constexpr std::size_t control_workers = 8;
 inline constexpr std::size_t switch_id_length_max = 64;
 inline constexpr std::size_t call_id_length_max = 64;
 inline constexpr std::size_t request_key_length_max = 64;

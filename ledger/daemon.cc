@@ -283,29 +283,33 @@ void Daemon::on_control_frames(std::vector<zmq::message_t>& frames) {
   jobs_changed_.notify_one();
 }
 
-void run_this_thread_when_idle() {
-  // SCHED_IDLE, not only a high nice value: the scheduler places a woken
-  // thread on a CPU that runs only idle-class work as if it were free, so an
-  // authorization never waits for a query's time slice. Measured on two
-  // cores (tests/daemon_test.cc, "a slow query ..."): at nice 19 a running
-  // audit raised authorize p99 from 0.5 ms to 3.5-8 ms; idle-class, to 0.5-1.1 ms.
-  // The cost: a query gets only CPU time the switch path leaves.
-  const auto tid = static_cast<pid_t>(::syscall(SYS_gettid));
-  sched_param param{};
-  param.sched_priority = 0;
-  if (::sched_setscheduler(tid, SCHED_IDLE, &param) == 0) return;
-  spdlog::warn("huawu: cannot make a query thread idle-class ({}); lowering its priority instead",
-               std::strerror(errno));
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), limits::query_thread_nice) != 0)
-    spdlog::warn("huawu: cannot lower a query thread's priority: {}", std::strerror(errno));
+void run_when_idle(const std::function<void()>& fn) {
+  std::exception_ptr failure;
+  std::thread query([&] {
+    // SCHED_IDLE, not only a high nice value: the scheduler places a woken
+    // thread on a CPU that runs only idle-class work as if it were free, so
+    // an authorization never waits for a query's time slice. Measured on two
+    // cores (tests/daemon_latency_test.cc): at nice 10 and 19 a running audit
+    // raised authorize p99 from about 0.5 ms to 3.5-8 ms; idle-class, to
+    // 0.9-1.9 ms. The cost: a query gets only the CPU the switch path leaves.
+    const auto tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    sched_param param{};
+    param.sched_priority = 0;
+    if (::sched_setscheduler(tid, SCHED_IDLE, &param) != 0 &&
+        ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), limits::query_thread_nice) != 0)
+      spdlog::warn("huawu: cannot lower a query thread's priority: {}", std::strerror(errno));
+    try {
+      fn();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  pthread_setname_np(query.native_handle(), "huawu-query");
+  query.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 void Daemon::control_worker() {
-  // Queries and audits run here, CPU-bound for seconds on a large ledger;
-  // the switch path (I/O, writer and committer threads) gets the CPU first,
-  // so a slow query does not lengthen authorizations on a small machine
-  // (docs/architecture.md §1).
-  run_this_thread_when_idle();
   for (;;) {
     ControlJob job;
     {

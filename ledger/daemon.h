@@ -66,9 +66,11 @@ bool daemon_serving(const std::string& data_dir);
 // Runs one control request (the `huawu` verbs); called on a worker thread.
 using ControlHandler = std::function<ControlReply(const ControlRequest&)>;
 
-// Puts the calling thread in the idle scheduling class (else at nice
-// limits::query_thread_nice): it runs only on CPU time nothing else wants.
-void run_this_thread_when_idle();
+// Runs `fn` on a thread of its own in the idle scheduling class (else at
+// nice limits::query_thread_nice), which only gets CPU time nothing else
+// wants, and waits for it. A fresh thread, because an unprivileged thread
+// cannot raise itself back out of the idle class. The daemon runs queries so.
+void run_when_idle(const std::function<void()>& fn);
 
 struct DaemonEndpoints {
   std::string switch_endpoint;

@@ -436,6 +436,8 @@ void Writer::finish(Prepared& batch) {
   // The batch is durable: its billed calls are in the store's index now, and
   // its keys are answered from the idempotency family.
   std::vector<Event> followed;
+  if (!batch.accepted.empty())
+    followed.reserve(batch.last_sequence - batch.outcomes[batch.accepted.front()].first_sequence + 1);
   for (std::size_t i : batch.accepted) {
     const Outcome& outcome = batch.outcomes[i];
     for (std::size_t k = 0; k < outcome.events.size(); ++k) {

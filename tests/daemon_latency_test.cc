@@ -18,21 +18,6 @@
 #include "tests/test_support.h"
 
 namespace huawu::test {
-namespace {
-
-// A ledger with the test plan and accounts: `accounts` maps id -> yuan.
-std::string prepared_store(const TempDir& dir, const std::map<std::string, std::string>& accounts) {
-  const std::string data = dir.sub("data");
-  REQUIRE(run_huawu(data, {"init", "--provider-name", "Acme VoIP"}).exit_code == 0);
-  const std::string plan = dir.sub("plan.csv");
-  std::ofstream(plan) << test_plan_csv();
-  REQUIRE(run_huawu(data, {"rates", "import", "std", plan}).exit_code == 0);
-  for (const auto& [id, yuan] : accounts)
-    REQUIRE(run_huawu(data, {"account", "open", id, "--initial", yuan, "--plan", "std"}).exit_code == 0);
-  return data;
-}
-
-}  // namespace
 
 // Issue 16: queries run on the follower's thread (and audit on a control
 // worker), never on the writer's, so a slow query does not hold up

@@ -85,6 +85,19 @@ CommandResult run_huawu_as(const std::string& data_dir, const std::vector<std::s
   return result;
 }
 
+std::string prepared_store(const TempDir& dir, const std::map<std::string, std::string>& accounts) {
+  const std::string data = dir.sub("data");
+  auto run = [&](const std::vector<std::string>& args) {
+    if (run_huawu(data, args).exit_code != 0) throw std::runtime_error("huawu " + args.front() + " failed in " + data);
+  };
+  run({"init", "--provider-name", "Acme VoIP"});
+  const std::string plan = dir.sub("plan.csv");
+  std::ofstream(plan) << test_plan_csv();
+  run({"rates", "import", "std", plan});
+  for (const auto& [id, yuan] : accounts) run({"account", "open", id, "--initial", yuan, "--plan", "std"});
+  return data;
+}
+
 BackgroundCommand::BackgroundCommand(const std::string& data_dir, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {HUAWU_BIN, "--data", data_dir};
   argv.insert(argv.end(), args.begin(), args.end());

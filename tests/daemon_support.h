@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "events/switch_protocol.h"
 #include "ledger/rating.h"
+#include "tests/test_support.h"
 
 namespace huawu::test {
 
@@ -26,6 +28,10 @@ namespace huawu::test {
 //   861    China mobile          12 fen/min, 30/6, 5 fen connect fee
 //   44     UK                   120 fen/min, 1/1
 std::string test_plan_csv();
+
+// A store in DIR/data (its path is returned) with the test plan imported as
+// "std" and `accounts` opened on it (id -> yuan). Throws when a step fails.
+std::string prepared_store(const TempDir& dir, const std::map<std::string, std::string>& accounts);
 
 // `s` as one word of a POSIX shell command line (single-quoted).
 std::string quote(const std::string& s);

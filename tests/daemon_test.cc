@@ -20,18 +20,6 @@
 namespace huawu::test {
 namespace {
 
-// A ledger with the test plan and accounts: `accounts` maps id -> yuan.
-std::string prepared_store(const TempDir& dir, const std::map<std::string, std::string>& accounts) {
-  const std::string data = dir.sub("data");
-  REQUIRE(run_huawu(data, {"init", "--provider-name", "Acme VoIP"}).exit_code == 0);
-  const std::string plan = dir.sub("plan.csv");
-  std::ofstream(plan) << test_plan_csv();
-  REQUIRE(run_huawu(data, {"rates", "import", "std", plan}).exit_code == 0);
-  for (const auto& [id, yuan] : accounts)
-    REQUIRE(run_huawu(data, {"account", "open", id, "--initial", yuan, "--plan", "std"}).exit_code == 0);
-  return data;
-}
-
 nlohmann::json balance_json(const std::string& data, const std::string& account) {
   const CommandResult result = run_huawu(data, {"balance", account, "--json"});
   REQUIRE(result.exit_code == 0);
